@@ -1,0 +1,1 @@
+//! The backend stub: a real server (axum + SQLite) for development, demos and tests.

@@ -1,0 +1,268 @@
+//! The local SQLite store: the only place in the core where SQL lives.
+//!
+//! Opened through [`Store::open`], which sets the pragmas we rely on (WAL, foreign keys,
+//! full sync) and runs `user_version` migrations. A database written by a newer schema or a
+//! damaged file is reported as a typed error and left untouched, never wiped.
+
+mod drafts;
+pub use drafts::NewAttachment;
+mod kv;
+mod outbox;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, Transaction};
+
+use crate::error::{Error, Result};
+
+/// Migrations, in order. Index `i` brings the schema from version `i` to `i + 1`.
+/// Never edit a released migration: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: drafts, their attachments, the outbox, and a small key-value table.
+    r#"
+    CREATE TABLE drafts (
+        id              TEXT PRIMARY KEY NOT NULL,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        category        TEXT,
+        description     TEXT NOT NULL DEFAULT '',
+        location_json   TEXT,
+        ward_json       TEXT,
+        anonymous       INTEGER NOT NULL DEFAULT 0 CHECK (anonymous IN (0, 1)),
+        attributes_json TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE attachments (
+        id                  TEXT PRIMARY KEY NOT NULL,
+        draft_id            TEXT NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+        ordinal             INTEGER NOT NULL,
+        kind                TEXT NOT NULL CHECK (kind IN ('photo', 'video')),
+        original_name       TEXT NOT NULL,
+        stored_path         TEXT NOT NULL,
+        processed_path      TEXT,
+        mime                TEXT,
+        size_bytes          INTEGER NOT NULL,
+        sha256              TEXT NOT NULL,
+        captured_at         TEXT,
+        exif_location_json  TEXT,
+        upload_json         TEXT NOT NULL DEFAULT '{"state":"pending"}',
+        UNIQUE (draft_id, ordinal)
+    );
+    CREATE INDEX attachments_by_draft ON attachments(draft_id);
+    CREATE TABLE outbox (
+        client_id       TEXT PRIMARY KEY NOT NULL,
+        kind            TEXT NOT NULL CHECK (kind IN ('report', 'rating')),
+        draft_id        TEXT REFERENCES drafts(id) ON DELETE RESTRICT,
+        payload_json    TEXT NOT NULL DEFAULT '{}',
+        state           TEXT NOT NULL CHECK (state IN ('queued', 'uploading', 'submitted', 'failed')),
+        failure_reason  TEXT,
+        retryable       INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        server_id       TEXT,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX outbox_one_per_draft ON outbox(draft_id) WHERE draft_id IS NOT NULL;
+    CREATE TABLE kv (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    );
+    "#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub struct Store {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path` and bring it to [`SCHEMA_VERSION`].
+    pub fn open(path: &Path) -> Result<Store> {
+        let corrupt = |e: rusqlite::Error| classify_open_error(path, e);
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(corrupt)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(corrupt)?;
+        // The first read of the header is where a non-database file shows itself.
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(corrupt)?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew { path: path.to_owned(), found: version, supported: SCHEMA_VERSION });
+        }
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(corrupt)?;
+        if check != "ok" {
+            return Err(Error::Corrupt { path: path.to_owned(), detail: check });
+        }
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(corrupt)?;
+        if !mode.eq_ignore_ascii_case("wal") && path.as_os_str() != ":memory:" {
+            tracing::warn!(mode, "SQLite refused WAL mode");
+        }
+        // FULL: a commit that returned is on disk, even if the phone loses power next.
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(corrupt)?;
+        let mut conn = conn;
+        migrate(&mut conn, version).map_err(corrupt)?;
+        Ok(Store { path: path.to_owned(), conn: Mutex::new(conn) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-written transaction behind
+        // (SQLite rolls it back when the Transaction drops), so the connection is still sound.
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Run `f` in one IMMEDIATE transaction: all of it is committed, or none.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.conn();
+        f(&conn)
+    }
+
+    /// Full integrity check, for tests and support tools (slow on large databases).
+    pub fn integrity_check(&self) -> Result<String> {
+        self.read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        self.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+    }
+}
+
+fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "store migrated");
+    }
+    Ok(())
+}
+
+fn classify_open_error(path: &Path, e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode::*;
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg) if matches!(f.code, NotADatabase | DatabaseCorrupt) => {
+            Error::Corrupt { path: path.to_owned(), detail: msg.clone().unwrap_or_else(|| f.to_string()) }
+        }
+        _ => Error::Sqlite(e),
+    }
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_database_is_migrated_in_wal_with_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sqlite");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        store
+            .read(|c| {
+                let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+                let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+                assert_eq!(mode, "wal");
+                assert_eq!(fk, 1);
+                Ok(())
+            })
+            .unwrap();
+        drop(store);
+        // Reopening an up-to-date database runs no migration and keeps the version.
+        assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn newer_schema_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch("CREATE TABLE future(x); PRAGMA user_version = 999;").unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        match Store::open(&path) {
+            Err(Error::SchemaTooNew { found: 999, supported, .. }) => assert_eq!(supported, SCHEMA_VERSION),
+            other => panic!("expected SchemaTooNew, got {other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), before, "file must not be touched");
+    }
+
+    #[test]
+    fn garbage_file_is_reported_corrupt_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sqlite");
+        let junk: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        std::fs::write(&path, &junk).unwrap();
+        match Store::open(&path) {
+            Err(e @ Error::Corrupt { .. }) => {
+                assert_eq!(e.public(), crate::PublicError::Storage { reason: crate::error::StorageReason::Damaged })
+            }
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), junk);
+    }
+
+    #[test]
+    fn damaged_pages_are_reported_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch("PRAGMA journal_mode=DELETE; CREATE TABLE t(x TEXT); CREATE INDEX ti ON t(x);").unwrap();
+            for i in 0..2000 {
+                c.execute("INSERT INTO t VALUES (?1)", [format!("row-{i:05}-padding-padding-padding")]).unwrap();
+            }
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        // Overwrite the middle pages (leave the header so SQLite opens it).
+        let page = 4096;
+        for b in &mut bytes[page * 3..page * 6] {
+            *b = 0xA5;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(Store::open(&path), Err(Error::Corrupt { .. })));
+    }
+}
