@@ -1,0 +1,76 @@
+package vn.phananh.ui.state
+
+/** Server-side lifecycle of a case (DESIGN §3). */
+enum class CaseStatus {
+    RECEIVED,
+    FORWARDED,
+    IN_PROGRESS,
+    RESOLVED,
+    CLOSED,
+    REJECTED,
+    DUPLICATE,
+    REOPENED,
+}
+
+/** Client-side state of something the user sent, before and while the server learns of it. */
+sealed interface DeliveryState {
+    data object Draft : DeliveryState
+    data object Queued : DeliveryState
+    data object Uploading : DeliveryState
+    data object Submitted : DeliveryState
+    /**
+     * Stopped: [retryable] failures are retried by the core on its own; the others need the user
+     * (fix the report or cancel it). [error] is the public error when the core gave one,
+     * [detail] the core's reason text otherwise.
+     */
+    data class Failed(val error: UiError?, val detail: String, val retryable: Boolean) : DeliveryState
+}
+
+/** One row of "my reports" or of the public feed. */
+data class ReportSummary(
+    /** Server id once the server knows the report, the local client id before. */
+    val id: String,
+    val category: LocalizedText,
+    /** The description, possibly cut short by the view-model. */
+    val description: String,
+    val ward: WardInfo?,
+    /** Null while the report exists only on this device. */
+    val status: CaseStatus?,
+    /** Non-null only for my reports that are not yet on the server (or failed to get there). */
+    val delivery: DeliveryState? = null,
+    val createdAt: EpochMillis,
+    val updatedAt: EpochMillis = createdAt,
+    val thumbnail: PhotoRef? = null,
+    /** Distance from the user, in the public feed when a position is known. */
+    val distanceMeters: Double? = null,
+    /** Handling deadline set by regulation (`expected_datetime`). */
+    val deadline: EpochMillis? = null,
+    val overdue: Boolean = false,
+    /** The status changed since the user last opened the report. */
+    val unread: Boolean = false,
+)
+
+enum class HomeTab { MY_REPORTS, PUBLIC_FEED }
+
+/** Filter of the public feed; text search ignores diacritics (done by the core/server). */
+data class FeedFilter(
+    val query: String = "",
+    val categoryCode: String? = null,
+    val status: CaseStatus? = null,
+)
+
+data class HomeState(
+    val tenantName: LocalizedText,
+    val tab: HomeTab = HomeTab.MY_REPORTS,
+    val myReports: List<ReportSummary> = emptyList(),
+    val publicFeed: List<ReportSummary> = emptyList(),
+    val categories: List<CategoryOption> = emptyList(),
+    val feedFilter: FeedFilter = FeedFilter(),
+    /** Items in the outbox that are not yet delivered (badge on the outbox button). */
+    val pendingOutboxCount: Int = 0,
+    val online: Boolean = true,
+    val signedIn: Boolean = false,
+    val loading: Boolean = false,
+    val refreshing: Boolean = false,
+    val error: UiError? = null,
+)
