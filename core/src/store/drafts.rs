@@ -126,6 +126,15 @@ impl Store {
         self.read(|c| load_draft(c, id))?.ok_or_else(|| Error::not_found(format!("draft {id}")))
     }
 
+    /// Ids of every draft, editable or queued.
+    pub fn draft_ids(&self) -> Result<Vec<Uuid>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT id FROM drafts ORDER BY id")?;
+            let rows = stmt.query_map([], |r| uuid_col(r, 0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     /// Drafts still being edited (not in the outbox), most recently changed first.
     pub fn editable_drafts(&self) -> Result<Vec<Draft>> {
         self.read(|c| {
