@@ -3,6 +3,7 @@
 //! Knows nothing of FFI: `bindings/` wraps it for Kotlin and Swift, `cli/` drives it from a
 //! terminal. See DESIGN.md for the picture.
 
+pub mod api;
 pub mod client;
 pub mod config;
 pub mod drafts;
@@ -11,6 +12,7 @@ pub mod location;
 pub mod media;
 pub mod model;
 pub mod store;
+pub mod sync;
 
 pub use client::{Client, ClientOptions};
 pub use config::TenantConfig;

@@ -86,6 +86,8 @@ data class NewReportState(
     val savedAt: EpochMillis? = null,
     val submitting: Boolean = false,
     val error: UiError? = null,
+    /** The report is in the outbox: the screen closes (delivery continues in the background). */
+    val submitted: Boolean = false,
 ) {
     val photoCount: Int get() = attachments.count { it.kind == MediaKind.PHOTO }
     val videoCount: Int get() = attachments.count { it.kind == MediaKind.VIDEO }

@@ -1,0 +1,203 @@
+//! The app API (JSON, bearer tokens): login, reports, status sync, ratings, feed, config.
+//! Shapes and paths come from `phananh-wire`, shared with the stub.
+
+use reqwest::header::{ETAG, IF_NONE_MATCH};
+use reqwest::StatusCode;
+
+use super::auth::Session;
+use super::{json, status_error, transport_error, Api};
+use crate::error::Result;
+use phananh_wire as wire;
+use wire::paths;
+
+/// Answer of a conditional config fetch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigFetch {
+    /// Our copy (the ETag we sent) is current.
+    NotModified,
+    /// A new document: the raw JSON (parsed by `TenantConfig::from_json`) and its ETag.
+    Fresh { json: String, etag: Option<String> },
+}
+
+/// Query of the public feed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedQuery {
+    /// `(min_lon, min_lat, max_lon, max_lat)`.
+    pub bbox: Option<(f64, f64, f64, f64)>,
+    pub category: Option<String>,
+    pub status: Option<wire::ReportStatus>,
+    /// Free text; the server ignores Vietnamese diacritics.
+    pub text: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+impl FeedQuery {
+    /// Query-string pairs, in a fixed order (also the cache key of a feed page).
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some((a, b, c, d)) = self.bbox {
+            q.push(("bbox", format!("{a},{b},{c},{d}")));
+        }
+        if let Some(c) = &self.category {
+            q.push(("category", c.clone()));
+        }
+        if let Some(s) = self.status {
+            q.push(("status", s.as_str().to_owned()));
+        }
+        if let Some(t) = self.text.as_ref().filter(|t| !t.trim().is_empty()) {
+            q.push(("q", t.trim().to_owned()));
+        }
+        if let Some(c) = &self.cursor {
+            q.push(("cursor", c.clone()));
+        }
+        if let Some(l) = self.limit {
+            q.push(("limit", l.to_string()));
+        }
+        q
+    }
+}
+
+fn session_from(t: wire::TokenPair) -> Session {
+    Session { access_token: t.access_token, refresh_token: t.refresh_token, user_id: Some(t.user.id) }
+}
+
+/// Exchange a refresh token for a new pair (the old one stops working).
+pub(crate) async fn refresh(api: &Api, refresh_token: &str) -> Result<Session> {
+    let url = api.url(paths::REFRESH)?;
+    let body = wire::RefreshRequest { refresh_token: refresh_token.to_owned() };
+    let t = api.request_timeout();
+    // Not `send`: a refresh must never itself trigger a refresh.
+    let resp = api.send_once(&|h: &reqwest::Client| h.post(url.clone()).json(&body).timeout(t), None).await?;
+    Ok(session_from(json::<wire::TokenPair>(resp).await?))
+}
+
+impl Api {
+    pub async fn request_otp(&self, phone: &str) -> Result<wire::OtpRequested> {
+        let url = self.url(paths::OTP_REQUEST)?;
+        let body = wire::OtpRequest { phone: phone.to_owned() };
+        let t = self.request_timeout();
+        json(self.send(false, |h| h.post(url.clone()).json(&body).timeout(t)).await?).await
+    }
+
+    /// Verify the code and keep the session in the secret store.
+    pub async fn verify_otp(&self, phone: &str, code: &str, device_name: Option<&str>) -> Result<wire::UserInfo> {
+        let url = self.url(paths::OTP_VERIFY)?;
+        let body = wire::OtpVerify { phone: phone.to_owned(), code: code.to_owned(), device_name: device_name.map(str::to_owned) };
+        let t = self.request_timeout();
+        let pair: wire::TokenPair = json(self.send(false, |h| h.post(url.clone()).json(&body).timeout(t)).await?).await?;
+        let user = pair.user.clone();
+        self.auth().set_session(&session_from(pair))?;
+        Ok(user)
+    }
+
+    pub async fn me(&self) -> Result<wire::UserInfo> {
+        let url = self.url(paths::ME)?;
+        let t = self.request_timeout();
+        json(self.send(true, |h| h.get(url.clone()).timeout(t)).await?).await
+    }
+
+    /// Create a report under its idempotency key. A replay of the same body returns the
+    /// report the first call created.
+    pub async fn create_report(&self, report: &wire::NewReport) -> Result<wire::Report> {
+        let url = self.url(paths::REPORTS)?;
+        let key = report.client_id.to_string();
+        let t = self.request_timeout();
+        let resp = self
+            .send(true, |h| h.post(url.clone()).header(wire::IDEMPOTENCY_KEY, key.clone()).json(report).timeout(t))
+            .await?;
+        json(resp).await
+    }
+
+    pub async fn my_reports(&self, since: Option<&str>, limit: u32) -> Result<wire::MyReportsPage> {
+        let url = self.url(paths::MY_REPORTS)?;
+        let mut q: Vec<(&str, String)> = vec![("limit", limit.to_string())];
+        if let Some(s) = since {
+            q.push(("since", s.to_owned()));
+        }
+        let t = self.request_timeout();
+        json(self.send(true, |h| h.get(url.clone()).query(&q).timeout(t)).await?).await
+    }
+
+    pub async fn report(&self, id: &str) -> Result<wire::Report> {
+        let url = self.url(&paths::report(id))?;
+        let t = self.request_timeout();
+        json(self.send(true, |h| h.get(url.clone()).timeout(t)).await?).await
+    }
+
+    /// Rate (or re-rate) a resolved report. PUT: sending it twice is harmless.
+    pub async fn rate(&self, id: &str, rating: &wire::RatingRequest) -> Result<wire::Report> {
+        let url = self.url(&paths::rating(id))?;
+        let t = self.request_timeout();
+        json(self.send(true, |h| h.put(url.clone()).json(rating).timeout(t)).await?).await
+    }
+
+    pub async fn feed(&self, query: &FeedQuery) -> Result<wire::FeedPage> {
+        let url = self.url(paths::FEED)?;
+        let q = query.pairs();
+        let t = self.request_timeout();
+        json(self.send(false, |h| h.get(url.clone()).query(&q).timeout(t)).await?).await
+    }
+
+    /// Conditional GET of the tenant config.
+    pub async fn config(&self, etag: Option<&str>) -> Result<ConfigFetch> {
+        let url = self.url(paths::CONFIG)?;
+        let t = self.request_timeout();
+        let resp = self
+            .send(false, |h| {
+                let rb = h.get(url.clone()).timeout(t);
+                match etag {
+                    Some(e) => rb.header(IF_NONE_MATCH, e),
+                    None => rb,
+                }
+            })
+            .await?;
+        match resp.status() {
+            StatusCode::NOT_MODIFIED => Ok(ConfigFetch::NotModified),
+            s if s.is_success() => {
+                let etag = resp.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                let json = resp.text().await.map_err(transport_error)?;
+                Ok(ConfigFetch::Fresh { json, etag })
+            }
+            _ => Err(status_error(resp).await),
+        }
+    }
+
+    pub async fn register_push_token(&self, reg: &wire::PushTokenRegistration) -> Result<()> {
+        let url = self.url(paths::PUSH_TOKENS)?;
+        let t = self.request_timeout();
+        let resp = self.send(true, |h| h.post(url.clone()).json(reg).timeout(t)).await?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(status_error(resp).await)
+        }
+    }
+
+    /// Officer workflow step (used by tools and tests that play the province's side).
+    pub async fn case_action(&self, id: &str, action: &wire::CaseAction) -> Result<wire::Report> {
+        let url = self.url(&paths::case_actions(id))?;
+        let t = self.request_timeout();
+        json(self.send(true, |h| h.post(url.clone()).json(action).timeout(t)).await?).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_query_pairs_are_stable_and_skip_blank_text() {
+        let q = FeedQuery {
+            bbox: Some((105.8, 18.2, 106.0, 18.5)),
+            category: Some("giao_thong".into()),
+            status: Some(wire::ReportStatus::InProgress),
+            text: Some("  ".into()),
+            cursor: None,
+            limit: Some(20),
+        };
+        let p = q.pairs();
+        assert_eq!(p[0], ("bbox", "105.8,18.2,106,18.5".into()));
+        assert_eq!(p.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["bbox", "category", "status", "limit"]);
+    }
+}

@@ -1,0 +1,115 @@
+//! Session tokens. They live in the platform's secure store (Keychain / Keystore) behind
+//! [`SecretStore`]; the core keeps no copy on disk. A 401 triggers one refresh, shared by
+//! every request that saw the same expired token.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Secure key-value storage the platform provides. Implementations must be quick (called
+/// on request paths) and must not call back into the core.
+pub trait SecretStore: Send + Sync {
+    fn get(&self, key: &str) -> Result<Option<String>>;
+    fn set(&self, key: &str, value: &str) -> Result<()>;
+    fn delete(&self, key: &str) -> Result<()>;
+}
+
+/// Process-lifetime store: tests, and platforms without a secure store (tokens are lost on exit).
+#[derive(Default)]
+pub struct MemorySecretStore {
+    map: Mutex<HashMap<String, String>>,
+}
+
+impl SecretStore for MemorySecretStore {
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.map.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned())
+    }
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+    fn delete(&self, key: &str) -> Result<()> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        Ok(())
+    }
+}
+
+/// Key under which the session is kept in the [`SecretStore`].
+pub const SESSION_KEY: &str = "phananh.session";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Server's id of the signed-in user, when it says.
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+pub struct Auth {
+    secrets: Arc<dyn SecretStore>,
+    /// Serialises refreshes so a burst of 401s costs one refresh call.
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+impl Auth {
+    pub(crate) fn new(secrets: Arc<dyn SecretStore>) -> Self {
+        Self { secrets, refreshing: tokio::sync::Mutex::new(()) }
+    }
+
+    pub fn session(&self) -> Result<Option<Session>> {
+        match self.secrets.get(SESSION_KEY)? {
+            None => Ok(None),
+            Some(json) => match serde_json::from_str(&json) {
+                Ok(s) => Ok(Some(s)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "stored session unreadable; signing out");
+                    self.secrets.delete(SESSION_KEY)?;
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    pub fn set_session(&self, s: &Session) -> Result<()> {
+        self.secrets.set(SESSION_KEY, &serde_json::to_string(s).expect("session serializes"))
+    }
+
+    pub fn clear(&self) -> Result<()> {
+        self.secrets.delete(SESSION_KEY)
+    }
+
+    pub(crate) fn access_token(&self) -> Result<Option<String>> {
+        Ok(self.session()?.map(|s| s.access_token))
+    }
+
+    /// After a 401 on a request sent with `failed` (the token it carried): refresh once and
+    /// return the new access token, or `None` when signed out / the refresh was refused.
+    pub(crate) async fn refresh_after_401(&self, api: &super::Api, failed: Option<&str>) -> Result<Option<String>> {
+        let _guard = self.refreshing.lock().await;
+        let Some(current) = self.session()? else { return Ok(None) };
+        if failed.is_some_and(|f| f != current.access_token) {
+            // Someone refreshed while we waited for the lock.
+            return Ok(Some(current.access_token));
+        }
+        match super::app::refresh(api, &current.refresh_token).await {
+            Ok(new) => {
+                self.set_session(&new)?;
+                Ok(Some(new.access_token))
+            }
+            Err(Error::Unauthorized) | Err(Error::Forbidden(_)) | Err(Error::NotFound { .. }) => {
+                tracing::info!("session refresh refused; signed out");
+                self.clear()?;
+                Ok(None)
+            }
+            Err(Error::Server { status, .. }) if (400..500).contains(&status) => {
+                self.clear()?;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The sync engine (DESIGN §7): delivers the outbox exactly once over bad networks, keeps
+//! "my reports" and their timelines current, caches the public feed and the tenant config.
+//!
+//! Split so the decisions are testable without I/O: [`machine`] decides (pure), [`worker`]
+//! does the I/O and persists every step, [`events`] publishes state for the shells.
+
+pub mod backoff;
+pub mod machine;
