@@ -1,0 +1,43 @@
+package vn.phananh.app
+
+import android.content.Intent
+import android.os.Bundle
+import androidx.activity.ComponentActivity
+import androidx.activity.compose.setContent
+import androidx.activity.enableEdgeToEdge
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import vn.phananh.app.nav.AppNavHost
+import vn.phananh.ui.PhanAnhTheme
+import vn.phananh.ui.android.AndroidImageLoader
+import vn.phananh.ui.android.AndroidStrings
+
+class MainActivity : ComponentActivity() {
+    /** Report id from a tapped status notification (phananh://report/ID). */
+    private val openReport = mutableStateOf<String?>(null)
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        enableEdgeToEdge()
+        val graph = (application as PhanAnhApplication).graph
+        openReport.value = reportIdFrom(intent)
+        val imageLoader = AndroidImageLoader()
+        setContent {
+            val settings by graph.settings.values.collectAsStateWithLifecycle()
+            val strings = remember(settings.language) { AndroidStrings(this, settings.language) }
+            PhanAnhTheme(strings = strings, imageLoader = imageLoader) {
+                AppNavHost(graph = graph, openReport = openReport.value, onReportOpened = { openReport.value = null })
+            }
+        }
+    }
+
+    override fun onNewIntent(intent: Intent) {
+        super.onNewIntent(intent)
+        openReport.value = reportIdFrom(intent)
+    }
+
+    private fun reportIdFrom(intent: Intent?): String? =
+        intent?.data?.takeIf { it.scheme == "phananh" && it.host == "report" }?.lastPathSegment
+}
