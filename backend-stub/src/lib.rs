@@ -1,1 +1,443 @@
 //! The backend stub: a real server (axum + SQLite) for development, demos and tests.
+//!
+//! It implements the whole contract of `phananh-wire` (app API), Open311 GeoReport v2 and
+//! tus 1.0, so the app is tested against real HTTP. Embed it with [`start`]:
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let stub = phananh_stub::start(phananh_stub::StubOptions::for_tests()).await?;
+//! let url = stub.base_url(); // "http://127.0.0.1:PORT/"
+//! let otp = stub.last_otp("+84912345678"); // dev mode: the code "sent" by SMS
+//! stub.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod config_api;
+mod db;
+mod extract;
+pub mod faultproxy;
+mod fold;
+mod limits;
+mod media_check;
+mod officer;
+mod open311;
+mod openapi;
+mod problem;
+mod reports;
+mod seed;
+mod simulate;
+mod tus;
+mod views;
+mod wards;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::Router;
+use phananh_wire::{Role, TokenPair, UnitInfo, UnitKind};
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+pub use seed::{staff_phone, CATEGORIES, DEPARTMENTS, IOC};
+
+/// Where the stub keeps its database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DbLocation {
+    Memory,
+    File(PathBuf),
+}
+
+/// A token bucket per client (per bearer token, else per IP address).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: u32,
+}
+
+/// Failures injected by the stub itself (dev/test only), on `api/` and `files/` requests.
+/// `before`: answer 500/503/429 without doing anything. `after`: do the work, then lose the
+/// answer behind a 503 (the case idempotency exists for).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Faults {
+    pub before: f64,
+    pub after: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct StubOptions {
+    pub addr: SocketAddr,
+    pub db: DbLocation,
+    /// Uploaded media; `None` is a temporary directory removed at shutdown.
+    pub data_dir: Option<PathBuf>,
+    /// Development mode: OTPs printed to the log and readable through [`RunningStub::last_otp`].
+    pub dev: bool,
+    /// Advance new cases one workflow step after each such delay (demos).
+    pub simulate: Option<Duration>,
+    /// Communes/wards GeoJSON; `None` runs with no ward units (every case goes to the IOC).
+    pub boundaries: Option<PathBuf>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Unfinished uploads are removed after this long.
+    pub upload_expiry: Duration,
+    /// `Tus-Max-Size`.
+    pub max_upload_bytes: u64,
+    /// `None` disables rate limiting (load tests through a fault proxy).
+    pub rate_limit: Option<RateLimit>,
+    pub faults: Faults,
+    /// Keys accepted by Open311 `POST requests`.
+    pub open311_api_keys: Vec<String>,
+}
+
+/// The boundaries file of the shared test data, found from the working directory (the
+/// project root or a crate directory) or from this crate's source location.
+pub fn default_boundaries() -> Option<PathBuf> {
+    const REL: &str = "shared/data/boundaries/ha_tinh_wards_2025.geojson";
+    let mut candidates = vec![PathBuf::from("..").join(REL), PathBuf::from("../..").join(REL)];
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(REL));
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+impl Default for StubOptions {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db: DbLocation::Memory,
+            data_dir: None,
+            dev: false,
+            simulate: None,
+            boundaries: default_boundaries(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            upload_expiry: Duration::from_secs(24 * 3600),
+            max_upload_bytes: 200 * 1024 * 1024,
+            rate_limit: Some(RateLimit { per_second: 20.0, burst: 100 }),
+            faults: Faults::default(),
+            open311_api_keys: vec!["dev-open311-key".into()],
+        }
+    }
+}
+
+impl StubOptions {
+    /// In-process tests and the demo: any free loopback port, in-memory database, dev mode,
+    /// no rate limits.
+    pub fn for_tests() -> Self {
+        Self { addr: SocketAddr::from(([127, 0, 0, 1], 0)), dev: true, rate_limit: None, ..Self::default() }
+    }
+}
+
+pub(crate) struct Settings {
+    pub dev: bool,
+    pub access_ttl_ms: i64,
+    pub refresh_ttl_ms: i64,
+    pub upload_expiry_ms: i64,
+    pub max_upload: u64,
+    pub open311_keys: Vec<String>,
+    pub faults: Faults,
+}
+
+pub(crate) struct Unit {
+    pub name: String,
+    pub kind: UnitKind,
+    pub ward_code: Option<String>,
+}
+
+pub(crate) struct Shared {
+    pub db: Mutex<Connection>,
+    pub settings: Settings,
+    /// Absolute, without trailing slash.
+    pub base: String,
+    pub wards: wards::Wards,
+    pub units: Vec<(String, Unit)>,
+    pub data_dir: PathBuf,
+    pub dev_otps: Mutex<HashMap<String, String>>,
+    pub limiter: Option<limits::Limiter>,
+    pub busy_uploads: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
+    pub config: config_api::Published,
+}
+
+pub(crate) type AppState = Arc<Shared>;
+
+impl Shared {
+    pub fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions),
+        // so a poisoned lock is still safe to use.
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    pub fn unit(&self, code: &str) -> Option<&Unit> {
+        self.units.iter().find(|(c, _)| c == code).map(|(_, u)| u)
+    }
+    pub fn unit_ref(&self, code: &str) -> Option<phananh_wire::UnitRef> {
+        self.unit(code).map(|u| phananh_wire::UnitRef { code: code.to_string(), name: u.name.clone() })
+    }
+    pub fn upload_path(&self, id: &str) -> PathBuf {
+        self.data_dir.join("uploads").join(id)
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub(crate) fn ms_to_dt(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+pub(crate) fn role_str(r: Role) -> &'static str {
+    match r {
+        Role::Resident => "resident",
+        Role::Officer => "officer",
+        Role::Leader => "leader",
+    }
+}
+
+pub(crate) fn parse_role(s: &str) -> Role {
+    match s {
+        "officer" => Role::Officer,
+        "leader" => Role::Leader,
+        _ => Role::Resident,
+    }
+}
+
+pub(crate) fn unit_kind_str(k: UnitKind) -> &'static str {
+    match k {
+        UnitKind::Ioc => "ioc",
+        UnitKind::Department => "department",
+        UnitKind::Ward => "ward",
+    }
+}
+
+/// A started stub. Dropping it without [`RunningStub::shutdown`] leaves the server running
+/// until the runtime ends.
+pub struct RunningStub {
+    addr: SocketAddr,
+    state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+    _tmp: Option<tempfile::TempDir>,
+    startup: Duration,
+}
+
+/// Bind, open/seed the database, and serve in the background.
+pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
+    let t0 = Instant::now();
+    let listener = tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("binding {}", opts.addr))?;
+    let addr = listener.local_addr()?;
+    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+    let host = if addr.is_ipv6() && !addr.ip().is_unspecified() { format!("[{host}]") } else { host };
+    let base = format!("http://{host}:{}", addr.port());
+
+    let (data_dir, tmp) = match &opts.data_dir {
+        Some(d) => (d.clone(), None),
+        None => {
+            let t = tempfile::tempdir()?;
+            (t.path().to_path_buf(), Some(t))
+        }
+    };
+    std::fs::create_dir_all(data_dir.join("uploads")).with_context(|| format!("creating {}", data_dir.display()))?;
+
+    let wards = match &opts.boundaries {
+        Some(p) => wards::Wards::load(p)?,
+        None => wards::Wards::default(),
+    };
+    let mut conn = db::open(match &opts.db {
+        DbLocation::Memory => None,
+        DbLocation::File(p) => Some(p.as_path()),
+    })?;
+    seed::seed(&mut conn, &wards, now_ms())?;
+    let units = {
+        let mut st = conn.prepare("SELECT code, name, kind, ward_code FROM units ORDER BY ord")?;
+        let rows = st.query_map([], |r| {
+            let kind: String = r.get(2)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                Unit {
+                    name: r.get(1)?,
+                    kind: match kind.as_str() {
+                        "ioc" => UnitKind::Ioc,
+                        "department" => UnitKind::Department,
+                        _ => UnitKind::Ward,
+                    },
+                    ward_code: r.get(3)?,
+                },
+            ))
+        })?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    let config = config_api::Published::build(&base, &wards);
+    let state: AppState = Arc::new(Shared {
+        db: Mutex::new(conn),
+        settings: Settings {
+            dev: opts.dev,
+            access_ttl_ms: opts.access_token_ttl.as_millis() as i64,
+            refresh_ttl_ms: opts.refresh_token_ttl.as_millis() as i64,
+            upload_expiry_ms: opts.upload_expiry.as_millis() as i64,
+            max_upload: opts.max_upload_bytes,
+            open311_keys: opts.open311_api_keys.clone(),
+            faults: opts.faults,
+        },
+        base,
+        wards,
+        units,
+        data_dir,
+        dev_otps: Mutex::new(HashMap::new()),
+        limiter: opts.rate_limit.map(limits::Limiter::new),
+        busy_uploads: Mutex::new(HashMap::new()),
+        config,
+    });
+
+    let app = router(state.clone());
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.await;
+            });
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "stub server stopped");
+        }
+    });
+    let mut background = vec![tokio::spawn(tus::expire_loop(state.clone()))];
+    if let Some(step) = opts.simulate {
+        background.push(tokio::spawn(simulate::run(state.clone(), step)));
+    }
+    let startup = t0.elapsed();
+    tracing::info!(%addr, wards = state.wards.wards.len(), units = state.units.len(), ?startup, dev = opts.dev, "phananh-stub listening");
+    Ok(RunningStub { addr, state, stop: Some(stop_tx), task: Some(task), background, _tmp: tmp, startup })
+}
+
+fn router(state: AppState) -> Router {
+    let json_limit = DefaultBodyLimit::max(limits::MAX_JSON_BODY);
+    let api = Router::new()
+        .route("/api/v1/auth/otp/request", post(auth::otp_request))
+        .route("/api/v1/auth/otp/verify", post(auth::otp_verify))
+        .route("/api/v1/auth/refresh", post(auth::refresh))
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/me/reports", get(reports::my_reports))
+        .route("/api/v1/reports", post(reports::create))
+        .route("/api/v1/reports/{id}", get(reports::detail))
+        .route("/api/v1/reports/{id}/rating", put(reports::rate))
+        .route("/api/v1/feed", get(reports::feed))
+        .route("/api/v1/config", get(config_api::config))
+        .route("/api/v1/config/boundaries", get(config_api::boundaries))
+        .route("/api/v1/units", get(config_api::units))
+        .route("/api/v1/push-tokens", post(auth::push_token))
+        .route("/api/v1/officer/cases", get(officer::cases))
+        .route("/api/v1/officer/cases/{id}/actions", post(officer::act))
+        .route("/open311/v2/services.json", get(open311::services))
+        .route("/open311/v2/services/{code}", get(open311::service))
+        .route("/open311/v2/requests.json", get(open311::requests).post(open311::post_request))
+        .route("/open311/v2/requests/{id}", get(open311::request))
+        .route("/open311/v2/servicerequestupdates.json", get(open311::updates))
+        .route("/openapi.json", get(openapi::serve))
+        .route("/media/{id}", get(reports::media))
+        .layer(json_limit);
+    let files = tus::routes().layer(DefaultBodyLimit::disable());
+    api.merge(files)
+        .fallback(limits::not_found)
+        .method_not_allowed_fallback(limits::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::guard))
+        .with_state(state)
+}
+
+impl RunningStub {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT/` — what the app uses as `api_base_url`.
+    pub fn base_url(&self) -> String {
+        format!("{}/", self.state.base)
+    }
+
+    /// Time from [`start`] being called to listening with seeded data.
+    pub fn startup_time(&self) -> Duration {
+        self.startup
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.state.data_dir
+    }
+
+    /// Dev mode only: the last OTP "sent" to this phone (any accepted spelling of it).
+    pub fn last_otp(&self, phone: &str) -> Option<String> {
+        if !self.state.settings.dev {
+            return None;
+        }
+        let phone = auth::normalize_phone(phone)?;
+        self.state.dev_otps.lock().unwrap_or_else(|p| p.into_inner()).get(&phone).cloned()
+    }
+
+    /// Dev helper: tokens for a phone (a new resident is created) without the OTP dance.
+    pub fn login(&self, phone: &str) -> anyhow::Result<TokenPair> {
+        let phone = auth::normalize_phone(phone).context("not a Vietnamese mobile number")?;
+        let conn = self.state.conn();
+        let user = auth::user_for_phone(&conn, &phone).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        auth::issue_tokens(&self.state, &conn, &user).map_err(|e| anyhow::anyhow!("{e:?}"))
+    }
+
+    /// Phone of the seeded officer/leader of a unit.
+    pub fn staff_phone(&self, unit_code: &str, role: Role) -> Option<String> {
+        let i = self.state.units.iter().position(|(c, _)| c == unit_code)?;
+        (role != Role::Resident).then(|| seed::staff_phone(i, role))
+    }
+
+    /// Dev helper: tokens of the seeded officer (or leader) of a unit.
+    pub fn staff_login(&self, unit_code: &str, role: Role) -> anyhow::Result<TokenPair> {
+        let phone = self.staff_phone(unit_code, role).with_context(|| format!("no staff {role:?} for unit {unit_code}"))?;
+        self.login(&phone)
+    }
+
+    /// Dev helper: every access token (of one phone, or of everyone) expires now, so the
+    /// next request gets 401 `token-expired` and the client must refresh.
+    pub fn expire_access_tokens(&self, phone: Option<&str>) -> usize {
+        let conn = self.state.conn();
+        let now = now_ms() - 1;
+        let r = match phone.and_then(auth::normalize_phone) {
+            Some(p) => conn.execute(
+                "UPDATE tokens SET expires_at = ?1 WHERE kind = 'access' AND expires_at > ?1
+                 AND user_id = (SELECT id FROM users WHERE phone = ?2)",
+                rusqlite::params![now, p],
+            ),
+            None => conn.execute("UPDATE tokens SET expires_at = ?1 WHERE kind = 'access' AND expires_at > ?1", [now]),
+        };
+        r.unwrap_or(0)
+    }
+
+    pub fn units(&self) -> Vec<UnitInfo> {
+        config_api::unit_infos(&self.state)
+    }
+
+    /// Unit responsible for a new report at this point (its ward's People's Committee).
+    pub fn ward_unit_at(&self, lat: f64, lon: f64) -> Option<String> {
+        self.state.wards.locate(lat, lon).map(|w| seed::ward_unit_code(&w.code))
+    }
+
+    /// Number of reports stored (exactly-once checks).
+    pub fn report_count(&self) -> i64 {
+        self.state.conn().query_row("SELECT COUNT(*) FROM reports", [], |r| r.get(0)).unwrap_or(-1)
+    }
+
+    /// Stop accepting, finish in-flight requests, stop background tasks, and release the
+    /// database (so a new stub may open the same file).
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        for t in self.background.drain(..) {
+            t.abort();
+            let _ = t.await;
+        }
+        let _ = self.state.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+}

@@ -1,1 +1,74 @@
-fn main() {}
+//! `phananh-stub`: run the backend stub from the command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use phananh_stub::{DbLocation, RateLimit, StubOptions};
+
+/// Development/test backend of the Phản ánh hiện trường app: Open311 + tus + app API on SQLite.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// SQLite file (created if missing), or `:memory:`.
+    #[arg(long, default_value = "stub.sqlite")]
+    db: String,
+    /// Directory for uploaded media (default: next to the database, or a temporary one).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Development mode: OTP codes are printed to the log instead of sent by SMS.
+    #[arg(long)]
+    dev: bool,
+    /// With --dev: move every new case one workflow step forward after this many seconds.
+    #[arg(long, value_name = "SECONDS", requires = "dev")]
+    simulate: Option<f64>,
+    /// Communes/wards GeoJSON (default: ../shared/data/boundaries/ha_tinh_wards_2025.geojson).
+    #[arg(long)]
+    boundaries: Option<PathBuf>,
+    /// Requests per second allowed per client (0 disables rate limiting).
+    #[arg(long, default_value_t = 20.0)]
+    rate_limit: f64,
+    /// Burst size of the rate limit.
+    #[arg(long, default_value_t = 100)]
+    rate_burst: u32,
+    /// Access token lifetime in seconds.
+    #[arg(long, default_value_t = 900)]
+    access_ttl: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let a = Args::parse();
+    let db = if a.db == ":memory:" { DbLocation::Memory } else { DbLocation::File(PathBuf::from(&a.db)) };
+    let data_dir = a.data_dir.clone().or_else(|| match &db {
+        DbLocation::File(p) => Some(p.with_extension("media")),
+        DbLocation::Memory => None,
+    });
+    let mut opts = StubOptions {
+        addr: a.addr,
+        db,
+        data_dir,
+        dev: a.dev,
+        simulate: a.simulate.filter(|s| *s > 0.0).map(Duration::from_secs_f64),
+        access_token_ttl: Duration::from_secs(a.access_ttl.max(1)),
+        rate_limit: (a.rate_limit > 0.0).then_some(RateLimit { per_second: a.rate_limit, burst: a.rate_burst.max(1) }),
+        ..StubOptions::default()
+    };
+    if let Some(b) = a.boundaries {
+        opts.boundaries = Some(b);
+    } else if opts.boundaries.is_none() {
+        tracing::warn!("boundaries file not found; running without ward units (use --boundaries)");
+    }
+    let stub = phananh_stub::start(opts).await?;
+    println!("phananh-stub listening on {} (started in {:.1} ms)", stub.base_url(), stub.startup_time().as_secs_f64() * 1000.0);
+    tokio::signal::ctrl_c().await?;
+    stub.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! The stub's SQLite schema. One connection behind a mutex: every statement is short, and a
+//! single writer keeps the idempotency and workflow checks trivially race-free.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE units (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ward_code TEXT,
+    ord INTEGER NOT NULL
+);
+CREATE TABLE categories (
+    code TEXT PRIMARY KEY,
+    name_vi TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    unit_code TEXT NOT NULL,
+    deadline_hours INTEGER NOT NULL,
+    ord INTEGER NOT NULL
+);
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    phone TEXT NOT NULL UNIQUE,
+    display_name TEXT,
+    role TEXT NOT NULL,
+    unit_code TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE otps (
+    phone TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    window_start INTEGER NOT NULL,
+    sent_in_window INTEGER NOT NULL
+);
+CREATE TABLE tokens (
+    hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL,
+    length INTEGER NOT NULL,
+    offset INTEGER NOT NULL DEFAULT 0,
+    metadata TEXT NOT NULL,
+    filetype TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    sha256 TEXT,
+    attached INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE reports (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT,
+    reporter_id TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    category TEXT NOT NULL,
+    description TEXT NOT NULL,
+    search TEXT NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    accuracy_m REAL,
+    ward_code TEXT,
+    address TEXT,
+    anonymous INTEGER NOT NULL,
+    attributes TEXT NOT NULL,
+    captured_at INTEGER,
+    status TEXT NOT NULL,
+    unit_code TEXT NOT NULL,
+    deadline INTEGER,
+    duplicate_of TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    UNIQUE (reporter_id, client_id)
+);
+CREATE INDEX reports_seq ON reports(reporter_id, seq);
+CREATE INDEX reports_unit ON reports(unit_code, n);
+CREATE TABLE events (
+    report_n INTEGER NOT NULL REFERENCES reports(n),
+    id INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    unit_code TEXT,
+    message TEXT,
+    actor_id TEXT,
+    PRIMARY KEY (report_n, id)
+);
+CREATE TABLE media (
+    id TEXT PRIMARY KEY,
+    report_n INTEGER NOT NULL REFERENCES reports(n),
+    event_id INTEGER,
+    ord INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    captured_at INTEGER
+);
+CREATE INDEX media_report ON media(report_n, event_id, ord);
+CREATE TABLE ratings (
+    report_n INTEGER PRIMARY KEY REFERENCES reports(n),
+    level INTEGER NOT NULL,
+    comment TEXT,
+    reopen INTEGER NOT NULL,
+    rated_at INTEGER NOT NULL
+);
+CREATE TABLE push_tokens (
+    platform TEXT NOT NULL,
+    token TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    device_id TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (platform, token)
+);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters VALUES ('seq', 0);
+"#;
+
+/// Open (creating if needed) the database. `None` is an in-memory database.
+pub fn open(path: Option<&Path>) -> anyhow::Result<Connection> {
+    let conn = match path {
+        Some(p) => Connection::open(p)?,
+        None => Connection::open_in_memory()?,
+    };
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    match version {
+        0 => {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(SCHEMA)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
+        }
+        SCHEMA_VERSION => {}
+        v => anyhow::bail!("stub database has schema version {v}, newer than this stub ({SCHEMA_VERSION})"),
+    }
+    Ok(conn)
+}
+
+/// Next value of the global change counter (the "my reports since" cursor).
+pub fn next_seq(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value", [], |r| r.get(0))
+}

@@ -1,0 +1,50 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the wire types.
+//! tus (`/files/`) and `/media/{id}` are binary protocols described in the `info` text.
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{auth, config_api, officer, open311, reports};
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let c = api.components.get_or_insert_with(Default::default);
+        c.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Phản ánh hiện trường — backend stub",
+        description = "App API (JSON, bearer tokens), Open311 GeoReport v2 and, outside this \
+            document, tus 1.0 uploads at /files/ (creation, creation-with-upload, expiration, \
+            termination, checksum sha1) and media downloads at /media/{id}. Errors are RFC 9457 \
+            application/problem+json."
+    ),
+    modifiers(&Bearer),
+    paths(
+        auth::otp_request, auth::otp_verify, auth::refresh, auth::me, auth::push_token,
+        reports::create, reports::detail, reports::my_reports, reports::rate, reports::feed,
+        config_api::config, config_api::boundaries, config_api::units,
+        officer::cases, officer::act,
+        open311::services, open311::service, open311::requests, open311::request,
+        open311::post_request, open311::updates,
+    )
+)]
+struct ApiDoc;
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub async fn serve() -> Response {
+    let body = document().to_json().unwrap_or_default();
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}

@@ -1,0 +1,481 @@
+//! Residents' side of cases: create (idempotent), read, "my reports since", rate, the public
+//! feed, and the media files of cases.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use phananh_wire::{
+    problem_types as pt, EventKind, FeedPage, FieldProblem, MediaKind, MyReportsPage, NewMedia, NewReport, RatingRequest,
+    Report, ReportStatus, IDEMPOTENCY_KEY,
+};
+use rusqlite::{params, Connection, OptionalExtension, ToSql};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{AuthUser, MaybeUser};
+use crate::extract::{Json, Path, Query};
+use crate::limits::{self, check_len};
+use crate::problem::{ApiError, ApiResult};
+use crate::seed::{self, CATEGORIES};
+use crate::views::{self, parse_id};
+use crate::{db, fold, now_ms, AppState};
+
+/// What every way of creating a case (app API, Open311) has checked.
+pub struct NewCase {
+    pub client_id: Option<String>,
+    pub body_hash: String,
+    pub category: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub address: Option<String>,
+    pub anonymous: bool,
+    pub attributes: BTreeMap<String, String>,
+    pub captured_at: Option<i64>,
+    /// (upload id, kind, mime, size, sha256, captured_at)
+    pub media: Vec<(String, MediaKind, String, u64, String, Option<i64>)>,
+}
+
+pub fn check_category(errs: &mut Vec<FieldProblem>, code: &str) {
+    if !CATEGORIES.iter().any(|c| c.0 == code) {
+        errs.push(FieldProblem { field: "category".into(), reason: "unknown".into(), detail: Some(format!("no category {code:?}")) });
+    }
+}
+
+pub fn check_position(errs: &mut Vec<FieldProblem>, lat: f64, lon: f64) {
+    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+        errs.push(FieldProblem { field: "lat".into(), reason: "out_of_range".into(), detail: Some("latitude in [-90, 90]".into()) });
+    }
+    if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+        errs.push(FieldProblem { field: "lon".into(), reason: "out_of_range".into(), detail: Some("longitude in [-180, 180]".into()) });
+    }
+}
+
+pub fn check_attributes(errs: &mut Vec<FieldProblem>, attrs: &BTreeMap<String, String>) {
+    if attrs.len() > limits::MAX_ATTRIBUTES {
+        errs.push(FieldProblem { field: "attributes".into(), reason: "too_long".into(), detail: None });
+        return;
+    }
+    for (k, v) in attrs {
+        if k == seed::SEVERITY_ATTR {
+            if !seed::SEVERITY_VALUES.iter().any(|(c, _)| c == v) {
+                errs.push(FieldProblem { field: format!("attributes.{k}"), reason: "invalid".into(), detail: Some("not one of the listed values".into()) });
+            }
+        } else {
+            let k: String = k.chars().take(64).collect();
+            errs.push(FieldProblem { field: format!("attributes.{k}"), reason: "unknown".into(), detail: Some("the category has no such attribute".into()) });
+        }
+    }
+}
+
+/// Check media references and resolve them to stored uploads.
+pub fn resolve_media(
+    conn: &Connection,
+    user: &AuthUser,
+    media: &[NewMedia],
+    field: &str,
+    errs: &mut Vec<FieldProblem>,
+) -> Vec<(String, MediaKind, String, u64, String, Option<i64>)> {
+    let mut out = Vec::new();
+    if media.len() > limits::MAX_MEDIA {
+        errs.push(FieldProblem { field: field.into(), reason: "too_long".into(), detail: Some(format!("at most {} files", limits::MAX_MEDIA)) });
+        return out;
+    }
+    let (photos, videos) = media.iter().fold((0, 0), |(p, v), m| match m.kind {
+        MediaKind::Photo => (p + 1, v),
+        MediaKind::Video => (p, v + 1),
+    });
+    if photos > 6 || videos > 1 {
+        errs.push(FieldProblem { field: field.into(), reason: "too_long".into(), detail: Some("at most 6 photos and 1 video".into()) });
+    }
+    for (i, m) in media.iter().enumerate() {
+        let kind_ok = match m.kind {
+            MediaKind::Photo => m.mime.starts_with("image/"),
+            MediaKind::Video => m.mime.starts_with("video/"),
+        };
+        if !kind_ok {
+            errs.push(FieldProblem { field: format!("{field}.{i}.mime"), reason: "invalid".into(), detail: Some("mime does not fit kind".into()) });
+            continue;
+        }
+        if out.iter().any(|o: &(String, _, _, _, _, _)| m.upload_url.trim_end_matches('/').ends_with(&o.0)) {
+            errs.push(FieldProblem { field: format!("{field}.{i}.upload_url"), reason: "invalid".into(), detail: Some("listed twice".into()) });
+            continue;
+        }
+        match crate::tus::resolve_for_attach(conn, user, &m.upload_url, &m.sha256, &m.mime) {
+            Ok((id, size)) => out.push((id, m.kind, m.mime.to_ascii_lowercase(), size, m.sha256.to_ascii_lowercase(), m.captured_at.map(|t| t.timestamp_millis()))),
+            Err(detail) => errs.push(FieldProblem { field: format!("{field}.{i}.upload_url"), reason: "invalid".into(), detail: Some(detail) }),
+        }
+    }
+    out
+}
+
+pub fn attach_media(conn: &Connection, n: i64, event_id: Option<i64>, media: &[(String, MediaKind, String, u64, String, Option<i64>)]) -> rusqlite::Result<()> {
+    let base: i64 = conn.query_row("SELECT COUNT(*) FROM media WHERE report_n = ?1", [n], |r| r.get(0))?;
+    for (i, (id, kind, mime, size, sha, cap)) in media.iter().enumerate() {
+        let kind = if *kind == MediaKind::Video { "video" } else { "photo" };
+        conn.execute(
+            "INSERT INTO media(id, report_n, event_id, ord, kind, mime, size, sha256, captured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![id, n, event_id, base + i as i64, kind, mime, *size as i64, sha, cap],
+        )?;
+        conn.execute("UPDATE uploads SET attached = 1 WHERE id = ?1", [id])?;
+    }
+    Ok(())
+}
+
+/// Append a timeline event and move the case to `status`; bumps version and change cursor.
+#[allow(clippy::too_many_arguments)]
+pub fn append_event(
+    conn: &Connection,
+    n: i64,
+    kind: EventKind,
+    status: ReportStatus,
+    unit: Option<&str>,
+    message: Option<&str>,
+    actor: Option<&str>,
+    media: &[(String, MediaKind, String, u64, String, Option<i64>)],
+) -> rusqlite::Result<i64> {
+    let now = now_ms();
+    let id: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE report_n = ?1", [n], |r| r.get(0))?;
+    conn.execute(
+        "INSERT INTO events(report_n, id, at, kind, status, unit_code, message, actor_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![n, id, now, views::event_kind_str(kind), status.as_str(), unit, message, actor],
+    )?;
+    attach_media(conn, n, Some(id), media)?;
+    let seq = db::next_seq(conn)?;
+    conn.execute(
+        "UPDATE reports SET status = ?2, updated_at = ?3, version = version + 1, seq = ?4 WHERE n = ?1",
+        params![n, status.as_str(), now, seq],
+    )?;
+    Ok(id)
+}
+
+/// Insert a checked case, routed to the ward containing its point (the IOC when outside
+/// every ward), with its deadline and first timeline event. Returns its row number.
+pub fn insert_case(st: &AppState, conn: &Connection, reporter: &AuthUser, c: &NewCase) -> ApiResult<i64> {
+    let now = now_ms();
+    let ward = st.wards.locate(c.lat, c.lon);
+    let unit = ward.map(|w| seed::ward_unit_code(&w.code)).filter(|u| st.unit(u).is_some()).unwrap_or_else(|| crate::IOC.to_string());
+    let cat = CATEGORIES.iter().find(|x| x.0 == c.category).ok_or_else(|| ApiError::internal("category vanished"))?;
+    let deadline = now + cat.4 as i64 * 3_600_000;
+    let search = fold::fold(&format!(
+        "{} {} {} {}",
+        c.description,
+        cat.1,
+        ward.map(|w| w.full_name.as_str()).unwrap_or(""),
+        c.address.as_deref().unwrap_or("")
+    ));
+    let seq = db::next_seq(conn)?;
+    conn.execute(
+        "INSERT INTO reports(client_id, reporter_id, body_hash, category, description, search, lat, lon, accuracy_m, ward_code,
+            address, anonymous, attributes, captured_at, status, unit_code, deadline, duplicate_of, created_at, updated_at, version, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'received', ?15, ?16, NULL, ?17, ?17, 1, ?18)",
+        params![
+            c.client_id,
+            reporter.id,
+            c.body_hash,
+            c.category,
+            c.description,
+            search,
+            c.lat,
+            c.lon,
+            c.accuracy_m,
+            ward.map(|w| w.code.clone()),
+            c.address,
+            c.anonymous as i64,
+            serde_json::to_string(&c.attributes).map_err(ApiError::internal)?,
+            c.captured_at,
+            unit,
+            deadline,
+            now,
+            seq
+        ],
+    )?;
+    let n = conn.last_insert_rowid();
+    attach_media(conn, n, None, &c.media)?;
+    let msg = format!("Đã tiếp nhận phản ánh; đơn vị dự kiến xử lý: {}", st.unit(&unit).map(|u| u.name.as_str()).unwrap_or(&unit));
+    conn.execute(
+        "INSERT INTO events(report_n, id, at, kind, status, unit_code, message, actor_id) VALUES (?1, 1, ?2, 'received', 'received', ?3, ?4, NULL)",
+        params![n, now, crate::IOC, msg],
+    )?;
+    Ok(n)
+}
+
+fn created(status: StatusCode, report: Report) -> Response {
+    (status, axum::Json(report)).into_response()
+}
+
+/// Create a report. The `Idempotency-Key` header (= `client_id`) makes retries safe: the
+/// same body again returns the stored report (200), another body under the key is 409.
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", security(("bearer" = [])), request_body = NewReport,
+    params(("Idempotency-Key" = String, Header, description = "the report's client_id (UUID)")),
+    responses((status = 201, description = "created", body = Report), (status = 200, description = "replay of an earlier request", body = Report),
+              (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
+pub async fn create(State(st): State<AppState>, user: AuthUser, headers: HeaderMap, Json(req): Json<NewReport>) -> ApiResult<Response> {
+    let Some(key) = headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError::bad_request("Idempotency-Key header (the report's client_id) required"));
+    };
+    if key.trim().parse::<uuid::Uuid>().ok() != Some(req.client_id) {
+        return Err(ApiError::field("client_id", "invalid", "must equal the Idempotency-Key header"));
+    }
+    let body_hash = hex::encode(Sha256::digest(serde_json::to_vec(&req).map_err(ApiError::internal)?));
+    let client_id = req.client_id.to_string();
+    let conn = st.conn();
+    let existing: Option<(i64, String)> = conn
+        .query_row("SELECT n, body_hash FROM reports WHERE reporter_id = ?1 AND client_id = ?2", params![user.id, client_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((n, h)) = existing {
+        if h != body_hash {
+            return Err(ApiError::conflict(pt::IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different body"));
+        }
+        return Ok(created(StatusCode::OK, views::report(&st, &conn, n, Some(&user))?));
+    }
+    let mut errs = Vec::new();
+    check_category(&mut errs, &req.category);
+    let description = req.description.trim().to_string();
+    if let Err(e) = check_len("description", &description, limits::MIN_DESCRIPTION, limits::MAX_DESCRIPTION) {
+        errs.push(e);
+    }
+    check_position(&mut errs, req.lat, req.lon);
+    if let Some(a) = req.accuracy_m {
+        if !(a.is_finite() && (0.0..=100_000.0).contains(&a)) {
+            errs.push(FieldProblem { field: "accuracy_m".into(), reason: "out_of_range".into(), detail: None });
+        }
+    }
+    if let Some(w) = &req.ward_code {
+        if let Err(e) = check_len("ward_code", w, 1, 16) {
+            errs.push(e);
+        }
+    }
+    if let Some(a) = &req.address {
+        if let Err(e) = check_len("address", a, 0, limits::MAX_ADDRESS) {
+            errs.push(e);
+        }
+    }
+    check_attributes(&mut errs, &req.attributes);
+    let media = resolve_media(&conn, &user, &req.media, "media", &mut errs);
+    if !errs.is_empty() {
+        return Err(ApiError::validation(errs));
+    }
+    let case = NewCase {
+        client_id: Some(client_id),
+        body_hash,
+        category: req.category.clone(),
+        description,
+        lat: req.lat,
+        lon: req.lon,
+        accuracy_m: req.accuracy_m,
+        address: req.address.clone().filter(|a| !a.trim().is_empty()),
+        anonymous: req.anonymous,
+        attributes: req.attributes.clone(),
+        captured_at: req.captured_at.map(|t| t.timestamp_millis()),
+        media,
+    };
+    let tx = conn.unchecked_transaction()?;
+    let n = insert_case(&st, &tx, &user, &case)?;
+    tx.commit()?;
+    let report = views::report(&st, &conn, n, Some(&user))?;
+    let mut resp = created(StatusCode::CREATED, report);
+    if let Ok(v) = HeaderValue::from_str(&format!("{}/api/v1/reports/{n}", st.base)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+/// A report: full for its reporter and the handling staff, public form for everyone else.
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", security((), ("bearer" = [])),
+    params(("id" = String, Path, description = "report id")),
+    responses((status = 200, body = Report), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
+pub async fn detail(State(st): State<AppState>, MaybeUser(user): MaybeUser, Path(id): Path<String>) -> ApiResult<axum::Json<Report>> {
+    let n = parse_id(&id)?;
+    let conn = st.conn();
+    Ok(axum::Json(views::report(&st, &conn, n, user.as_ref())?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SinceQuery {
+    /// `next_cursor` of the previous page; absent for everything.
+    pub since: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+fn page_limit(l: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
+    match l {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::field("limit", "out_of_range", format!("between 1 and {max}"))),
+    }
+}
+
+fn parse_cursor(field: &str, c: &Option<String>) -> ApiResult<i64> {
+    match c.as_deref().map(str::trim) {
+        None | Some("") => Ok(0),
+        Some(s) => s.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| ApiError::field(field, "invalid", "not a cursor from this server")),
+    }
+}
+
+/// My reports that changed after `since`, oldest change first, with full timelines.
+#[utoipa::path(get, path = "/api/v1/me/reports", tag = "reports", security(("bearer" = [])), params(SinceQuery),
+    responses((status = 200, body = MyReportsPage), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
+pub async fn my_reports(State(st): State<AppState>, user: AuthUser, Query(q): Query<SinceQuery>) -> ApiResult<axum::Json<MyReportsPage>> {
+    let since = parse_cursor("since", &q.since)?;
+    let limit = page_limit(q.limit, 50, limits::MAX_PAGE)?;
+    let conn = st.conn();
+    let mut s = conn.prepare_cached(&format!("SELECT {}, seq FROM reports WHERE reporter_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", views::COLS))?;
+    let rows: Vec<(views::Row, i64)> = s
+        .query_map(params![user.id, since, limit as i64 + 1], |r| Ok((views::row(r)?, r.get(20)?)))?
+        .collect::<Result<_, _>>()?;
+    let has_more = rows.len() > limit as usize;
+    let mut items = Vec::new();
+    let mut cursor = since;
+    for (r, seq) in rows.into_iter().take(limit as usize) {
+        items.push(views::build(&st, &conn, &r, Some(&user))?);
+        cursor = seq;
+    }
+    Ok(axum::Json(MyReportsPage { items, next_cursor: cursor.to_string(), has_more }))
+}
+
+/// Rate a resolved report (its reporter only); editable until closed; a "not satisfied"
+/// level may ask to reopen.
+#[utoipa::path(put, path = "/api/v1/reports/{id}/rating", tag = "reports", security(("bearer" = [])), request_body = RatingRequest,
+    params(("id" = String, Path, description = "report id")),
+    responses((status = 200, body = Report), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
+pub async fn rate(State(st): State<AppState>, user: AuthUser, Path(id): Path<String>, Json(req): Json<RatingRequest>) -> ApiResult<axum::Json<Report>> {
+    let n = parse_id(&id)?;
+    let conn = st.conn();
+    let r = views::load_row(&conn, n)?;
+    if r.reporter_id != user.id {
+        return Err(ApiError::forbidden("only the reporter may rate a report"));
+    }
+    let mut errs = Vec::new();
+    let level = crate::config_api::RATING_SCALE.iter().find(|l| l.0 == req.level);
+    match level {
+        None => errs.push(FieldProblem { field: "level".into(), reason: "invalid".into(), detail: Some("not a level of the rating scale".into()) }),
+        Some(l) if req.reopen && !l.3 => errs.push(FieldProblem { field: "reopen".into(), reason: "not_allowed".into(), detail: Some("only a dissatisfied rating may ask to reopen".into()) }),
+        _ => {}
+    }
+    let comment = req.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if let Some(c) = comment {
+        if let Err(e) = check_len("comment", c, 0, limits::MAX_COMMENT) {
+            errs.push(e);
+        }
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::validation(errs));
+    }
+    if r.status != ReportStatus::Resolved {
+        return Err(ApiError::conflict(pt::INVALID_TRANSITION, format!("a {} report cannot be rated; only resolved ones", r.status.as_str())));
+    }
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "INSERT INTO ratings(report_n, level, comment, reopen, rated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(report_n) DO UPDATE SET level = excluded.level, comment = excluded.comment, reopen = excluded.reopen, rated_at = excluded.rated_at",
+        params![n, req.level as i64, comment, req.reopen as i64, now_ms()],
+    )?;
+    append_event(&tx, n, EventKind::Rated, ReportStatus::Resolved, None, None, Some(&user.id), &[])?;
+    if req.reopen {
+        append_event(&tx, n, EventKind::Reopened, ReportStatus::Reopened, Some(&r.unit_code), Some("Người phản ánh không hài lòng và đề nghị xử lý lại"), Some(&user.id), &[])?;
+    }
+    tx.commit()?;
+    Ok(axum::Json(views::report(&st, &conn, n, Some(&user))?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// `minLon,minLat,maxLon,maxLat`
+    pub bbox: Option<String>,
+    /// Category code.
+    pub category: Option<String>,
+    /// Status, or several separated by commas.
+    pub status: Option<String>,
+    /// Words to find in the description, category, ward or address; diacritics ignored.
+    pub q: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u32>,
+}
+
+/// Public feed, newest first. Carries no reporter data.
+#[utoipa::path(get, path = "/api/v1/feed", tag = "reports", params(FeedQuery),
+    responses((status = 200, body = FeedPage), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
+pub async fn feed(State(st): State<AppState>, Query(q): Query<FeedQuery>) -> ApiResult<axum::Json<FeedPage>> {
+    let limit = page_limit(q.limit, 20, 100)?;
+    let cursor = parse_cursor("cursor", &q.cursor)?;
+    let mut sql = format!("SELECT {} FROM reports WHERE 1 = 1", views::COLS);
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    if cursor > 0 {
+        sql += " AND n < ?";
+        args.push(Box::new(cursor));
+    }
+    if let Some(b) = q.bbox.as_deref().filter(|b| !b.trim().is_empty()) {
+        let v: Vec<f64> = b.split(',').filter_map(|x| x.trim().parse::<f64>().ok()).filter(|x| x.is_finite()).collect();
+        if v.len() != 4 || v[0] > v[2] || v[1] > v[3] {
+            return Err(ApiError::field("bbox", "invalid", "minLon,minLat,maxLon,maxLat"));
+        }
+        sql += " AND lon >= ? AND lat >= ? AND lon <= ? AND lat <= ?";
+        for x in v {
+            args.push(Box::new(x));
+        }
+    }
+    if let Some(c) = q.category.as_deref().filter(|c| !c.is_empty()) {
+        let mut errs = Vec::new();
+        check_category(&mut errs, c);
+        if !errs.is_empty() {
+            return Err(ApiError::validation(errs));
+        }
+        sql += " AND category = ?";
+        args.push(Box::new(c.to_string()));
+    }
+    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+        let sts: Option<Vec<ReportStatus>> = s.split(',').map(|x| ReportStatus::parse(x.trim())).collect();
+        let Some(sts) = sts else {
+            return Err(ApiError::field("status", "invalid", "unknown status"));
+        };
+        sql += &format!(" AND status IN ({})", vec!["?"; sts.len()].join(","));
+        for x in sts {
+            args.push(Box::new(x.as_str()));
+        }
+    }
+    if let Some(text) = q.q.as_deref() {
+        if text.chars().count() > limits::MAX_QUERY_TEXT {
+            return Err(ApiError::field("q", "too_long", format!("at most {} characters", limits::MAX_QUERY_TEXT)));
+        }
+        for t in fold::terms(text).into_iter().take(10) {
+            sql += " AND instr(search, ?) > 0";
+            args.push(Box::new(t));
+        }
+    }
+    sql += " ORDER BY n DESC LIMIT ?";
+    args.push(Box::new(limit as i64 + 1));
+    let conn = st.conn();
+    let mut s = conn.prepare(&sql)?;
+    let rows: Vec<views::Row> = s.query_map(rusqlite::params_from_iter(args.iter().map(|b| b.as_ref())), views::row)?.collect::<Result<_, _>>()?;
+    let more = rows.len() > limit as usize;
+    let items = rows.iter().take(limit as usize).map(|r| views::feed_item(&st, &conn, r)).collect::<ApiResult<Vec<_>>>()?;
+    let next_cursor = if more { items.last().map(|i| i.id.clone()) } else { None };
+    Ok(axum::Json(FeedPage { items, next_cursor }))
+}
+
+/// GET /media/{id}: a file attached to a case (public, like the case's handling).
+pub async fn media(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let row: Option<(String, String)> = st
+        .conn()
+        .query_row("SELECT mime, sha256 FROM media WHERE id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((mime, sha)) = row else {
+        return Err(ApiError::not_found("no such media"));
+    };
+    let bytes = tokio::fs::read(st.upload_path(&id)).await?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(header::ETAG, HeaderValue::from_str(&format!("\"{sha}\"")).map_err(ApiError::internal)?);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    Ok(r)
+}

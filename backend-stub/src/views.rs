@@ -1,0 +1,201 @@
+//! Reading cases out of SQLite into wire shapes, with what each viewer may see: the
+//! reporter and the handling staff see who reported it; everyone else sees the public form.
+
+use std::collections::BTreeMap;
+
+use phananh_wire::{
+    FeedItem, MediaKind, MediaRef, RatingInfo, Report, ReportStatus, ReporterInfo, TimelineEvent, EventKind,
+};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::auth::AuthUser;
+use crate::problem::{ApiError, ApiResult};
+use crate::{ms_to_dt, AppState};
+
+pub struct Row {
+    pub n: i64,
+    pub client_id: Option<String>,
+    pub reporter_id: String,
+    pub category: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub ward_code: Option<String>,
+    pub address: Option<String>,
+    pub anonymous: bool,
+    pub attributes: String,
+    pub captured_at: Option<i64>,
+    pub status: ReportStatus,
+    pub unit_code: String,
+    pub deadline: Option<i64>,
+    pub duplicate_of: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+pub const COLS: &str = "n, client_id, reporter_id, category, description, lat, lon, accuracy_m, ward_code, address, \
+    anonymous, attributes, captured_at, status, unit_code, deadline, duplicate_of, created_at, updated_at, version";
+
+pub fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        n: r.get(0)?,
+        client_id: r.get(1)?,
+        reporter_id: r.get(2)?,
+        category: r.get(3)?,
+        description: r.get(4)?,
+        lat: r.get(5)?,
+        lon: r.get(6)?,
+        accuracy_m: r.get(7)?,
+        ward_code: r.get(8)?,
+        address: r.get(9)?,
+        anonymous: r.get::<_, i64>(10)? != 0,
+        attributes: r.get(11)?,
+        captured_at: r.get(12)?,
+        status: ReportStatus::parse(&r.get::<_, String>(13)?).unwrap_or(ReportStatus::Received),
+        unit_code: r.get(14)?,
+        deadline: r.get(15)?,
+        duplicate_of: r.get(16)?,
+        created_at: r.get(17)?,
+        updated_at: r.get(18)?,
+        version: r.get(19)?,
+    })
+}
+
+/// Report ids are the decimal row number.
+pub fn parse_id(id: &str) -> ApiResult<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::not_found(format!("no report {id}")))
+}
+
+pub fn load_row(conn: &Connection, n: i64) -> ApiResult<Row> {
+    conn.query_row(&format!("SELECT {COLS} FROM reports WHERE n = ?1"), [n], row)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(format!("no report {n}")))
+}
+
+pub fn media_kind(s: &str) -> MediaKind {
+    if s == "video" { MediaKind::Video } else { MediaKind::Photo }
+}
+
+fn event_kind(s: &str) -> EventKind {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or(EventKind::Other)
+}
+
+pub fn event_kind_str(k: EventKind) -> String {
+    serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "other".into())
+}
+
+/// Media of a report: (event id or None for the report's own, ref).
+fn media(st: &AppState, conn: &Connection, n: i64) -> rusqlite::Result<Vec<(Option<i64>, MediaRef)>> {
+    let mut s = conn.prepare_cached("SELECT id, event_id, kind, mime, size, sha256 FROM media WHERE report_n = ?1 ORDER BY ord")?;
+    let rows = s.query_map([n], |r| {
+        let id: String = r.get(0)?;
+        Ok((
+            r.get::<_, Option<i64>>(1)?,
+            MediaRef {
+                url: format!("{}/media/{id}", st.base),
+                id,
+                kind: media_kind(&r.get::<_, String>(2)?),
+                mime: r.get(3)?,
+                size_bytes: r.get::<_, i64>(4)? as u64,
+                sha256: r.get(5)?,
+            },
+        ))
+    })?;
+    rows.collect()
+}
+
+pub fn build(st: &AppState, conn: &Connection, r: &Row, viewer: Option<&AuthUser>) -> ApiResult<Report> {
+    let mine = viewer.is_some_and(|v| v.id == r.reporter_id);
+    let staff = viewer.is_some_and(|v| v.handles(&r.unit_code));
+    let all_media = media(st, conn, r.n)?;
+    let mut timeline = Vec::new();
+    {
+        let mut s = conn.prepare_cached("SELECT id, at, kind, status, unit_code, message FROM events WHERE report_n = ?1 ORDER BY id")?;
+        let rows = s.query_map([r.n], |e| {
+            Ok((e.get::<_, i64>(0)?, e.get::<_, i64>(1)?, e.get::<_, String>(2)?, e.get::<_, String>(3)?, e.get::<_, Option<String>>(4)?, e.get::<_, Option<String>>(5)?))
+        })?;
+        for ev in rows {
+            let (id, at, kind, status, unit, message) = ev?;
+            timeline.push(TimelineEvent {
+                id: id as u64,
+                at: ms_to_dt(at),
+                kind: event_kind(&kind),
+                status: ReportStatus::parse(&status).unwrap_or(r.status),
+                unit: unit.as_deref().and_then(|u| st.unit_ref(u)),
+                message,
+                media: all_media.iter().filter(|(e, _)| *e == Some(id)).map(|(_, m)| m.clone()).collect(),
+            });
+        }
+    }
+    let reporter = if mine || staff {
+        conn.query_row("SELECT phone, display_name FROM users WHERE id = ?1", [&r.reporter_id], |u| {
+            Ok(ReporterInfo { phone: u.get(0)?, display_name: u.get(1)? })
+        })
+        .optional()?
+    } else {
+        None
+    };
+    let my_rating = if mine || staff {
+        conn.query_row("SELECT level, comment, reopen, rated_at FROM ratings WHERE report_n = ?1", [r.n], |x| {
+            Ok(RatingInfo { level: x.get::<_, i64>(0)? as u8, comment: x.get(1)?, reopen: x.get::<_, i64>(2)? != 0, rated_at: ms_to_dt(x.get(3)?) })
+        })
+        .optional()?
+    } else {
+        None
+    };
+    let attributes: BTreeMap<String, String> = serde_json::from_str(&r.attributes).unwrap_or_default();
+    Ok(Report {
+        id: r.n.to_string(),
+        client_id: if mine { r.client_id.as_deref().and_then(|c| c.parse().ok()) } else { None },
+        category: r.category.clone(),
+        description: r.description.clone(),
+        lat: r.lat,
+        lon: r.lon,
+        accuracy_m: r.accuracy_m,
+        ward: r.ward_code.as_deref().and_then(|w| st.wards.get(w)).cloned(),
+        address: r.address.clone(),
+        status: r.status,
+        unit: st.unit_ref(&r.unit_code),
+        created_at: ms_to_dt(r.created_at),
+        updated_at: ms_to_dt(r.updated_at),
+        deadline: r.deadline.map(ms_to_dt),
+        captured_at: r.captured_at.map(ms_to_dt),
+        anonymous: r.anonymous,
+        attributes,
+        media: all_media.into_iter().filter(|(e, _)| e.is_none()).map(|(_, m)| m).collect(),
+        timeline,
+        duplicate_of: r.duplicate_of.clone(),
+        reporter,
+        my_rating,
+        version: r.version as u64,
+    })
+}
+
+pub fn feed_item(st: &AppState, conn: &Connection, r: &Row) -> ApiResult<FeedItem> {
+    let rating_level = conn
+        .query_row("SELECT level FROM ratings WHERE report_n = ?1", [r.n], |x| x.get::<_, i64>(0))
+        .optional()?
+        .map(|l| l as u8);
+    Ok(FeedItem {
+        id: r.n.to_string(),
+        category: r.category.clone(),
+        description: r.description.clone(),
+        lat: r.lat,
+        lon: r.lon,
+        ward: r.ward_code.as_deref().and_then(|w| st.wards.get(w)).cloned(),
+        status: r.status,
+        unit: st.unit_ref(&r.unit_code),
+        created_at: ms_to_dt(r.created_at),
+        updated_at: ms_to_dt(r.updated_at),
+        media: media(st, conn, r.n)?.into_iter().filter(|(e, _)| e.is_none()).map(|(_, m)| m).collect(),
+        rating_level,
+    })
+}
+
+/// Load `n` as `viewer` sees it.
+pub fn report(st: &AppState, conn: &Connection, n: i64, viewer: Option<&AuthUser>) -> ApiResult<Report> {
+    let r = load_row(conn, n)?;
+    build(st, conn, &r, viewer)
+}
