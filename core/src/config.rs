@@ -79,6 +79,9 @@ pub struct LocationPolicy {
     pub good_accuracy_m: f64,
     /// Accuracy worse than this is flagged.
     pub poor_accuracy_m: f64,
+    /// How long the shell keeps listening for a fix of `good_accuracy_m` before the best
+    /// worse one is accepted.
+    pub good_fix_wait_s: u32,
 }
 
 impl Default for LocationPolicy {
@@ -89,6 +92,7 @@ impl Default for LocationPolicy {
             max_fix_age_s: 300,
             good_accuracy_m: 30.0,
             poor_accuracy_m: 150.0,
+            good_fix_wait_s: 20,
         }
     }
 }
