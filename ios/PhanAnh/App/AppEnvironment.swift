@@ -1,0 +1,45 @@
+import Foundation
+import PhanAnhCore
+
+/// What the app holds for its lifetime: the one core client with the platform services plugged
+/// in, and the platform helpers. If the core cannot open its storage (damaged or newer
+/// database) `startupError` says why and nothing is deleted.
+@MainActor
+final class AppEnvironment: ObservableObject {
+    static let shared = AppEnvironment()
+
+    let strings = Strings.shared
+    let notifications = StatusNotifications()
+    let location = LocationService()
+    private let connectivity = Connectivity()
+    private(set) var core: CoreService?
+    @Published private(set) var startupError: Error?
+    @Published var openReportId: String?
+    lazy var background = BackgroundSync(core: { [weak self] in self?.core }, notifier: notifications)
+
+    private init() {
+        setLogSink(sink: OSLogSink(), maxLevel: .info)
+        do {
+            let support = try FileManager.default.url(for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
+            var dir = support.appendingPathComponent("core", isDirectory: true)
+            let baseURL = ProcessInfo.processInfo.environment["PHANANH_API_BASE_URL"]
+            let service = try CoreService(storageDir: dir, baseURL: baseURL)
+            // Drafts and the outbox belong to this device: not in iCloud backups.
+            var values = URLResourceValues()
+            values.isExcludedFromBackup = true
+            try? dir.setResourceValues(values)
+            service.install(secretStore: KeychainSecretStore(), transcoder: ExportSessionTranscoder(), imageDecoder: ImageIODecoder())
+            service.setVideoWifiOnly(UserDefaults.standard.object(forKey: "wifiOnlyVideo") as? Bool ?? true)
+            core = service
+        } catch {
+            startupError = error
+        }
+    }
+
+    func start() {
+        connectivity.start { online, metered in
+            Task { @MainActor in AppEnvironment.shared.core?.setConnectivity(online: online, metered: metered) }
+        }
+        background.schedule()
+    }
+}

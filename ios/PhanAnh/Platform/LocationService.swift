@@ -1,0 +1,79 @@
+import CoreLocation
+import Foundation
+import PhanAnhCore
+
+/// Device position for a report (CoreLocation). It only measures: the core chooses among fixes
+/// (device, photo EXIF, pin), names the commune/ward and flags stale or far photos.
+@MainActor
+final class LocationService: NSObject, ObservableObject, CLLocationManagerDelegate {
+    enum Status { case acquiring, fixed, unavailable, denied }
+
+    @Published private(set) var status: Status = .acquiring
+    @Published private(set) var fix: LocationFix?
+
+    private let manager = CLLocationManager()
+    private var timeoutTask: Task<Void, Never>?
+
+    override init() {
+        super.init()
+        manager.delegate = self
+        manager.desiredAccuracy = kCLLocationAccuracyBest
+    }
+
+    /// Asks permission if needed, then one good fix (or the best within 20 s).
+    func refresh() {
+        switch manager.authorizationStatus {
+        case .notDetermined:
+            manager.requestWhenInUseAuthorization()
+        case .denied, .restricted:
+            status = .denied
+        default:
+            status = .acquiring
+            manager.startUpdatingLocation()
+            timeoutTask?.cancel()
+            timeoutTask = Task { [weak self] in
+                try? await Task.sleep(nanoseconds: 20_000_000_000)
+                await self?.stop(timedOut: true)
+            }
+        }
+    }
+
+    private func stop(timedOut: Bool) {
+        manager.stopUpdatingLocation()
+        if timedOut && fix == nil { status = .unavailable }
+    }
+
+    nonisolated func locationManagerDidChangeAuthorization(_ manager: CLLocationManager) {
+        Task { @MainActor in
+            switch manager.authorizationStatus {
+            case .authorizedWhenInUse, .authorizedAlways: self.refresh()
+            case .denied, .restricted: self.status = .denied
+            default: break
+            }
+        }
+    }
+
+    nonisolated func locationManager(_ manager: CLLocationManager, didUpdateLocations locations: [CLLocation]) {
+        guard let best = locations.filter({ $0.horizontalAccuracy >= 0 }).min(by: { $0.horizontalAccuracy < $1.horizontalAccuracy }) else { return }
+        let fix = LocationFix(
+            lat: best.coordinate.latitude,
+            lon: best.coordinate.longitude,
+            accuracyM: best.horizontalAccuracy,
+            altitudeM: best.verticalAccuracy >= 0 ? best.altitude : nil,
+            time: best.timestamp,
+            source: .deviceGps
+        )
+        Task { @MainActor in
+            self.fix = fix
+            self.status = .fixed
+            // Good enough: stop to save battery (30 m is the tenant's default "good" accuracy).
+            if best.horizontalAccuracy <= 30 { self.timeoutTask?.cancel(); self.stop(timedOut: false) }
+        }
+    }
+
+    nonisolated func locationManager(_ manager: CLLocationManager, didFailWithError error: Error) {
+        Task { @MainActor in
+            if (error as? CLError)?.code == .denied { self.status = .denied } else if self.fix == nil { self.status = .unavailable }
+        }
+    }
+}

@@ -1,0 +1,273 @@
+import PhotosUI
+import PhanAnhCore
+import SwiftUI
+
+@MainActor
+final class NewReportModel: ObservableObject {
+    @Published private(set) var draft: Draft?
+    @Published private(set) var place: LocatedPlace?
+    @Published private(set) var problems: [FieldProblem] = []
+    @Published private(set) var error: Error?
+    @Published private(set) var submitting = false
+    @Published private(set) var submitted = false
+    @Published var description = ""
+    let core: CoreService
+    let location: LocationService
+    private var autosave: Task<Void, Never>?
+
+    init(core: CoreService, location: LocationService) {
+        self.core = core
+        self.location = location
+    }
+
+    var config: TenantConfig { core.config }
+
+    func start() async {
+        guard draft == nil else { return }
+        do {
+            // An unsent draft from before (the app was killed while typing) is continued.
+            let existing = try await core.client.drafts().first { if case .draft = $0.state { return true } else { return false } }
+            let d: Draft
+            if let existing { d = existing } else { d = try await core.createDraft() }
+            draft = d
+            description = d.description
+        } catch {
+            self.error = error
+        }
+        location.refresh()
+    }
+
+    private func edit(_ edits: [DraftEdit]) async {
+        guard let id = draft?.id else { return }
+        do {
+            draft = try await core.update(id, edits)
+            error = nil
+        } catch {
+            self.error = error
+        }
+    }
+
+    func select(category code: String) { Task { await edit([.category(code: code)]) } }
+    func setAnonymous(_ on: Bool) { Task { await edit([.anonymous(anonymous: on)]) } }
+
+    /// Autosave half a second after the last keystroke; nothing typed is lost on a kill.
+    func descriptionChanged() {
+        autosave?.cancel()
+        let text = description
+        autosave = Task {
+            try? await Task.sleep(nanoseconds: 500_000_000)
+            guard !Task.isCancelled else { return }
+            await edit([.description(text: text)])
+        }
+    }
+
+    func useDeviceFix(_ fix: LocationFix) async {
+        await edit([.location(fix: fix)])
+        place = try? await core.locate(fix)
+    }
+
+    func attach(_ url: URL) async {
+        guard let id = draft?.id else { return }
+        defer { MediaImport.discard(url) }
+        do {
+            _ = try await core.attach(id, path: url.path)
+            draft = try await core.draft(id)
+        } catch {
+            self.error = error
+        }
+    }
+
+    func remove(_ attachment: Attachment) async {
+        do {
+            try await core.removeAttachment(attachment.id)
+            if let id = draft?.id { draft = try await core.draft(id) }
+        } catch {
+            self.error = error
+        }
+    }
+
+    func submit() async {
+        guard let id = draft?.id else { return }
+        submitting = true
+        defer { submitting = false }
+        autosave?.cancel()
+        await edit([.description(text: description)])
+        do {
+            problems = try await core.validate(id)
+            guard problems.isEmpty else { return }
+            _ = try await core.submit(id)
+            AppEnvironment.shared.background.schedule()
+            submitted = true
+        } catch PhanAnhError.Validation(let errors) {
+            problems = errors
+        } catch {
+            self.error = error
+        }
+    }
+}
+
+struct NewReportView: View {
+    @StateObject var model: NewReportModel
+    let onDone: () -> Void
+    @ObservedObject private var strings = Strings.shared
+    @ObservedObject private var location = AppEnvironment.shared.location
+    @State private var picked: [PhotosPickerItem] = []
+    @State private var camera: CaptureKind?
+    @State private var adjusting = false
+
+    var body: some View {
+        Form {
+            if let error = model.error { ErrorBanner(error: error) }
+            mediaSection
+            locationSection
+            categorySection
+            Section(tr("new_report_description")) {
+                TextField(tr("new_report_description_hint"), text: $model.description, axis: .vertical)
+                    .lineLimit(4...10)
+                    .onChange(of: model.description) { _ in model.descriptionChanged() }
+                Text(tr("new_report_char_count", model.description.count, Int(model.config.descriptionMaxChars)))
+                    .font(.footnote).foregroundStyle(.secondary).frame(maxWidth: .infinity, alignment: .trailing)
+                FieldErrors(problems: model.problems.forField("description"))
+            }
+            Section {
+                Toggle(isOn: Binding(get: { model.draft?.anonymous ?? false }, set: { model.setAnonymous($0) })) {
+                    VStack(alignment: .leading) {
+                        Text(tr("new_report_anonymous"))
+                        Text(tr("new_report_anonymous_hint")).font(.footnote).foregroundStyle(.secondary)
+                    }
+                }
+                .frame(minHeight: minTouch)
+            }
+            Section {
+                PrimaryButton(title: tr("new_report_send"), busy: model.submitting) { Task { await model.submit() } }
+                Text(tr("new_report_send_hint")).font(.footnote).foregroundStyle(.secondary)
+            }
+        }
+        .navigationTitle(tr("new_report_title"))
+        .task { await model.start() }
+        .onChange(of: model.submitted) { done in if done { onDone() } }
+        .onChange(of: location.fix) { fix in if let fix { Task { await model.useDeviceFix(fix) } } }
+        .onChange(of: picked) { items in
+            Task {
+                for item in items {
+                    if let url = try? await MediaImport.file(for: item) { await model.attach(url) }
+                }
+                picked = []
+            }
+        }
+        .fullScreenCover(item: $camera) { kind in
+            CameraCaptureView(kind: kind, maxVideoSeconds: Int(model.config.media.maxVideoSeconds), onCaptured: { url in
+                Task { @MainActor in
+                    camera = nil
+                    await model.attach(url)
+                }
+            }, onCancel: { Task { @MainActor in camera = nil } })
+            .ignoresSafeArea()
+        }
+        .sheet(isPresented: $adjusting) {
+            if let fix = location.fix ?? model.draft?.location {
+                LocationPickerView(start: fix) { chosen in
+                    adjusting = false
+                    Task { await model.useDeviceFix(chosen) }
+                }
+            }
+        }
+    }
+
+    private var photos: Int { model.draft?.attachments.filter { $0.kind == .photo }.count ?? 0 }
+    private var videos: Int { model.draft?.attachments.filter { $0.kind == .video }.count ?? 0 }
+
+    private var mediaSection: some View {
+        Section(tr("new_report_media", photos, Int(model.config.media.maxPhotos))) {
+            HStack {
+                Button { camera = .photo } label: { Label(tr("action_take_photo"), systemImage: "camera.fill").frame(maxWidth: .infinity, minHeight: minTouch) }
+                    .buttonStyle(.bordered).disabled(photos >= Int(model.config.media.maxPhotos))
+                Button { camera = .video } label: { Label(tr("action_record_video"), systemImage: "video.fill").frame(maxWidth: .infinity, minHeight: minTouch) }
+                    .buttonStyle(.bordered).disabled(videos >= Int(model.config.media.maxVideos))
+            }
+            PhotosPicker(selection: $picked, maxSelectionCount: max(1, Int(model.config.media.maxPhotos) - photos), matching: .any(of: [.images, .videos])) {
+                Text(tr("action_pick_gallery")).frame(maxWidth: .infinity, minHeight: minTouch)
+            }
+            Text(tr("new_report_video_limit", Int(model.config.media.maxVideoSeconds))).font(.footnote).foregroundStyle(.secondary)
+            if let attachments = model.draft?.attachments, !attachments.isEmpty {
+                ScrollView(.horizontal) {
+                    HStack {
+                        ForEach(Array(attachments.enumerated()), id: \.element.id) { index, a in
+                            let name = tr(a.kind == .video ? "attachment_video_n" : "attachment_photo_n", index + 1)
+                            ZStack(alignment: .topTrailing) {
+                                Thumbnail(path: a.storedPath, size: 96)
+                                Button { Task { await model.remove(a) } } label: {
+                                    Image(systemName: "xmark.circle.fill").font(.title2).symbolRenderingMode(.palette).foregroundStyle(.white, .black.opacity(0.6))
+                                }
+                                .frame(width: 44, height: 44)
+                                .accessibilityLabel(tr("attachment_remove", name))
+                            }
+                        }
+                    }
+                }
+            }
+            FieldErrors(problems: model.problems.forField("attachments"))
+        }
+    }
+
+    private var locationSection: some View {
+        Section(tr("new_report_location")) {
+            switch location.status {
+            case .denied:
+                Text(tr("location_permission_denied"))
+                Button(tr("location_allow")) { UIApplication.shared.open(URL(string: UIApplication.openSettingsURLString)!) }.frame(minHeight: minTouch)
+            case .unavailable where location.fix == nil:
+                Text(tr("location_unavailable"))
+            case .acquiring where location.fix == nil:
+                HStack { ProgressView(); Text(tr("location_acquiring")) }
+            default:
+                VStack(alignment: .leading, spacing: 4) {
+                    Text(model.place?.wardFullName ?? tr("location_no_ward")).font(.headline)
+                    if let province = model.place?.provinceName { Text(province) }
+                    if let fix = location.fix {
+                        Text(String(format: "%.5f, %.5f", fix.lat, fix.lon)).font(.footnote).foregroundStyle(.secondary)
+                    }
+                    ForEach(model.place?.warnings ?? [], id: \.self) { key in
+                        Label(tr(key), systemImage: "exclamationmark.triangle.fill").foregroundStyle(.orange)
+                    }
+                }
+                .accessibilityElement(children: .combine)
+            }
+            HStack {
+                Button { location.refresh() } label: { Label(tr("location_refresh"), systemImage: "location").frame(maxWidth: .infinity, minHeight: minTouch) }
+                    .buttonStyle(.bordered)
+                Button { adjusting = true } label: { Label(tr("location_adjust"), systemImage: "mappin.and.ellipse").frame(maxWidth: .infinity, minHeight: minTouch) }
+                    .buttonStyle(.bordered)
+            }
+            FieldErrors(problems: model.problems.forField("location"))
+        }
+    }
+
+    private var categorySection: some View {
+        Section(tr("new_report_category")) {
+            LazyVGrid(columns: [GridItem(.flexible()), GridItem(.flexible())], spacing: 8) {
+                ForEach(model.config.categories, id: \.code) { c in
+                    let selected = model.draft?.category == c.code
+                    Button { model.select(category: c.code) } label: {
+                        HStack {
+                            Image(systemName: categorySymbol(c.code))
+                            Text(c.name).multilineTextAlignment(.leading)
+                            Spacer(minLength: 0)
+                        }
+                        .padding(10)
+                        .frame(maxWidth: .infinity, minHeight: 64)
+                        .background(selected ? Color.accentColor.opacity(0.15) : Color(.secondarySystemBackground), in: RoundedRectangle(cornerRadius: 12))
+                        .overlay(RoundedRectangle(cornerRadius: 12).stroke(selected ? Color.accentColor : .clear, lineWidth: 2))
+                    }
+                    .buttonStyle(.plain)
+                    .accessibilityAddTraits(selected ? [.isSelected] : [])
+                }
+            }
+            FieldErrors(problems: model.problems.forField("category"))
+        }
+    }
+}
+
+extension CaptureKind: Identifiable {
+    var id: Self { self }
+}
