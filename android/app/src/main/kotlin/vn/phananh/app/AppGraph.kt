@@ -18,6 +18,7 @@ import vn.phananh.core.ClientConfig
 import vn.phananh.core.LogLevel
 import vn.phananh.core.PhanAnhClient
 import vn.phananh.core.setLogSink
+import vn.phananh.data.RustCoreRepository
 
 /**
  * Everything the app holds for its lifetime: the one core client with the platform services
@@ -48,6 +49,8 @@ class AppGraph(context: Context) {
     }
 
     val gateway = CoreGateway(client)
+    /** What android/core-jvm's view-models read and write through. */
+    val repository = RustCoreRepository(client)
 
     private val connectivity = ConnectivityMonitor(context) { online, metered ->
         gateway.setConnectivity(online, metered)

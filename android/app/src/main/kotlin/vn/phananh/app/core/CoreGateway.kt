@@ -37,4 +37,9 @@ class CoreGateway(val client: PhanAnhClient) {
     fun setConnectivity(online: Boolean, metered: Boolean) = client.setConnectivity(online, metered) // PENDING-BINDINGS
 
     fun setVideoWifiOnly(enabled: Boolean) = client.setVideoWifiOnly(enabled) // PENDING-BINDINGS
+
+    /** The signed-in phone number, masked for display (091•••••78), or null. */
+    fun maskedPhone(): String? = client.session()?.maskedPhone // PENDING-BINDINGS
+
+    suspend fun logout() = client.logout() // PENDING-BINDINGS
 }

@@ -22,7 +22,10 @@ import androidx.navigation.NavHostController
 import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.rememberNavController
+import java.time.Instant
 import kotlinx.coroutines.launch
+import vn.phananh.core.LocationFix
+import vn.phananh.core.LocationSource
 import vn.phananh.app.AppGraph
 import vn.phananh.app.camera.CameraCaptureScreen
 import vn.phananh.app.camera.CaptureMode
@@ -47,7 +50,7 @@ import vn.phananh.ui.state.LoginActions
 private object Routes {
     const val HOME = "home"
     const val NEW = "new?draft={draft}"
-    const val PICKER = "picker/{draft}"
+    const val PICKER = "picker/{lat}/{lon}"
     const val CAMERA = "camera/{mode}"
     const val OUTBOX = "outbox"
     const val DETAIL = "report/{id}"
@@ -56,7 +59,7 @@ private object Routes {
     const val SETTINGS = "settings"
 
     fun newReport(draft: String? = null) = if (draft == null) "new" else "new?draft=${Uri.encode(draft)}"
-    fun picker(draft: String) = "picker/${Uri.encode(draft)}"
+    fun picker(lat: Double, lon: Double) = "picker/$lat/$lon"
     fun camera(mode: CaptureMode) = "camera/${mode.name}"
     fun detail(id: String) = "report/${Uri.encode(id)}"
     fun rating(id: String) = "report/${Uri.encode(id)}/rating"
@@ -107,8 +110,13 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
             }, onCancel = { nav.popBackStack() })
         }
         composable(Routes.PICKER) { entry ->
-            val draft = entry.arguments?.getString("draft").orEmpty()
-            val model = rememberModel { models.locationPicker(draft) }
+            val lat = entry.arguments?.getString("lat")?.toDoubleOrNull() ?: 0.0
+            val lon = entry.arguments?.getString("lon")?.toDoubleOrNull() ?: 0.0
+            val model = rememberModel {
+                models.locationPicker(lat, lon) { fix ->
+                    nav.previousBackStackEntry?.savedStateHandle?.set(PICKED, doubleArrayOf(fix.lat, fix.lon))
+                }
+            }
             val state by model.state.collectAsStateWithLifecycle()
             LocationPickerScreen(state, object : LocationPickerActions by model.actions {
                 override fun confirm() { model.actions.confirm(); nav.popBackStack() }
@@ -168,6 +176,7 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
 }
 
 private const val CAPTURED = "captured_path"
+private const val PICKED = "picked_lat_lon"
 
 /** New report with its platform parts: camera, photo picker, location permission and fixes. */
 @Composable
@@ -175,7 +184,6 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
     val context = LocalContext.current
     val scope = rememberCoroutineScope()
     val state by model.state.collectAsStateWithLifecycle()
-    val draftId by model.draftId.collectAsStateWithLifecycle()
 
     fun measureLocation() = scope.launch {
         model.deviceFix(null, LocationStatus.ACQUIRING)
@@ -209,6 +217,15 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
         captured?.value?.let { path ->
             model.attach(path)
             nav.currentBackStackEntry?.savedStateHandle?.set(CAPTURED, null)
+        }
+    }
+
+    // A position placed with the pin-adjust screen.
+    val picked = nav.currentBackStackEntry?.savedStateHandle?.getStateFlow<DoubleArray?>(PICKED, null)?.collectAsStateWithLifecycle()
+    LaunchedEffect(picked?.value) {
+        picked?.value?.let { (lat, lon) ->
+            model.deviceFix(LocationFix(lat, lon, null, null, Instant.now(), LocationSource.MANUAL), LocationStatus.FIXED)
+            nav.currentBackStackEntry?.savedStateHandle?.set(PICKED, null)
         }
     }
 
@@ -246,7 +263,15 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
         override fun refreshLocation() { measureLocation() }
         override fun requestLocationPermission() =
             locationPermission.launch(arrayOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.ACCESS_COARSE_LOCATION))
-        override fun adjustLocation() { draftId?.let { nav.navigate(Routes.picker(it)) } }
+        override fun adjustLocation() {
+            val at = state.location.chosen
+            scope.launch {
+                val fix = at?.let { it.lat to it.lon } ?: graph.location.lastKnownFix()?.let { it.lat to it.lon }
+                // Without any position yet, start from the province's centre of government.
+                val (lat, lon) = fix ?: (18.3427 to 105.9057)
+                nav.navigate(Routes.picker(lat, lon))
+            }
+        }
         override fun close() { nav.popBackStack() }
     })
 }

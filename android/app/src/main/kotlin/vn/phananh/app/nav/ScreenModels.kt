@@ -43,7 +43,8 @@ interface NewReportModel : ScreenModel<NewReportState, NewReportActions> {
 interface ScreenModels {
     fun home(): ScreenModel<HomeState, HomeActions>
     fun newReport(draftId: String?): NewReportModel
-    fun locationPicker(draftId: String): ScreenModel<LocationPickerState, LocationPickerActions>
+    /** Pin adjustment starting at ([lat], [lon]); [onChosen] gets the confirmed position. */
+    fun locationPicker(lat: Double, lon: Double, onChosen: (LocationFix) -> Unit): ScreenModel<LocationPickerState, LocationPickerActions>
     fun outbox(): ScreenModel<OutboxState, OutboxActions>
     fun detail(reportId: String): ScreenModel<ReportDetailState, ReportDetailActions>
     fun rating(reportId: String): ScreenModel<RatingState, RatingActions>

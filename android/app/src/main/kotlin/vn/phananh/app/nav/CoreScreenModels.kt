@@ -1,0 +1,216 @@
+package vn.phananh.app.nav
+
+import java.time.Instant
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.SharingStarted
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.combine
+import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.flow.stateIn
+import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
+import vn.phananh.app.AppGraph
+import vn.phananh.app.BuildConfig
+import vn.phananh.core.LocationFix
+import vn.phananh.core.LocationSource
+import vn.phananh.core.coreVersion
+import vn.phananh.ui.state.AppLanguage
+import vn.phananh.ui.state.HomeActions
+import vn.phananh.ui.state.HomeState
+import vn.phananh.ui.state.LocalizedText
+import vn.phananh.ui.state.LocationCandidate
+import vn.phananh.ui.state.LocationPickerActions
+import vn.phananh.ui.state.LocationPickerState
+import vn.phananh.ui.state.LocationSourceKind
+import vn.phananh.ui.state.LocationStatus
+import vn.phananh.ui.state.LoginActions
+import vn.phananh.ui.state.LoginState
+import vn.phananh.ui.state.NewReportActions
+import vn.phananh.ui.state.NewReportState
+import vn.phananh.ui.state.OutboxActions
+import vn.phananh.ui.state.OutboxState
+import vn.phananh.ui.state.RatingActions
+import vn.phananh.ui.state.RatingState
+import vn.phananh.ui.state.ReportDetailActions
+import vn.phananh.ui.state.ReportDetailState
+import vn.phananh.ui.state.SettingsActions
+import vn.phananh.ui.state.SettingsState
+import vn.phananh.viewmodel.HomeViewModel
+import vn.phananh.viewmodel.LoginViewModel
+import vn.phananh.viewmodel.NewReportViewModel
+import vn.phananh.viewmodel.OutboxViewModel
+import vn.phananh.viewmodel.RatingViewModel
+import vn.phananh.viewmodel.ReportDetailViewModel
+
+/**
+ * [ScreenModels] over android/core-jvm's view-models (package vn.phananh.viewmodel), which map
+ * the core's types into android/ui-state. Each model gets its own main-thread scope, cancelled
+ * when its back-stack entry goes.
+ *
+ * NewReportViewModel and OutboxViewModel exist in core-jvm as of this writing and are used as
+ * they are. HomeViewModel, ReportDetailViewModel, RatingViewModel and LoginViewModel are
+ * written against the same pattern (constructor (repository, scope), `state: StateFlow<...>`,
+ * the screen's *Actions interface implemented) and were not yet in core-jvm (nor the core calls
+ * they need): marked PENDING-CORE-JVM. Settings and the pin picker are app-side state.
+ */
+class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
+    private val repo get() = graph.repository
+
+    private abstract class Scoped<S, A> : ScreenModel<S, A> {
+        val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
+        override fun close() = scope.cancel()
+    }
+
+    override fun home(): ScreenModel<HomeState, HomeActions> = object : Scoped<HomeState, HomeActions>() {
+        val vm = HomeViewModel(repo, scope) // PENDING-CORE-JVM
+        override val state = vm.state
+        override val actions: HomeActions = vm
+    }
+
+    override fun newReport(draftId: String?): NewReportModel = object : Scoped<NewReportState, NewReportActions>(), NewReportModel {
+        val vm = NewReportViewModel(repo, scope)
+        // The view-model owns the draft; the platform's view of the location (asking, denied, no
+        // fix) is laid over it until a fix arrives.
+        val locationStatus = MutableStateFlow<LocationStatus?>(null)
+        override val state: StateFlow<NewReportState> = combine(vm.state, vm.submitted, locationStatus) { s, submitted, status ->
+            val located = status != null && s.location.chosen == null
+            s.copy(
+                submitted = submitted != null,
+                location = if (located) s.location.copy(status = status!!) else s.location,
+            )
+        }.stateIn(scope, SharingStarted.Eagerly, vm.state.value)
+        override val draftId: StateFlow<String?> = vm.state.map { it.draftId }.stateIn(scope, SharingStarted.Eagerly, null)
+
+        init {
+            scope.launch { vm.start(draftId) }
+        }
+
+        override fun attach(path: String) = vm.addAttachment(path)
+
+        override fun deviceFix(fix: LocationFix?, status: LocationStatus) {
+            locationStatus.value = status
+            if (fix != null) vm.setLocation(fix)
+        }
+
+        override val actions: NewReportActions = object : NewReportActions {
+            override fun selectCategory(code: String) { vm.selectCategory(code) }
+            override fun changeDescription(text: String) { vm.changeDescription(text) }
+            override fun changeAnonymous(anonymous: Boolean) { vm.changeAnonymous(anonymous) }
+            override fun removeAttachment(id: String) = vm.removeAttachment(id)
+            override fun chooseLocation(candidateId: String) {
+                state.value.location.alternatives.firstOrNull { it.id == candidateId }?.let { vm.setLocation(it.toFix()) }
+            }
+            override fun submit() = vm.submit()
+            // Platform intents: handled by the navigation (camera, picker, permissions, back).
+            override fun takePhoto() {}
+            override fun recordVideo() {}
+            override fun pickFromGallery() {}
+            override fun refreshLocation() {}
+            override fun adjustLocation() {}
+            override fun requestLocationPermission() {}
+            override fun close() {}
+        }
+    }
+
+    override fun locationPicker(lat: Double, lon: Double, onChosen: (LocationFix) -> Unit) =
+        object : Scoped<LocationPickerState, LocationPickerActions>() {
+            private val start = LocationPickerState(lat, lon, metersPerDp = 0.8)
+            private val mutable = MutableStateFlow(start)
+            override val state: StateFlow<LocationPickerState> = mutable.asStateFlow()
+            override val actions = object : LocationPickerActions {
+                override fun movePin(lat: Double, lon: Double) = mutable.update { it.copy(lat = lat, lon = lon) }
+                override fun recenterOnDevice() = mutable.update { it.copy(lat = start.lat, lon = start.lon) }
+                override fun confirm() {
+                    val s = mutable.value
+                    onChosen(LocationFix(s.lat, s.lon, null, null, Instant.now(), LocationSource.MANUAL))
+                }
+                override fun cancel() {}
+            }
+        }
+
+    override fun outbox(): ScreenModel<OutboxState, OutboxActions> = object : Scoped<OutboxState, OutboxActions>() {
+        val vm = OutboxViewModel(repo, scope)
+        override val state = vm.state
+
+        init {
+            // The outbox changes under the worker; refresh while the screen is shown.
+            scope.launch {
+                while (true) {
+                    vm.refresh()
+                    kotlinx.coroutines.delay(1_000)
+                }
+            }
+        }
+
+        override val actions: OutboxActions = object : OutboxActions {
+            override fun retry(clientId: String) = vm.retry(clientId) // PENDING-CORE-JVM
+            override fun cancel(clientId: String) = vm.cancel(clientId) // PENDING-CORE-JVM
+            override fun retryAll() = vm.retryAll() // PENDING-CORE-JVM
+            override fun open(clientId: String) {}
+            override fun back() {}
+        }
+    }
+
+    override fun detail(reportId: String): ScreenModel<ReportDetailState, ReportDetailActions> =
+        object : Scoped<ReportDetailState, ReportDetailActions>() {
+            val vm = ReportDetailViewModel(repo, scope, reportId) // PENDING-CORE-JVM
+            override val state = vm.state
+            override val actions: ReportDetailActions = vm
+        }
+
+    override fun rating(reportId: String): ScreenModel<RatingState, RatingActions> = object : Scoped<RatingState, RatingActions>() {
+        val vm = RatingViewModel(repo, scope, reportId) // PENDING-CORE-JVM
+        override val state = vm.state
+        override val actions: RatingActions = vm
+    }
+
+    override fun login(): ScreenModel<LoginState, LoginActions> = object : Scoped<LoginState, LoginActions>() {
+        val vm = LoginViewModel(repo, scope) // PENDING-CORE-JVM
+        override val state = vm.state
+        override val actions: LoginActions = vm
+    }
+
+    override fun settings(): ScreenModel<SettingsState, SettingsActions> = object : Scoped<SettingsState, SettingsActions>() {
+        val config = repo.config()
+        override val state: StateFlow<SettingsState> = graph.settings.values.map { v ->
+            SettingsState(
+                language = v.language,
+                wifiOnlyVideo = v.wifiOnlyVideo,
+                notificationsEnabled = v.notifications,
+                signedInPhone = graph.gateway.maskedPhone(), // PENDING-BINDINGS
+                tenantName = LocalizedText(config.nameVi, config.nameEn),
+                appVersion = BuildConfig.VERSION_NAME,
+                coreVersion = coreVersion(),
+            )
+        }.stateIn(scope, SharingStarted.Eagerly, initial(graph.settings.values.value.language))
+
+        private fun initial(language: AppLanguage) = SettingsState(
+            language = language, tenantName = LocalizedText(config.nameVi, config.nameEn),
+            appVersion = BuildConfig.VERSION_NAME, coreVersion = coreVersion(),
+        )
+
+        override val actions: SettingsActions = object : SettingsActions {
+            override fun changeLanguage(language: AppLanguage) = graph.settings.setLanguage(language)
+            override fun changeWifiOnlyVideo(enabled: Boolean) = graph.settings.setWifiOnlyVideo(enabled)
+            override fun changeNotifications(enabled: Boolean) = graph.settings.setNotifications(enabled)
+            override fun signIn() {}
+            override fun signOut() { scope.launch { graph.gateway.logout() } } // PENDING-BINDINGS
+            override fun back() {}
+        }
+    }
+}
+
+private fun LocationCandidate.toFix() = LocationFix(
+    lat, lon, accuracyMeters, null, Instant.ofEpochMilli(time ?: System.currentTimeMillis()),
+    when (source) {
+        LocationSourceKind.DEVICE_GPS -> LocationSource.DEVICE_GPS
+        LocationSourceKind.NETWORK -> LocationSource.NETWORK
+        LocationSourceKind.PHOTO_EXIF -> LocationSource.PHOTO_EXIF
+        LocationSourceKind.MANUAL -> LocationSource.MANUAL
+    },
+)
