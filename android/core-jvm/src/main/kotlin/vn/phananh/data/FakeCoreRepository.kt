@@ -1,0 +1,136 @@
+package vn.phananh.data
+
+import java.io.File
+import java.time.Instant
+import java.util.UUID
+import vn.phananh.core.Attachment
+import vn.phananh.core.Category
+import vn.phananh.core.Draft
+import vn.phananh.core.DraftEdit
+import vn.phananh.core.FieldProblem
+import vn.phananh.core.LocalState
+import vn.phananh.core.LocationPolicy
+import vn.phananh.core.MediaKind
+import vn.phananh.core.MediaLimits
+import vn.phananh.core.OutboxItem
+import vn.phananh.core.OutboxKind
+import vn.phananh.core.PhanAnhException
+import vn.phananh.core.RatingLevel
+import vn.phananh.core.TenantConfig
+import vn.phananh.core.UploadState
+import vn.phananh.core.ValidationReason
+
+/**
+ * In-memory [CoreRepository] for screen previews and view-model tests that must run without the
+ * native library. It only stores what it is given; it is not a second implementation of the
+ * core's rules: its [validator] is whatever the test wants the "core" to answer.
+ */
+class FakeCoreRepository(
+    private val tenant: TenantConfig = sampleConfig(),
+    var validator: (Draft) -> List<FieldProblem> = ::requiredFieldsOnly,
+) : CoreRepository {
+    private val lock = Any()
+    private val drafts = LinkedHashMap<String, Draft>()
+    private val queue = ArrayList<OutboxItem>()
+
+    override fun config() = tenant
+
+    override suspend fun createDraft(): Draft = synchronized(lock) {
+        val now = Instant.now()
+        Draft(UUID.randomUUID().toString(), now, now, null, "", null, null, false, emptyMap(), emptyList(), LocalState.Draft)
+            .also { drafts[it.id] = it }
+    }
+
+    override suspend fun draft(id: String): Draft = synchronized(lock) { drafts[id] ?: throw PhanAnhException.NotFound("draft") }
+
+    override suspend fun drafts(): List<Draft> = synchronized(lock) {
+        drafts.values.filter { it.state == LocalState.Draft }.sortedByDescending { it.updatedAt }
+    }
+
+    override suspend fun updateDraft(id: String, edits: List<DraftEdit>): Draft = synchronized(lock) {
+        var d = drafts[id] ?: throw PhanAnhException.NotFound("draft")
+        for (e in edits) {
+            d = when (e) {
+                is DraftEdit.Category -> d.copy(category = e.code)
+                is DraftEdit.Description -> d.copy(description = e.text)
+                is DraftEdit.Location -> d.copy(location = e.fix)
+                is DraftEdit.Ward -> d.copy(ward = e.ward)
+                is DraftEdit.Anonymous -> d.copy(anonymous = e.anonymous)
+                is DraftEdit.Attributes -> d.copy(attributes = e.values)
+            }
+        }
+        d.copy(updatedAt = Instant.now()).also { drafts[id] = it }
+    }
+
+    override suspend fun deleteDraft(id: String) {
+        synchronized(lock) { drafts.remove(id) ?: throw PhanAnhException.NotFound("draft") }
+    }
+
+    override suspend fun addAttachment(draftId: String, path: String): Attachment = synchronized(lock) {
+        val d = drafts[draftId] ?: throw PhanAnhException.NotFound("draft")
+        val file = File(path)
+        if (!file.isFile) throw PhanAnhException.Storage(vn.phananh.core.StorageProblem.IO)
+        val kind = if (path.endsWith(".mp4") || path.endsWith(".mov")) MediaKind.VIDEO else MediaKind.PHOTO
+        val a = Attachment(
+            UUID.randomUUID().toString(), draftId, kind, d.attachments.size.toUInt(), file.name, file.absolutePath,
+            null, null, file.length().toULong(), "", null, null, UploadState.Pending,
+        )
+        drafts[draftId] = d.copy(attachments = d.attachments + a, updatedAt = Instant.now())
+        a
+    }
+
+    override suspend fun removeAttachment(attachmentId: String) = synchronized(lock) {
+        val d = drafts.values.firstOrNull { it.attachments.any { a -> a.id == attachmentId } }
+            ?: throw PhanAnhException.NotFound("attachment")
+        drafts[d.id] = d.copy(attachments = d.attachments.filter { it.id != attachmentId })
+    }
+
+    override suspend fun validateDraft(id: String): List<FieldProblem> = validator(draft(id))
+
+    override suspend fun submitDraft(id: String): OutboxItem {
+        val errors = validateDraft(id)
+        if (errors.isNotEmpty()) throw PhanAnhException.Validation(errors)
+        return synchronized(lock) {
+            val d = drafts.getValue(id)
+            drafts[id] = d.copy(state = LocalState.Queued)
+            val now = Instant.now()
+            OutboxItem(UUID.randomUUID().toString(), OutboxKind.Report(id), LocalState.Queued, 0u, null, now, now, null)
+                .also { queue += it }
+        }
+    }
+
+    override suspend fun outbox(): List<OutboxItem> = synchronized(lock) { queue.toList() }
+
+    companion object {
+        /** What a "core" answers for an empty draft: the three required fields. */
+        fun requiredFieldsOnly(d: Draft): List<FieldProblem> = buildList {
+            if (d.category == null) add(FieldProblem("category", ValidationReason.Required))
+            if (d.description.isBlank()) add(FieldProblem("description", ValidationReason.Required))
+            if (d.location == null) add(FieldProblem("location", ValidationReason.Required))
+        }
+
+        /** A small two-category tenant for previews. */
+        fun sampleConfig() = TenantConfig(
+            tenantId = "sample",
+            nameVi = "Tỉnh Mẫu",
+            nameEn = "Sample Province",
+            apiBaseUrl = "https://example.invalid/api/",
+            categories = listOf(
+                Category("giao_thong", "Giao thông", "Traffic and roads"),
+                Category("moi_truong", "Môi trường", "Environment"),
+            ),
+            ratingScale = listOf(
+                RatingLevel(3u, "Hài lòng", "Satisfied", false),
+                RatingLevel(2u, "Chấp nhận được", "Acceptable", false),
+                RatingLevel(1u, "Không hài lòng", "Not satisfied", true),
+            ),
+            media = MediaLimits(0u, 6u, 1u, 40_000_000u, 100_000_000u, 60u, 1920u, 500_000u, 100_000_000u, 720u, 1500u, 96u),
+            location = LocationPolicy(500.0, 3u, 300u, 30.0, 150.0),
+            descriptionMinChars = 10u,
+            descriptionMaxChars = 2000u,
+            ratingCommentMaxChars = 1000u,
+            provinceCode = "00",
+            provinceName = "tỉnh Mẫu",
+        )
+    }
+}

@@ -1,0 +1,116 @@
+package vn.phananh
+
+import kotlin.test.assertEquals
+import kotlin.test.assertNotNull
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Test
+import vn.phananh.core.LocalState
+import vn.phananh.core.OutboxKind
+import vn.phananh.data.CoreRepository
+import vn.phananh.data.FakeCoreRepository
+import vn.phananh.data.RustCoreRepository
+import vn.phananh.ui.state.DeliveryState
+import vn.phananh.ui.state.Fields
+import vn.phananh.ui.state.MediaKind
+import vn.phananh.ui.state.OutboxKind as UiOutboxKind
+import vn.phananh.ui.state.UiError
+import vn.phananh.ui.state.ValidationProblem
+import vn.phananh.ui.state.forField
+import vn.phananh.viewmodel.NewReportViewModel
+import vn.phananh.viewmodel.OutboxViewModel
+
+/** The new-report and outbox view-models over the real core, and over the fake. */
+class NewReportViewModelTest {
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+
+    @AfterEach
+    fun stop() = scope.cancel()
+
+    private suspend fun fillAndSubmit(repo: CoreRepository, photoPath: String?): Pair<NewReportViewModel, String> {
+        val vm = NewReportViewModel(repo, scope)
+        vm.start()
+        val draftId = assertNotNull(vm.state.value.draftId)
+        assertTrue(vm.state.value.categories.any { it.code == "giao_thong" })
+
+        // Submit too early: the core's answers appear next to each field.
+        vm.submit()
+        val refused = vm.state.awaitState { !it.submitting && it.fieldErrors.isNotEmpty() }
+        assertEquals(ValidationProblem.Required, refused.fieldErrors.forField(Fields.CATEGORY).single().problem)
+        assertEquals(ValidationProblem.Required, refused.fieldErrors.forField(Fields.LOCATION).single().problem)
+        assertNull(vm.submitted.value)
+
+        if (photoPath != null) {
+            vm.addAttachment(photoPath)
+            val withPhoto = vm.state.awaitState { it.attachments.isNotEmpty() }
+            assertEquals(MediaKind.PHOTO, withPhoto.attachments.single().kind)
+        }
+        vm.selectCategory("giao_thong")
+        // Typing: many autosaves, coalesced and applied in order.
+        val text = "Đèn chiếu sáng hỏng cả đoạn đường Hà Huy Tập"
+        for (i in 1..text.length) vm.changeDescription(text.take(i))
+        vm.setLocation(haTinhFix())
+        vm.flushEdits()
+        val saved = repo.draft(draftId)
+        assertEquals(text, saved.description, "the last keystroke wins")
+        assertEquals("giao_thong", saved.category)
+        // Fixed fields lost their error messages once saved.
+        assertTrue(vm.state.value.fieldErrors.forField(Fields.CATEGORY).isEmpty())
+
+        vm.submit()
+        val clientId = vm.submitted.awaitState { it != null }!!
+        return vm to clientId
+    }
+
+    @Test
+    fun `new report over the real core - photo, autosave, validation, submit, outbox`() = runBlocking {
+        RustCoreRepository.open(TestEnv.tempDir("vm-").path).use { repo ->
+            val photo = TestEnv.photo("hmd_nokia_8.3_5g.jpg")
+            val (_, clientId) = fillAndSubmit(repo, photo.path)
+            val item = repo.outbox().single()
+            assertEquals(clientId, item.clientId)
+            assertEquals(LocalState.Queued, item.state)
+
+            val outbox = OutboxViewModel(repo, scope)
+            outbox.refresh()
+            val shown = outbox.state.awaitState { it.items.isNotEmpty() }.items.single()
+            assertEquals(UiOutboxKind.REPORT, shown.kind)
+            assertEquals("Giao thông", shown.title.vi)
+            assertEquals(DeliveryState.Queued, shown.delivery)
+            // The thumbnail is the app's own copy of the photo, not the gallery original.
+            val thumb = java.io.File(shown.thumbnail!!.path)
+            assertTrue(thumb.canonicalPath != photo.canonicalPath)
+            assertEquals(photo.sha256Hex(), thumb.sha256Hex())
+        }
+    }
+
+    @Test
+    fun `new report over the fake repository needs no native library`() = runBlocking {
+        val repo = FakeCoreRepository()
+        val (vm, clientId) = fillAndSubmit(repo, null)
+        assertEquals(OutboxKind.Report(vm.state.value.draftId!!), repo.outbox().single { it.clientId == clientId }.kind)
+    }
+
+    @Test
+    fun `errors of the core reach the screen as UiError`() = runBlocking {
+        RustCoreRepository.open(TestEnv.tempDir("vm-err-").path).use { repo ->
+            val vm = NewReportViewModel(repo, scope)
+            vm.start()
+            vm.addAttachment(java.io.File(TestEnv.photos, "SOURCES.tsv").path)
+            val s = vm.state.awaitState { it.error != null }
+            assertTrue(s.error is UiError.Media, "${s.error}")
+            assertEquals("media", s.error!!.code)
+            assertTrue(s.attachments.isEmpty())
+
+            val missing = NewReportViewModel(repo, scope)
+            missing.start("01900000-0000-7000-8000-000000000000")
+            assertEquals("not_found", missing.state.value.error?.code)
+        }
+    }
+}
