@@ -25,11 +25,13 @@ pub struct ClientOptions {
     pub default_config: TenantConfig,
     /// Overrides the config's API base URL (development, tests, the embedded stub).
     pub base_url: Option<String>,
+    /// The tenant's commune/ward boundaries, loaded on first location lookup.
+    pub boundaries: Option<crate::location::BoundarySource>,
 }
 
 impl ClientOptions {
     pub fn new(storage_dir: impl Into<PathBuf>) -> Self {
-        Self { storage_dir: storage_dir.into(), default_config: TenantConfig::ha_tinh(), base_url: None }
+        Self { storage_dir: storage_dir.into(), default_config: TenantConfig::ha_tinh(), base_url: None, boundaries: None }
     }
 }
 
@@ -43,6 +45,7 @@ struct Inner {
     storage_dir: PathBuf,
     base_url_override: Option<String>,
     config: RwLock<TenantConfig>,
+    boundaries: crate::location::BoundaryCache,
 }
 
 impl Client {
@@ -67,6 +70,7 @@ impl Client {
                 storage_dir: opts.storage_dir,
                 base_url_override: opts.base_url,
                 config: RwLock::new(config),
+                boundaries: crate::location::BoundaryCache::new(opts.boundaries),
             }),
         };
         client.remove_orphan_media()?;
@@ -246,5 +250,54 @@ impl Client {
             let _ = std::fs::remove_dir(dir.path());
         }
         Ok(())
+    }
+}
+
+// ----- location (DESIGN §6) ---------------------------------------------------------------
+
+impl Client {
+    /// The tenant's boundaries, if configured; loaded on first use.
+    pub fn boundaries(&self) -> Result<Option<std::sync::Arc<crate::location::Boundaries>>> {
+        Ok(self.inner.boundaries.get()?)
+    }
+
+    /// Replace the boundaries, e.g. with those a newly fetched tenant config carries.
+    pub fn set_boundaries(&self, boundaries: crate::location::Boundaries) {
+        self.inner.boundaries.set(boundaries)
+    }
+
+    /// Ward and province of a point, offline. `None` when no boundaries are configured.
+    pub fn locate(&self, lat: f64, lon: f64, accuracy_m: Option<f64>) -> Result<Option<crate::location::Lookup>> {
+        Ok(self.boundaries()?.map(|b| b.lookup(lat, lon, accuracy_m)))
+    }
+
+    /// Choose the draft's position among the device's recent fixes (a manual pin among them
+    /// always wins), its photos' EXIF positions and a pin set earlier; name its ward; store
+    /// both with the draft. Returns the choice with the warnings to show.
+    pub fn set_draft_location(
+        &self,
+        draft_id: Uuid,
+        device_fixes: &[crate::model::LocationFix],
+    ) -> Result<crate::location::LocationAssessment> {
+        use crate::model::LocationSource;
+        let draft = self.inner.store.draft(draft_id)?;
+        if draft.state != crate::model::LocalState::Draft {
+            return Err(Error::invalid_state(draft.state.name(), "set location"));
+        }
+        let mut fixes = device_fixes.to_vec();
+        fixes.extend(draft.attachments.iter().filter_map(|a| a.exif_location.clone()));
+        fixes.extend(draft.location.filter(|l| l.source == LocationSource::Manual));
+        let boundaries = self.boundaries()?;
+        let cfg = self.config();
+        let assessment = crate::location::assess(&fixes, Utc::now(), &cfg.location, boundaries.as_deref());
+        if let Some(fix) = &assessment.fix {
+            let patch = DraftPatch {
+                location: Some(Some(fix.clone())),
+                ward: Some(assessment.lookup.as_ref().and_then(|l| l.ward_for_report())),
+                ..Default::default()
+            };
+            self.inner.store.patch_draft(draft_id, &patch, Utc::now())?;
+        }
+        Ok(assessment)
     }
 }

@@ -13,6 +13,11 @@ pub fn address_line(ward: Option<&WardRef>, province_full_name: &str) -> String 
     }
 }
 
+/// What to show instead of an address for a point outside the province.
+pub fn outside_line(province_full_name: &str) -> String {
+    format!("Ngoài {}", lower_first(province_full_name))
+}
+
 fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
@@ -38,5 +43,6 @@ mod tests {
         assert_eq!(address_line(Some(&ward("Phường Thuận Hóa")), "Thành phố Huế"), "Phường Thuận Hóa, thành phố Huế");
         assert_eq!(address_line(None, "tỉnh Hà Tĩnh"), "Tỉnh Hà Tĩnh");
         assert_eq!(address_line(None, ""), "");
+        assert_eq!(outside_line("Tỉnh Hà Tĩnh"), "Ngoài tỉnh Hà Tĩnh");
     }
 }

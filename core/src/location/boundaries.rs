@@ -6,6 +6,7 @@
 //! edges. Points within the fix's accuracy of a border also report the wards across it.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
@@ -276,6 +277,36 @@ impl Boundaries {
             + self.wards.iter().map(|w| w.area.heap_bytes() + names(&w.info)).sum::<usize>()
             + self.wards.capacity() * std::mem::size_of::<Ward>()
             + self.index.size() * std::mem::size_of::<GeomWithData<Rectangle<[f64; 2]>, usize>>() * 2
+    }
+}
+
+/// The tenant's boundaries, loaded on first use (parsing megabytes of GeoJSON is not worth
+/// paying at app start) and replaceable when a new tenant config brings new ones.
+#[derive(Debug, Default)]
+pub struct BoundaryCache {
+    source: Option<BoundarySource>,
+    loaded: Mutex<Option<Arc<Boundaries>>>,
+}
+
+impl BoundaryCache {
+    pub fn new(source: Option<BoundarySource>) -> Self {
+        Self { source, loaded: Mutex::new(None) }
+    }
+
+    /// `None` when no source was configured. A failed load is not remembered: the next call
+    /// tries again (the file may have been missing for a moment).
+    pub fn get(&self) -> Result<Option<Arc<Boundaries>>, BoundaryError> {
+        let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        if loaded.is_none() {
+            if let Some(source) = &self.source {
+                *loaded = Some(Arc::new(Boundaries::load(source)?));
+            }
+        }
+        Ok(loaded.clone())
+    }
+
+    pub fn set(&self, boundaries: Boundaries) {
+        *self.loaded.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(boundaries));
     }
 }
 

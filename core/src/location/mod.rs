@@ -14,7 +14,7 @@ pub mod geodesy;
 pub mod geojson;
 mod prepared;
 
-pub use boundaries::{BoundaryError, BoundarySource, Boundaries, Lookup, ProvinceRef, WardCandidate};
+pub use boundaries::{BoundaryCache, BoundaryError, BoundarySource, Boundaries, Lookup, ProvinceRef, WardCandidate};
 pub use fix::{choose_fix, FixChoice, LocationWarning};
 
 use chrono::{DateTime, Utc};

@@ -1,0 +1,104 @@
+//! `Client::set_draft_location`: the chosen fix and its ward are stored with the draft.
+
+use std::path::PathBuf;
+
+use chrono::{Duration, Utc};
+use phananh_core::location::{BoundarySource, LocationWarning};
+use phananh_core::model::{LocationFix, LocationSource};
+use phananh_core::{Client, ClientOptions, Error};
+
+fn boundaries_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/boundaries")
+}
+
+fn client(dir: &std::path::Path, boundaries: Option<BoundarySource>) -> Client {
+    let mut opts = ClientOptions::new(dir);
+    opts.boundaries = boundaries;
+    Client::open(opts).unwrap()
+}
+
+fn fix(source: LocationSource, lat: f64, lon: f64, acc: Option<f64>, age_s: i64) -> LocationFix {
+    LocationFix { lat, lon, accuracy_m: acc, altitude_m: None, time: Utc::now() - Duration::seconds(age_s), source }
+}
+
+#[test]
+fn device_fix_and_ward_are_stored_and_a_manual_pin_sticks() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(dir.path(), Some(BoundarySource::Dir(boundaries_dir())));
+    let d = c.create_draft().unwrap();
+
+    let gps = fix(LocationSource::DeviceGps, 18.342, 105.9057, Some(8.0), 2);
+    let a = c.set_draft_location(d.id, &[fix(LocationSource::Network, 18.35, 105.90, Some(900.0), 1), gps.clone()]).unwrap();
+    assert_eq!(a.fix.as_ref(), Some(&gps));
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    assert_eq!(a.lookup.as_ref().unwrap().address.as_deref(), Some("Phường Thành Sen, tỉnh Hà Tĩnh"));
+    let stored = c.draft(d.id).unwrap();
+    assert_eq!(stored.location, Some(gps.clone()));
+    assert_eq!(stored.ward.unwrap().code, "18073");
+
+    // The resident drags the pin to Phường Trần Phú; it is stored with that ward...
+    let pin = fix(LocationSource::Manual, 18.3837, 105.8973, None, 0);
+    c.set_draft_location(d.id, &[gps.clone(), pin.clone()]).unwrap();
+    let stored = c.draft(d.id).unwrap();
+    assert_eq!(stored.location, Some(pin.clone()));
+    let ward = stored.ward.unwrap();
+    assert_eq!(ward.code, c.locate(pin.lat, pin.lon, None).unwrap().unwrap().ward.unwrap().code);
+    assert_ne!(ward.code, "18073");
+    // ...and a later device fix does not move it.
+    let a = c.set_draft_location(d.id, &[fix(LocationSource::DeviceGps, 18.342, 105.9057, Some(5.0), 0)]).unwrap();
+    assert_eq!(a.fix, Some(pin.clone()));
+    assert_eq!(c.draft(d.id).unwrap().location, Some(pin));
+}
+
+#[test]
+fn outside_the_province_is_stored_without_ward_and_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(dir.path(), Some(BoundarySource::Dir(boundaries_dir())));
+    let d = c.create_draft().unwrap();
+    let vinh = fix(LocationSource::DeviceGps, 18.6796, 105.6813, Some(10.0), 1);
+    let a = c.set_draft_location(d.id, std::slice::from_ref(&vinh)).unwrap();
+    assert_eq!(a.warnings, vec![LocationWarning::OutsideProvince]);
+    let stored = c.draft(d.id).unwrap();
+    assert_eq!(stored.location, Some(vinh));
+    assert_eq!(stored.ward, None);
+}
+
+#[test]
+fn without_boundaries_the_fix_is_still_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(dir.path(), None);
+    let d = c.create_draft().unwrap();
+    let gps = fix(LocationSource::DeviceGps, 18.342, 105.9057, Some(8.0), 2);
+    let a = c.set_draft_location(d.id, std::slice::from_ref(&gps)).unwrap();
+    assert_eq!(a.lookup, None);
+    assert_eq!(c.draft(d.id).unwrap().location, Some(gps));
+    assert_eq!(c.locate(18.342, 105.9057, None).unwrap(), None);
+}
+
+#[test]
+fn unreadable_boundaries_are_an_error_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(dir.path(), Some(BoundarySource::Dir(dir.path().join("missing"))));
+    let d = c.create_draft().unwrap();
+    let gps = fix(LocationSource::DeviceGps, 18.342, 105.9057, Some(8.0), 2);
+    let err = c.set_draft_location(d.id, &[gps]).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert_eq!(c.draft(d.id).unwrap().location, None);
+    // Boundaries handed over later (e.g. from a fetched tenant config) are used.
+    let province = std::fs::read(boundaries_dir().join("ha_tinh_province_2025.geojson")).unwrap();
+    let wards = std::fs::read(boundaries_dir().join("ha_tinh_wards_2025.geojson")).unwrap();
+    c.set_boundaries(phananh_core::location::Boundaries::from_geojson(province, wards).unwrap());
+    let l = c.locate(18.342, 105.9057, Some(5.0)).unwrap().unwrap();
+    assert_eq!(l.ward.unwrap().full_name, "Phường Thành Sen");
+}
+
+#[test]
+fn no_fix_leaves_the_draft_alone_and_a_missing_draft_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(dir.path(), Some(BoundarySource::Dir(boundaries_dir())));
+    let d = c.create_draft().unwrap();
+    let a = c.set_draft_location(d.id, &[fix(LocationSource::DeviceGps, f64::NAN, 105.0, None, 0)]).unwrap();
+    assert_eq!(a.fix, None);
+    assert_eq!(c.draft(d.id).unwrap().location, None);
+    assert!(matches!(c.set_draft_location(uuid::Uuid::now_v7(), &[]), Err(Error::NotFound { .. })));
+}
