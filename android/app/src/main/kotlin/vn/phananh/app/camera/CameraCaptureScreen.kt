@@ -58,8 +58,6 @@ import java.util.UUID
 import kotlinx.coroutines.delay
 import vn.phananh.app.R
 
-enum class CaptureMode { PHOTO, VIDEO }
-
 /**
  * In-app camera (CameraX): a photo, or a video stopped automatically at the province's limit.
  * Writes into the app's cache and hands the path back; the core copies it into its storage.

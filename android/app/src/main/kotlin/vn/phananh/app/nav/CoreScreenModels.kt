@@ -117,7 +117,7 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
         }
     }
 
-    override fun locationPicker(lat: Double, lon: Double, onChosen: (LocationFix) -> Unit) =
+    override fun locationPicker(lat: Double, lon: Double, onChosen: (LocationFix) -> Unit): ScreenModel<LocationPickerState, LocationPickerActions> =
         object : Scoped<LocationPickerState, LocationPickerActions>() {
             private val start = LocationPickerState(lat, lon, metersPerDp = 0.8)
             private val mutable = MutableStateFlow(start)
