@@ -33,6 +33,7 @@ pub struct CasesQuery {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -201,7 +202,7 @@ fn fail(errs: Vec<FieldProblem>) -> ApiResult<()> {
 
 /// One workflow step on a case of my unit.
 #[utoipa::path(post, path = "/api/v1/officer/cases/{id}/actions", tag = "officer", security(("bearer" = [])), request_body = CaseAction,
-    params(("id" = String, Path, description = "report id")),
+    params(("id" = String, Path, description = "report id", example = "1")),
     responses((status = 200, body = Report), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
 pub async fn act(State(st): State<AppState>, user: AuthUser, Path(id): Path<String>, Json(action): Json<CaseAction>) -> ApiResult<axum::Json<Report>> {
     require_staff(&user)?;

@@ -118,10 +118,15 @@ pub struct RequestUpdates {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct PostRequestForm {
+    #[schema(example = "dev-open311-key")]
     pub api_key: String,
+    #[schema(example = "giao_thong")]
     pub service_code: String,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub long: f64,
+    #[schema(min_length = 10, max_length = 2000)]
     pub description: String,
     pub address_string: Option<String>,
     pub phone: Option<String>,
@@ -284,7 +289,7 @@ pub async fn requests(State(st): State<AppState>, Query(q): Query<RequestsQuery>
 
 /// One service request (a one-element list, as the spec says).
 #[utoipa::path(get, path = "/open311/v2/requests/{service_request_id}.json", tag = "open311",
-    params(("service_request_id" = String, Path, description = "report id")),
+    params(("service_request_id" = String, Path, description = "report id", example = "1")),
     responses((status = 200, body = Vec<ServiceRequest>), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
 pub async fn request(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<axum::Json<Vec<ServiceRequest>>> {
     let n = parse_id(strip_json(&id))?;

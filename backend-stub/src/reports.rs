@@ -286,7 +286,7 @@ pub async fn create(State(st): State<AppState>, user: AuthUser, headers: HeaderM
 
 /// A report: full for its reporter and the handling staff, public form for everyone else.
 #[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", security((), ("bearer" = [])),
-    params(("id" = String, Path, description = "report id")),
+    params(("id" = String, Path, description = "report id", example = "1")),
     responses((status = 200, body = Report), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
 pub async fn detail(State(st): State<AppState>, MaybeUser(user): MaybeUser, Path(id): Path<String>) -> ApiResult<axum::Json<Report>> {
     let n = parse_id(&id)?;
@@ -300,6 +300,7 @@ pub struct SinceQuery {
     /// `next_cursor` of the previous page; absent for everything.
     pub since: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -342,7 +343,7 @@ pub async fn my_reports(State(st): State<AppState>, user: AuthUser, Query(q): Qu
 /// Rate a resolved report (its reporter only); editable until closed; a "not satisfied"
 /// level may ask to reopen.
 #[utoipa::path(put, path = "/api/v1/reports/{id}/rating", tag = "reports", security(("bearer" = [])), request_body = RatingRequest,
-    params(("id" = String, Path, description = "report id")),
+    params(("id" = String, Path, description = "report id", example = "1")),
     responses((status = 200, body = Report), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
 pub async fn rate(State(st): State<AppState>, user: AuthUser, Path(id): Path<String>, Json(req): Json<RatingRequest>) -> ApiResult<axum::Json<Report>> {
     let n = parse_id(&id)?;
@@ -398,6 +399,7 @@ pub struct FeedQuery {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -111,6 +111,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OtpRequest {
     /// Vietnamese mobile number, `0912345678` or `+84912345678`.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^(\+84|0)[35789][0-9]{8}$", example = "0912345678"))]
     pub phone: String,
 }
 
@@ -128,7 +129,9 @@ pub struct OtpRequested {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OtpVerify {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^(\+84|0)[35789][0-9]{8}$", example = "0912345678"))]
     pub phone: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{6}$"))]
     pub code: String,
     /// Shown to the user in a future "devices" list; optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,6 +246,7 @@ pub struct NewMedia {
     /// accepted too.
     pub upload_url: String,
     /// SHA-256 of the uploaded bytes, lowercase hex; the server checks it.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9a-f]{64}$"))]
     pub sha256: String,
     pub kind: MediaKind,
     /// MIME type of the uploaded bytes (`image/jpeg`, `video/mp4`, ...); checked.
@@ -258,16 +262,23 @@ pub struct NewReport {
     /// The draft's id; must equal the `Idempotency-Key` header.
     pub client_id: Uuid,
     /// Category (Open311 `service_code`), e.g. `giao_thong`.
+    #[cfg_attr(feature = "openapi", schema(example = "giao_thong"))]
     pub category: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 2000))]
     pub description: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = -90.0, maximum = 90.0))]
     pub lat: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = -180.0, maximum = 180.0))]
     pub lon: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 100000.0))]
     pub accuracy_m: Option<f64>,
     /// Ward the app located the point in; the server locates it again and its answer wins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 16))]
     pub ward_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub address: Option<String>,
     #[serde(default)]
     pub anonymous: bool,
@@ -275,6 +286,7 @@ pub struct NewReport {
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 7))]
     pub media: Vec<NewMedia>,
     /// When the problem was seen (earliest capture time), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -452,6 +464,7 @@ pub struct RatingRequest {
     /// A value of the tenant's rating scale.
     pub level: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub comment: Option<String>,
     /// Ask to reopen; only at a level whose `may_reopen` is true.
     #[serde(default)]
@@ -503,8 +516,10 @@ pub enum PushPlatform {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushTokenRegistration {
     pub platform: PushPlatform,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4096))]
     pub token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub device_id: Option<String>,
 }
 
