@@ -40,5 +40,5 @@ for package, res in MODULES.items():
     path.write_text("\n".join(lines) + "\n")
 (out / "vn/phananh/app/BuildConfig.kt").write_text(
     "package vn.phananh.app\n\nobject BuildConfig {\n    const val DEBUG: Boolean = false\n"
-    "    const val VERSION_NAME: String = \"0.1.0\"\n    const val API_BASE_URL_OVERRIDE: String = \"\"\n}\n")
+    "    const val VERSION_CODE: Int = 1\n    const val VERSION_NAME: String = \"0.1.0\"\n    const val API_BASE_URL_OVERRIDE: String = \"\"\n}\n")
 print(f"R and BuildConfig stand-ins in {out}")

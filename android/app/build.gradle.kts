@@ -58,6 +58,17 @@ android {
     }
 
     sourceSets["main"].jniLibs.srcDir(jniOut)
+    // The tenant's boundaries (GeoJSON) as assets/boundaries, for the core's offline ward lookup.
+    // Default: the project's shared data next to the repository; a province build points elsewhere.
+    val boundaries = rootProject.file(providers.gradleProperty("phananh.boundariesDir").getOrElse("../../shared/data/boundaries"))
+    if (boundaries.isDirectory) {
+        val staged = layout.buildDirectory.dir("generated/boundaryAssets")
+        val stage = tasks.register<Sync>("stageBoundaries") {
+            from(boundaries) { include("*_province_*.geojson", "*_wards_2025.geojson") }
+            into(staged.map { it.dir("boundaries") })
+        }
+        sourceSets["main"].assets.srcDir(files(staged).builtBy(stage))
+    }
 
     compileOptions {
         sourceCompatibility = JavaVersion.VERSION_17

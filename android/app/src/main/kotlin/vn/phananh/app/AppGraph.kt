@@ -2,9 +2,14 @@ package vn.phananh.app
 
 import android.content.Context
 import java.io.File
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.launch
 import vn.phananh.app.core.CoreGateway
 import vn.phananh.app.platform.AndroidImageDecoder
 import vn.phananh.app.platform.AndroidLogSink
+import vn.phananh.app.platform.BoundaryAssets
 import vn.phananh.app.platform.ConnectivityMonitor
 import vn.phananh.app.platform.DeviceLocationProvider
 import vn.phananh.app.platform.KeystoreSecretStore
@@ -22,9 +27,11 @@ import vn.phananh.data.RustCoreRepository
 
 /**
  * Everything the app holds for its lifetime: the one core client with the platform services
- * plugged in, and the Android-side helpers. Built once in [PhanAnhApplication].
+ * plugged in (foreign traits), and the Android-side helpers. Built once in [PhanAnhApplication].
  */
 class AppGraph(context: Context) {
+    /** Work that outlives a screen (settings pushed to the core, sign-out). */
+    val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     val settings = AppSettings(context)
     val notifier = StatusNotifier(context)
     val scheduler = SyncScheduler(context)
@@ -35,17 +42,16 @@ class AppGraph(context: Context) {
         setLogSink(AndroidLogSink(), if (BuildConfig.DEBUG) LogLevel.DEBUG else LogLevel.INFO)
         PhanAnhClient(
             ClientConfig(
-                // noBackupFilesDir would also do; "core" is excluded from backups in data_extraction_rules.xml.
+                // Excluded from backups in data_extraction_rules.xml: drafts belong to this install.
                 storageDir = File(context.filesDir, "core").apply { mkdirs() }.absolutePath,
                 baseUrl = BuildConfig.API_BASE_URL_OVERRIDE.ifBlank { null },
                 defaultTenantJson = null,
+                boundariesDir = BoundaryAssets.install(context, BuildConfig.VERSION_CODE.toLong()),
+                secretStore = KeystoreSecretStore(context),
+                imageDecoder = AndroidImageDecoder(),
+                videoTranscoder = Media3VideoTranscoder(context),
             ),
-        ).also { client ->
-            // Platform services the core calls back (foreign traits). PENDING-BINDINGS: setter names.
-            client.setSecretStore(KeystoreSecretStore(context))
-            client.setVideoTranscoder(Media3VideoTranscoder(context))
-            client.setImageDecoder(AndroidImageDecoder())
-        }
+        )
     }
 
     val gateway = CoreGateway(client)
@@ -59,7 +65,7 @@ class AppGraph(context: Context) {
 
     fun start() {
         notifier.createChannels()
-        gateway.setVideoWifiOnly(settings.values.value.wifiOnlyVideo)
+        appScope.launch { gateway.setVideoWifiOnly(settings.values.value.wifiOnlyVideo) }
         connectivity.start()
         scheduler.schedulePeriodic()
     }

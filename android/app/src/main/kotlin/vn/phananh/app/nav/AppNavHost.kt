@@ -46,6 +46,7 @@ import vn.phananh.ui.state.RatingActions
 import vn.phananh.ui.state.ReportDetailActions
 import vn.phananh.ui.state.SettingsActions
 import vn.phananh.ui.state.LoginActions
+import vn.phananh.ui.state.LocalizedText
 
 private object Routes {
     const val HOME = "home"
@@ -54,7 +55,7 @@ private object Routes {
     const val CAMERA = "camera/{mode}"
     const val OUTBOX = "outbox"
     const val DETAIL = "report/{id}"
-    const val RATING = "report/{id}/rating"
+    const val RATING = "report/{id}/rating?vi={vi}&en={en}"
     const val LOGIN = "login"
     const val SETTINGS = "settings"
 
@@ -62,7 +63,8 @@ private object Routes {
     fun picker(lat: Double, lon: Double) = "picker/$lat/$lon"
     fun camera(mode: CaptureMode) = "camera/${mode.name}"
     fun detail(id: String) = "report/${Uri.encode(id)}"
-    fun rating(id: String) = "report/${Uri.encode(id)}/rating"
+    fun rating(id: String, category: LocalizedText) =
+        "report/${Uri.encode(id)}/rating?vi=${Uri.encode(category.vi)}&en=${Uri.encode(category.en)}"
 }
 
 /** Keeps a screen model alive across configuration changes; closes it with its back-stack entry. */
@@ -138,13 +140,14 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
             val model = rememberModel { models.detail(id) }
             val state by model.state.collectAsStateWithLifecycle()
             ReportDetailScreen(state, object : ReportDetailActions by model.actions {
-                override fun rate() = nav.navigate(Routes.rating(id))
+                override fun rate() = nav.navigate(Routes.rating(id, state.category))
                 override fun back() { nav.popBackStack() }
             })
         }
         composable(Routes.RATING) { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
-            val model = rememberModel { models.rating(id) }
+            val category = LocalizedText(entry.arguments?.getString("vi").orEmpty(), entry.arguments?.getString("en").orEmpty())
+            val model = rememberModel { models.rating(id, category) }
             val state by model.state.collectAsStateWithLifecycle()
             LaunchedEffect(state.submitted) { if (state.submitted) graph.scheduler.syncNow() }
             RatingScreen(state, object : RatingActions by model.actions {
@@ -162,12 +165,6 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
             val model = rememberModel { models.settings() }
             val state by model.state.collectAsStateWithLifecycle()
             SettingsScreen(state, object : SettingsActions by model.actions {
-                override fun changeLanguage(language: vn.phananh.ui.state.AppLanguage) = graph.settings.setLanguage(language)
-                override fun changeWifiOnlyVideo(enabled: Boolean) {
-                    graph.settings.setWifiOnlyVideo(enabled)
-                    graph.gateway.setVideoWifiOnly(enabled)
-                }
-                override fun changeNotifications(enabled: Boolean) = graph.settings.setNotifications(enabled)
                 override fun signIn() = nav.navigate(Routes.LOGIN)
                 override fun back() { nav.popBackStack() }
             })

@@ -16,12 +16,16 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import vn.phananh.app.AppGraph
 import vn.phananh.app.BuildConfig
+import vn.phananh.app.settings.AppSettings
 import vn.phananh.core.LocationFix
 import vn.phananh.core.LocationSource
 import vn.phananh.core.coreVersion
 import vn.phananh.ui.state.AppLanguage
 import vn.phananh.ui.state.HomeActions
 import vn.phananh.ui.state.HomeState
+import vn.phananh.ui.state.HomeTab
+import vn.phananh.ui.state.FeedFilter
+import vn.phananh.ui.state.PhotoRef
 import vn.phananh.ui.state.LocalizedText
 import vn.phananh.ui.state.LocationCandidate
 import vn.phananh.ui.state.LocationPickerActions
@@ -49,14 +53,11 @@ import vn.phananh.viewmodel.ReportDetailViewModel
 
 /**
  * [ScreenModels] over android/core-jvm's view-models (package vn.phananh.viewmodel), which map
- * the core's types into android/ui-state. Each model gets its own main-thread scope, cancelled
- * when its back-stack entry goes.
- *
- * NewReportViewModel and OutboxViewModel exist in core-jvm as of this writing and are used as
- * they are. HomeViewModel, ReportDetailViewModel, RatingViewModel and LoginViewModel are
- * written against the same pattern (constructor (repository, scope), `state: StateFlow<...>`,
- * the screen's *Actions interface implemented) and were not yet in core-jvm (nor the core calls
- * they need): marked PENDING-CORE-JVM. Settings and the pin picker are app-side state.
+ * the core's types into android/ui-state and subscribe to the core's streams themselves. The
+ * view-models expose the screens' intents as methods; the adapters below route the screens'
+ * *Actions to them (platform intents are left to the navigation). Each model gets its own
+ * main-thread scope, cancelled when its back-stack entry goes. Settings and the pin picker are
+ * app-side state.
  */
 class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
     private val repo get() = graph.repository
@@ -67,9 +68,18 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
     }
 
     override fun home(): ScreenModel<HomeState, HomeActions> = object : Scoped<HomeState, HomeActions>() {
-        val vm = HomeViewModel(repo, scope) // PENDING-CORE-JVM
+        val vm = HomeViewModel(repo, scope)
         override val state = vm.state
-        override val actions: HomeActions = vm
+        override val actions: HomeActions = object : HomeActions {
+            override fun selectTab(tab: HomeTab) = vm.selectTab(tab)
+            override fun changeFeedFilter(filter: FeedFilter) = vm.changeFeedFilter(filter)
+            override fun refresh() = vm.refresh()
+            override fun openReport(id: String) {}
+            override fun newReport() {}
+            override fun openOutbox() {}
+            override fun openSettings() {}
+            override fun signIn() {}
+        }
     }
 
     override fun newReport(draftId: String?): NewReportModel = object : Scoped<NewReportState, NewReportActions>(), NewReportModel {
@@ -78,10 +88,10 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
         // fix) is laid over it until a fix arrives.
         val locationStatus = MutableStateFlow<LocationStatus?>(null)
         override val state: StateFlow<NewReportState> = combine(vm.state, vm.submitted, locationStatus) { s, submitted, status ->
-            val located = status != null && s.location.chosen == null
+            val overlay = status != null && s.location.chosen == null
             s.copy(
                 submitted = submitted != null,
-                location = if (located) s.location.copy(status = status!!) else s.location,
+                location = if (overlay) s.location.copy(status = status!!) else s.location,
             )
         }.stateIn(scope, SharingStarted.Eagerly, vm.state.value)
         override val draftId: StateFlow<String?> = vm.state.map { it.draftId }.stateIn(scope, SharingStarted.Eagerly, null)
@@ -106,7 +116,6 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
                 state.value.location.alternatives.firstOrNull { it.id == candidateId }?.let { vm.setLocation(it.toFix()) }
             }
             override fun submit() = vm.submit()
-            // Platform intents: handled by the navigation (camera, picker, permissions, back).
             override fun takePhoto() {}
             override fun recordVideo() {}
             override fun pickFromGallery() {}
@@ -136,21 +145,11 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
     override fun outbox(): ScreenModel<OutboxState, OutboxActions> = object : Scoped<OutboxState, OutboxActions>() {
         val vm = OutboxViewModel(repo, scope)
         override val state = vm.state
-
-        init {
-            // The outbox changes under the worker; refresh while the screen is shown.
-            scope.launch {
-                while (true) {
-                    vm.refresh()
-                    kotlinx.coroutines.delay(1_000)
-                }
-            }
-        }
-
         override val actions: OutboxActions = object : OutboxActions {
-            override fun retry(clientId: String) = vm.retry(clientId) // PENDING-CORE-JVM
-            override fun cancel(clientId: String) = vm.cancel(clientId) // PENDING-CORE-JVM
-            override fun retryAll() = vm.retryAll() // PENDING-CORE-JVM
+            override fun retry(clientId: String) = vm.retry(clientId)
+            override fun retryAll() { vm.retryAll() }
+            // The core offers no cancel of an outbox item; the view-model never shows the button.
+            override fun cancel(clientId: String) {}
             override fun open(clientId: String) {}
             override fun back() {}
         }
@@ -158,48 +157,78 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
 
     override fun detail(reportId: String): ScreenModel<ReportDetailState, ReportDetailActions> =
         object : Scoped<ReportDetailState, ReportDetailActions>() {
-            val vm = ReportDetailViewModel(repo, scope, reportId) // PENDING-CORE-JVM
-            override val state = vm.state
-            override val actions: ReportDetailActions = vm
+            val vm = ReportDetailViewModel(repo, scope, reportId)
+            // Until the first load the screen shows a loading state for this id.
+            private val placeholder = ReportDetailState(id = reportId, category = LocalizedText("", ""), description = "", status = null, createdAt = 0L, loading = true)
+            override val state: StateFlow<ReportDetailState> = vm.state.map { it ?: placeholder }
+                .stateIn(scope, SharingStarted.Eagerly, vm.state.value ?: placeholder)
+            override val actions: ReportDetailActions = object : ReportDetailActions {
+                override fun refresh() = vm.refresh()
+                override fun rate() {}
+                override fun openPhoto(photo: PhotoRef) {}
+                override fun back() {}
+            }
         }
 
-    override fun rating(reportId: String): ScreenModel<RatingState, RatingActions> = object : Scoped<RatingState, RatingActions>() {
-        val vm = RatingViewModel(repo, scope, reportId) // PENDING-CORE-JVM
-        override val state = vm.state
-        override val actions: RatingActions = vm
-    }
+    override fun rating(reportId: String, category: LocalizedText): ScreenModel<RatingState, RatingActions> =
+        object : Scoped<RatingState, RatingActions>() {
+            val vm = RatingViewModel(repo, scope, reportId, category)
+            override val state = vm.state
+            override val actions: RatingActions = object : RatingActions {
+                override fun selectLevel(value: Int) { vm.selectLevel(value) }
+                override fun changeComment(text: String) { vm.changeComment(text) }
+                override fun changeReopen(reopen: Boolean) { vm.changeReopen(reopen) }
+                override fun submit() = vm.submit()
+                override fun back() {}
+            }
+        }
 
     override fun login(): ScreenModel<LoginState, LoginActions> = object : Scoped<LoginState, LoginActions>() {
-        val vm = LoginViewModel(repo, scope) // PENDING-CORE-JVM
+        val vm = LoginViewModel(repo, scope)
         override val state = vm.state
-        override val actions: LoginActions = vm
+        override val actions: LoginActions = object : LoginActions {
+            override fun changePhone(phone: String) { vm.changePhone(phone) }
+            override fun requestCode() { vm.requestCode() }
+            override fun changeCode(code: String) { vm.changeCode(code) }
+            override fun verify() {
+                graph.settings.rememberPhone(vm.state.value.phone)
+                vm.verify()
+            }
+            override fun resendCode() { vm.resendCode() }
+            override fun editPhone() { vm.editPhone() }
+            override fun skip() {}
+        }
     }
 
     override fun settings(): ScreenModel<SettingsState, SettingsActions> = object : Scoped<SettingsState, SettingsActions>() {
         val config = repo.config()
-        override val state: StateFlow<SettingsState> = graph.settings.values.map { v ->
-            SettingsState(
-                language = v.language,
-                wifiOnlyVideo = v.wifiOnlyVideo,
-                notificationsEnabled = v.notifications,
-                signedInPhone = graph.gateway.maskedPhone(), // PENDING-BINDINGS
-                tenantName = LocalizedText(config.nameVi, config.nameEn),
-                appVersion = BuildConfig.VERSION_NAME,
-                coreVersion = coreVersion(),
-            )
-        }.stateIn(scope, SharingStarted.Eagerly, initial(graph.settings.values.value.language))
-
-        private fun initial(language: AppLanguage) = SettingsState(
-            language = language, tenantName = LocalizedText(config.nameVi, config.nameEn),
-            appVersion = BuildConfig.VERSION_NAME, coreVersion = coreVersion(),
+        private fun build(v: AppSettings.Values) = SettingsState(
+            language = v.language,
+            wifiOnlyVideo = v.wifiOnlyVideo,
+            notificationsEnabled = v.notifications,
+            signedInPhone = if (graph.gateway.isSignedIn()) v.maskedPhone ?: "" else null,
+            tenantName = LocalizedText(config.nameVi, config.nameEn),
+            appVersion = BuildConfig.VERSION_NAME,
+            coreVersion = coreVersion(),
         )
+        private val refresh = MutableStateFlow(0)
+        override val state: StateFlow<SettingsState> = combine(graph.settings.values, refresh) { v, _ -> build(v) }
+            .stateIn(scope, SharingStarted.Eagerly, build(graph.settings.values.value))
 
         override val actions: SettingsActions = object : SettingsActions {
             override fun changeLanguage(language: AppLanguage) = graph.settings.setLanguage(language)
-            override fun changeWifiOnlyVideo(enabled: Boolean) = graph.settings.setWifiOnlyVideo(enabled)
+            override fun changeWifiOnlyVideo(enabled: Boolean) {
+                graph.settings.setWifiOnlyVideo(enabled)
+                graph.appScope.launch { graph.gateway.setVideoWifiOnly(enabled) }
+            }
             override fun changeNotifications(enabled: Boolean) = graph.settings.setNotifications(enabled)
             override fun signIn() {}
-            override fun signOut() { scope.launch { graph.gateway.logout() } } // PENDING-BINDINGS
+            override fun signOut() {
+                scope.launch {
+                    runCatching { graph.gateway.signOut() }
+                    refresh.value++
+                }
+            }
             override fun back() {}
         }
     }

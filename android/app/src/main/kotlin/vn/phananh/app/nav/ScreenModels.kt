@@ -4,6 +4,7 @@ import kotlinx.coroutines.flow.StateFlow
 import vn.phananh.core.LocationFix
 import vn.phananh.ui.state.HomeActions
 import vn.phananh.ui.state.HomeState
+import vn.phananh.ui.state.LocalizedText
 import vn.phananh.ui.state.LocationPickerActions
 import vn.phananh.ui.state.LocationPickerState
 import vn.phananh.ui.state.LocationStatus
@@ -47,7 +48,7 @@ interface ScreenModels {
     fun locationPicker(lat: Double, lon: Double, onChosen: (LocationFix) -> Unit): ScreenModel<LocationPickerState, LocationPickerActions>
     fun outbox(): ScreenModel<OutboxState, OutboxActions>
     fun detail(reportId: String): ScreenModel<ReportDetailState, ReportDetailActions>
-    fun rating(reportId: String): ScreenModel<RatingState, RatingActions>
+    fun rating(reportId: String, category: LocalizedText): ScreenModel<RatingState, RatingActions>
     fun login(): ScreenModel<LoginState, LoginActions>
     fun settings(): ScreenModel<SettingsState, SettingsActions>
 }

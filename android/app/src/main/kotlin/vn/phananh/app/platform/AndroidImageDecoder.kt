@@ -6,7 +6,7 @@ import android.os.Build
 import java.io.File
 import java.io.IOException
 import vn.phananh.core.ImageDecoder
-import vn.phananh.core.PhanAnhException
+import vn.phananh.core.PlatformException
 
 /**
  * The core's [ImageDecoder] hook for formats its Rust decoders do not read (HEIC/HEIF from
@@ -15,7 +15,7 @@ import vn.phananh.core.PhanAnhException
  */
 class AndroidImageDecoder : ImageDecoder {
     override fun decodeToFile(src: String, dest: String, minLongEdge: UInt) {
-        if (Build.VERSION.SDK_INT < Build.VERSION_CODES.P) throw PhanAnhException.Media("heic_unsupported_os")
+        if (Build.VERSION.SDK_INT < Build.VERSION_CODES.P) throw PlatformException.Failed("heic_unsupported_os")
         try {
             val bitmap = PlatformDecoder.decodeBitmap(PlatformDecoder.createSource(File(src))) { decoder, info, _ ->
                 val long = maxOf(info.size.width, info.size.height)
@@ -29,13 +29,13 @@ class AndroidImageDecoder : ImageDecoder {
                 decoder.allocator = PlatformDecoder.ALLOCATOR_SOFTWARE
             }
             File(dest).outputStream().use { out ->
-                if (!bitmap.compress(Bitmap.CompressFormat.JPEG, 95, out)) throw PhanAnhException.Media("decode_encode_failed")
+                if (!bitmap.compress(Bitmap.CompressFormat.JPEG, 95, out)) throw PlatformException.Failed("decode_encode_failed")
             }
             bitmap.recycle()
         } catch (e: IOException) {
-            throw PhanAnhException.Media("decode_failed")
+            throw PlatformException.Failed("decode_failed")
         } catch (e: OutOfMemoryError) {
-            throw PhanAnhException.Media("decode_too_large")
+            throw PlatformException.Failed("decode_too_large")
         }
     }
 }

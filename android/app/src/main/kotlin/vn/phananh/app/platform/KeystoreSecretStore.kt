@@ -12,9 +12,8 @@ import javax.crypto.Cipher
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 import javax.crypto.spec.GCMParameterSpec
-import vn.phananh.core.PhanAnhException
+import vn.phananh.core.PlatformException
 import vn.phananh.core.SecretStore
-import vn.phananh.core.StorageProblem
 
 /**
  * The core's [SecretStore] (session tokens) on Android: values are encrypted with an AES-256-GCM
@@ -39,7 +38,7 @@ class KeystoreSecretStore(context: Context) : SecretStore {
         } catch (e: IllegalArgumentException) { // not Base64: written by something else
             forget(key)
         } catch (e: GeneralSecurityException) {
-            throw PhanAnhException.Storage(StorageProblem.IO)
+            throw PlatformException.Failed("keystore_io")
         }
     }
 
@@ -50,15 +49,15 @@ class KeystoreSecretStore(context: Context) : SecretStore {
             val sealed = cipher.iv + cipher.doFinal(value.toByteArray(Charsets.UTF_8))
             // commit(), not apply(): the core relies on the token being stored when this returns.
             if (!prefs.edit().putString(key, Base64.encodeToString(sealed, Base64.NO_WRAP)).commit()) {
-                throw PhanAnhException.Storage(StorageProblem.IO)
+                throw PlatformException.Failed("keystore_io")
             }
         } catch (e: GeneralSecurityException) {
-            throw PhanAnhException.Storage(StorageProblem.IO)
+            throw PlatformException.Failed("keystore_io")
         }
     }
 
     override fun delete(key: String) {
-        if (!prefs.edit().remove(key).commit()) throw PhanAnhException.Storage(StorageProblem.IO)
+        if (!prefs.edit().remove(key).commit()) throw PlatformException.Failed("keystore_io")
     }
 
     private fun forget(key: String): String? {

@@ -22,7 +22,7 @@ import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import kotlin.math.min
 import kotlin.math.roundToInt
-import vn.phananh.core.PhanAnhException
+import vn.phananh.core.PlatformException
 import vn.phananh.core.VideoTarget
 import vn.phananh.core.VideoTranscoder
 
@@ -40,10 +40,8 @@ class Media3VideoTranscoder(
     override fun transcode(src: String, dest: String, target: VideoTarget) {
         val (outW, outH) = outputSize(src, target.maxHeight.toInt())
         val clipping = MediaItem.ClippingConfiguration.Builder().apply {
-            target.trim?.let {
-                setStartPositionMs(it.startMs.toLong())
-                setEndPositionMs(it.endMs.toLong())
-            }
+            target.trimStartMs?.let { setStartPositionMs(it.toLong()) }
+            target.trimEndMs?.let { setEndPositionMs(it.toLong()) }
         }.build()
         val item = EditedMediaItem.Builder(
             MediaItem.Builder().setUri(Uri.fromFile(File(src))).setClippingConfiguration(clipping).build(),
@@ -80,11 +78,11 @@ class Media3VideoTranscoder(
             if (!done.await(timeoutMinutes, TimeUnit.MINUTES)) {
                 Handler(thread.looper).post { transformer?.cancel() }
                 File(dest).delete()
-                throw PhanAnhException.Media("transcode_timeout")
+                throw PlatformException.Failed("transcode_timeout")
             }
             failure?.let {
                 File(dest).delete()
-                throw PhanAnhException.Media("transcode_failed:${it.errorCodeName}")
+                throw PlatformException.Failed("transcode_failed:${it.errorCodeName}")
             }
         } finally {
             thread.quitSafely()
@@ -96,12 +94,12 @@ class Media3VideoTranscoder(
         try {
             retriever.setDataSource(src)
             val frame = retriever.getFrameAtTime(0, MediaMetadataRetriever.OPTION_CLOSEST_SYNC)
-                ?: throw PhanAnhException.Media("poster_no_frame")
+                ?: throw PlatformException.Failed("poster_no_frame")
             File(destJpeg).outputStream().use { out ->
-                if (!frame.compress(Bitmap.CompressFormat.JPEG, 85, out)) throw PhanAnhException.Media("poster_encode_failed")
+                if (!frame.compress(Bitmap.CompressFormat.JPEG, 85, out)) throw PlatformException.Failed("poster_encode_failed")
             }
         } catch (e: RuntimeException) { // IllegalArgumentException / IllegalStateException from the retriever
-            throw PhanAnhException.Media("poster_unreadable")
+            throw PlatformException.Failed("poster_unreadable")
         } finally {
             retriever.release()
         }
@@ -115,13 +113,13 @@ class Media3VideoTranscoder(
             val w = r.extractMetadata(MediaMetadataRetriever.METADATA_KEY_VIDEO_WIDTH)?.toIntOrNull()
             val h = r.extractMetadata(MediaMetadataRetriever.METADATA_KEY_VIDEO_HEIGHT)?.toIntOrNull()
             val rotation = r.extractMetadata(MediaMetadataRetriever.METADATA_KEY_VIDEO_ROTATION)?.toIntOrNull() ?: 0
-            if (w == null || h == null || w <= 0 || h <= 0) throw PhanAnhException.Media("video_unreadable")
+            if (w == null || h == null || w <= 0 || h <= 0) throw PlatformException.Failed("video_unreadable")
             val (dw, dh) = if (rotation % 180 == 0) w to h else h to w
             val scale = min(1.0, maxShortEdge.toDouble() / min(dw, dh))
             fun even(v: Double) = (v / 2).roundToInt() * 2
             return even(dw * scale) to even(dh * scale)
         } catch (e: IllegalArgumentException) {
-            throw PhanAnhException.Media("video_unreadable")
+            throw PlatformException.Failed("video_unreadable")
         } finally {
             r.release()
         }

@@ -13,7 +13,8 @@ import vn.phananh.ui.state.AppLanguage
 class AppSettings(private val context: Context) {
     private val prefs = context.getSharedPreferences("phananh_settings", Context.MODE_PRIVATE)
 
-    data class Values(val language: AppLanguage, val wifiOnlyVideo: Boolean, val notifications: Boolean)
+    /** [maskedPhone]: the number last used to sign in, masked ("091•••••78"), for the settings screen. */
+    data class Values(val language: AppLanguage, val wifiOnlyVideo: Boolean, val notifications: Boolean, val maskedPhone: String?)
 
     private val state = MutableStateFlow(read())
     val values: StateFlow<Values> = state.asStateFlow()
@@ -23,6 +24,7 @@ class AppSettings(private val context: Context) {
             ?: systemLanguage(),
         wifiOnlyVideo = prefs.getBoolean(KEY_WIFI_VIDEO, true),
         notifications = prefs.getBoolean(KEY_NOTIFICATIONS, true),
+        maskedPhone = prefs.getString(KEY_PHONE, null),
     )
 
     fun setLanguage(language: AppLanguage) {
@@ -44,6 +46,13 @@ class AppSettings(private val context: Context) {
         state.value = read()
     }
 
+    fun rememberPhone(phone: String) {
+        val digits = phone.filter { it.isDigit() }
+        val masked = if (digits.length < 6) digits else digits.take(3) + "•".repeat(digits.length - 5) + digits.takeLast(2)
+        prefs.edit().putString(KEY_PHONE, masked).apply()
+        state.value = read()
+    }
+
     /** Vietnamese unless the phone is set to English. */
     private fun systemLanguage(): AppLanguage =
         if (context.resources.configuration.locales[0].language == "en") AppLanguage.EN else AppLanguage.VI
@@ -52,5 +61,6 @@ class AppSettings(private val context: Context) {
         const val KEY_LANGUAGE = "language"
         const val KEY_WIFI_VIDEO = "wifi_only_video"
         const val KEY_NOTIFICATIONS = "notifications"
+        const val KEY_PHONE = "masked_phone"
     }
 }

@@ -43,6 +43,7 @@ class StatusNotifier(private val context: Context) {
                 PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
             )
             val status = context.getString(statusText(change.status))
+            // Title: the report's number; text: its new status (no personal data on the lock screen).
             val notification = NotificationCompat.Builder(context, CHANNEL_STATUS)
                 .setSmallIcon(R.drawable.ic_notification)
                 .setContentTitle(context.getString(R.string.notification_status_title, change.reportId))

@@ -28,7 +28,7 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
             val run = graph.gateway.runPending(deadline)
             if (graph.settings.values.value.notifications) graph.notifier.notifyChanges(run.changes)
             // Work left (backing off, waiting for Wi-Fi, deadline reached): WorkManager calls again.
-            if (run.remaining > 0) Result.retry() else Result.success()
+            if (run.pending > 0 || run.hitDeadline) Result.retry() else Result.success()
         } catch (e: PhanAnhException.Offline) {
             Result.retry()
         } catch (e: PhanAnhException.Unauthorized) {
