@@ -77,7 +77,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Commands::Drafts { out, cmd } => drafts_cmd::run(g, out, cmd),
         Commands::Media(cmd) => media::run(cmd),
-        Commands::Where(args) => where_cmd::run(args),
+        Commands::Where(args) => where_cmd::run(g, args),
     }
 }
 
