@@ -23,13 +23,15 @@ final class AppEnvironment: ObservableObject {
             let support = try FileManager.default.url(for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
             var dir = support.appendingPathComponent("core", isDirectory: true)
             let baseURL = ProcessInfo.processInfo.environment["PHANANH_API_BASE_URL"]
-            let service = try CoreService(storageDir: dir, baseURL: baseURL)
+            // The tenant's boundaries (GeoJSON) ship in the bundle for the offline ward lookup.
+            let boundaries = Bundle.main.url(forResource: "boundaries", withExtension: nil)
+            let service = try CoreService(storageDir: dir, baseURL: baseURL, boundariesDir: boundaries)
             // Drafts and the outbox belong to this device: not in iCloud backups.
             var values = URLResourceValues()
             values.isExcludedFromBackup = true
             try? dir.setResourceValues(values)
-            service.install(secretStore: KeychainSecretStore(), transcoder: ExportSessionTranscoder(), imageDecoder: ImageIODecoder())
-            service.setVideoWifiOnly(UserDefaults.standard.object(forKey: "wifiOnlyVideo") as? Bool ?? true)
+            let wifiOnly = UserDefaults.standard.object(forKey: "wifiOnlyVideo") as? Bool ?? true
+            Task { await service.setVideoWifiOnly(wifiOnly) }
             core = service
         } catch {
             startupError = error

@@ -12,13 +12,14 @@ struct ReportRow: Identifiable, Hashable {
     let createdAt: Date
     let deadline: Date?
     let overdue: Bool
-    let thumbnailPath: String?
+    /// Local file path or remote URL of the first photo.
+    let thumbnail: String?
     let distanceMeters: Double?
     let unread: Bool
 }
 
 struct TimelineItem: Identifiable, Hashable {
-    let id: String
+    let id: UInt64
     let at: Date
     let status: ReportStatus?
     let unitName: String?
@@ -27,102 +28,133 @@ struct TimelineItem: Identifiable, Hashable {
 
 struct DetailInfo {
     let row: ReportRow
-    let photoPaths: [String]
+    let photos: [String]
     let unitName: String?
     let timeline: [TimelineItem]
     let answerText: String?
     let answerUnit: String?
     let answerAt: Date?
-    let answerPhotoPaths: [String]
-    let rejectionReason: String?
+    let answerPhotos: [String]
     let duplicateOf: String?
     let myRatingLevel: UInt8?
     let canRate: Bool
 }
 
-/// What the ward lookup says about a position (names the commune/ward, warns).
-struct LocatedPlace {
-    let wardFullName: String?
-    let provinceName: String?
-    let warnings: [String]
-}
-
-/// Every call the iOS app makes into the core, in one place. `PhanAnhClient`, `ClientConfig`,
-/// the draft/attachment/outbox calls and the records used here are exported by bindings/src as
-/// of this writing; calls marked PENDING-BINDINGS follow the names of DESIGN §7 and issue 7 and
-/// were not yet exported when this was written: aligning them is an edit of this file only.
+/// Every call the iOS app makes into the core, in one place, named as the generated Swift API
+/// (PhanAnhCore, from bindings/src) names them.
 @MainActor
 final class CoreService {
     let client: PhanAnhClient
 
-    init(storageDir: URL, baseURL: String?) throws {
+    /// Opens the core with the platform services it calls back (foreign traits).
+    init(storageDir: URL, baseURL: String?, boundariesDir: URL?) throws {
         try FileManager.default.createDirectory(at: storageDir, withIntermediateDirectories: true)
-        client = try PhanAnhClient(config: ClientConfig(storageDir: storageDir.path, baseUrl: baseURL, defaultTenantJson: nil))
+        client = try PhanAnhClient(config: ClientConfig(
+            storageDir: storageDir.path,
+            baseUrl: baseURL,
+            defaultTenantJson: nil,
+            boundariesDir: boundariesDir?.path,
+            secretStore: KeychainSecretStore(),
+            imageDecoder: ImageIODecoder(),
+            videoTranscoder: ExportSessionTranscoder()
+        ))
     }
 
     var config: TenantConfig { client.config() }
 
-    // Platform services (foreign traits). PENDING-BINDINGS: setter names.
-    func install(secretStore: SecretStore, transcoder: VideoTranscoder, imageDecoder: ImageDecoder) {
-        client.setSecretStore(store: secretStore)
-        client.setVideoTranscoder(transcoder: transcoder)
-        client.setImageDecoder(decoder: imageDecoder)
-    }
-
-    // Drafts (exported).
+    // Drafts
     func createDraft() async throws -> Draft { try await client.createDraft() }
+    func drafts() async throws -> [Draft] { try await client.drafts() }
     func draft(_ id: String) async throws -> Draft { try await client.draft(id: id) }
     func update(_ id: String, _ edits: [DraftEdit]) async throws -> Draft { try await client.updateDraft(id: id, edits: edits) }
     func attach(_ draftId: String, path: String) async throws -> Attachment { try await client.addAttachment(draftId: draftId, path: path) }
     func removeAttachment(_ id: String) async throws { try await client.removeAttachment(attachmentId: id) }
     func validate(_ id: String) async throws -> [FieldProblem] { try await client.validateDraft(id: id) }
     func submit(_ id: String) async throws -> OutboxItem { try await client.submitDraft(id: id) }
-    func outbox() async throws -> [OutboxItem] { try await client.outbox() }
-
-    // PENDING-BINDINGS from here on.
-    func locate(_ fix: LocationFix) async throws -> LocatedPlace {
-        let place = try await client.locate(fix: fix)
-        return LocatedPlace(wardFullName: place.ward?.fullName, provinceName: place.provinceName, warnings: place.warnings)
+    /// The core picks the best position among the device's fixes and the photos' own GPS, names
+    /// the commune/ward and says what to double-check.
+    func assessLocation(_ draftId: String, deviceFixes: [LocationFix]) async throws -> LocationAssessment {
+        try await client.setDraftLocation(draftId: draftId, deviceFixes: deviceFixes)
     }
-    func retry(_ clientId: String) async throws { try await client.retryOutboxItem(clientId: clientId) }
-    func cancel(_ clientId: String) async throws { try await client.cancelOutboxItem(clientId: clientId) }
+
+    // Outbox
+    func outbox() async throws -> [OutboxItem] { try await client.outbox() }
+    func retry(_ clientId: String) async throws { _ = try await client.retryOutboxItem(clientId: clientId) }
+
+    // Reports
     func myReports() async throws -> [ReportRow] { try await client.myReports().map(ReportRow.init) }
     func publicFeed(query: String, category: String?) async throws -> [ReportRow] {
-        try await client.publicFeed(query: FeedQuery(text: query, category: category, status: nil, bbox: nil)).map(ReportRow.init)
+        let page = try await client.feed(query: FeedQuery(bbox: nil, category: category, status: nil,
+                                                          text: query.isEmpty ? nil : query, cursor: nil, limit: 50))
+        return page.items.map(ReportRow.init)
     }
-    func report(_ id: String) async throws -> DetailInfo { DetailInfo(try await client.report(id: id)) }
+    /// Fresh from the server when online, the cached copy otherwise.
+    func report(_ id: String) async throws -> DetailInfo {
+        do {
+            return DetailInfo(try await client.refreshReport(id: id))
+        } catch PhanAnhError.Offline {
+            guard let cached = try await client.cachedReport(id: id) else { throw PhanAnhError.Offline }
+            return DetailInfo(cached)
+        }
+    }
     func rate(_ reportId: String, level: UInt8, comment: String?, reopen: Bool) async throws {
-        _ = try await client.rate(reportId: reportId, level: level, comment: comment, reopen: reopen)
+        _ = try await client.rateReport(reportId: reportId, level: level, comment: comment, reopen: reopen)
     }
-    func requestOtp(phone: String) async throws { try await client.requestOtp(phone: phone) }
-    func verifyOtp(phone: String, code: String) async throws { try await client.verifyOtp(phone: phone, code: code) }
-    func logout() async throws { try await client.logout() }
+
+    // Session
+    func requestOtp(phone: String) async throws -> OtpRequested { try await client.requestOtp(phone: phone) }
+    func signIn(phone: String, code: String) async throws -> UserInfo { try await client.signIn(phone: phone, code: code) }
+    func signOut() async throws { try await client.signOut() }
+    var isSignedIn: Bool { client.isSignedIn() }
+
+    // Platform facts and background time
     func setConnectivity(online: Bool, metered: Bool) { client.setConnectivity(online: online, metered: metered) }
-    func setVideoWifiOnly(_ enabled: Bool) { client.setVideoWifiOnly(enabled: enabled) }
-    /// Bounded background work; returns the number of items still pending and the changed reports.
-    func runPending(until deadline: Date) async throws -> (remaining: Int, changed: [ReportRow]) {
+    func setVideoWifiOnly(_ enabled: Bool) async { try? await client.setVideoWifiOnly(enabled: enabled) }
+    /// Bounded background work, then the reports whose status changed.
+    func runPending(until deadline: Date) async throws -> (summary: RunSummary, changed: [ReportRow]) {
         let summary = try await client.runPending(deadline: deadline)
-        let changed = try await client.syncMyReports()
-        return (Int(summary.remaining), changed.map(ReportRow.init))
+        var changed: [ReportRow] = []
+        for id in try await client.syncMyReports() {
+            if let report = try await client.cachedReport(id: id) { changed.append(ReportRow(report)) }
+        }
+        return (summary, changed)
     }
 }
 
+/// Resolved or closed cases are past their deadline by definition, not overdue.
+private let openStatuses: Set<ReportStatus> = [.received, .forwarded, .inProgress, .reopened]
+
 extension ReportRow {
-    /// PENDING-BINDINGS: the report summary record of the core.
-    init(_ r: ReportSummary) {
+    init(_ r: Report) {
+        let overdue = r.deadline.map { $0 < Date() && openStatuses.contains(r.status) } ?? false
         self.init(id: r.id, categoryCode: r.category, description: r.description, wardName: r.ward?.fullName,
-                  status: r.status, localState: r.localState, createdAt: r.createdAt, deadline: r.deadline,
-                  overdue: r.overdue, thumbnailPath: r.thumbnailPath, distanceMeters: r.distanceM, unread: r.unread)
+                  status: r.status, localState: nil, createdAt: r.createdAt, deadline: r.deadline, overdue: overdue,
+                  thumbnail: r.media.first { $0.kind == .photo }?.url, distanceMeters: nil, unread: false)
+    }
+
+    init(_ f: FeedItem) {
+        self.init(id: f.id, categoryCode: f.category, description: f.description, wardName: f.ward?.fullName,
+                  status: f.status, localState: nil, createdAt: f.createdAt, deadline: nil, overdue: false,
+                  thumbnail: f.media.first { $0.kind == .photo }?.url, distanceMeters: nil, unread: false)
     }
 }
 
 extension DetailInfo {
-    /// PENDING-BINDINGS: the report detail record of the core.
-    init(_ d: PhanAnhCore.ReportDetail) {
-        self.init(row: ReportRow(d.summary), photoPaths: d.photoPaths, unitName: d.unitName,
-                  timeline: d.timeline.map { TimelineItem(id: $0.id, at: $0.at, status: $0.status, unitName: $0.unitName, message: $0.message) },
-                  answerText: d.answer?.text, answerUnit: d.answer?.unitName, answerAt: d.answer?.at,
-                  answerPhotoPaths: d.answer?.photoPaths ?? [], rejectionReason: d.rejectionReason,
-                  duplicateOf: d.duplicateOf, myRatingLevel: d.myRating?.level, canRate: d.canRate)
+    init(_ r: Report) {
+        // The unit's answer is its latest response/resolution message.
+        let answer = r.timeline.last { ($0.kind == .response || $0.kind == .resolved) && $0.message != nil }
+        self.init(
+            row: ReportRow(r),
+            photos: r.media.filter { $0.kind == .photo }.map(\.url),
+            unitName: r.unit?.name,
+            timeline: r.timeline.map { TimelineItem(id: $0.id, at: $0.at, status: $0.status, unitName: $0.unit?.name, message: $0.message) },
+            answerText: answer?.message,
+            answerUnit: answer?.unit?.name ?? r.unit?.name,
+            answerAt: answer?.at,
+            answerPhotos: answer?.media.filter { $0.kind == .photo }.map(\.url) ?? [],
+            duplicateOf: r.duplicateOf,
+            myRatingLevel: r.myRating?.level,
+            canRate: r.status == .resolved
+        )
     }
 }

@@ -69,6 +69,17 @@ func problemText(_ problem: FieldProblem) -> String {
 }
 
 @MainActor
+func warningText(_ warning: LocationWarning) -> String {
+    switch warning {
+    case .outsideProvince: return tr("warning_outside_province")
+    case .poorAccuracy(let accuracyM): return tr("warning_poor_accuracy", Int(accuracyM))
+    case .staleFix(let ageS): return tr("warning_stale_fix", max(1, Int(ageS) / 60))
+    case .photoFar(let distanceM): return tr("warning_photo_far", distanceText(distanceM))
+    case .photoStale(let ageDays): return tr("warning_photo_old", Int(ageDays))
+    }
+}
+
+@MainActor
 func dateTimeText(_ date: Date) -> String {
     let f = DateFormatter()
     f.locale = Strings.shared.language.locale

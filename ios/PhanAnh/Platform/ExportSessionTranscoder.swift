@@ -14,7 +14,7 @@ final class ExportSessionTranscoder: VideoTranscoder {
         let asset = AVURLAsset(url: URL(fileURLWithPath: src))
         let preset = target.maxHeight <= 540 ? AVAssetExportPreset960x540 : AVAssetExportPreset1280x720
         guard let session = AVAssetExportSession(asset: asset, presetName: preset) else {
-            throw PhanAnhError.Media(reason: "transcode_unsupported")
+            throw PlatformError.Failed(reason: "transcode_unsupported")
         }
         let out = URL(fileURLWithPath: dest)
         try? FileManager.default.removeItem(at: out)
@@ -24,9 +24,9 @@ final class ExportSessionTranscoder: VideoTranscoder {
         // No location, device make/model or creation metadata in what is uploaded.
         session.metadata = []
         session.metadataItemFilter = .forSharing()
-        if let trim = target.trim {
-            let start = CMTime(value: CMTimeValue(trim.startMs), timescale: 1000)
-            let end = CMTime(value: CMTimeValue(trim.endMs), timescale: 1000)
+        if target.trimStartMs != nil || target.trimEndMs != nil {
+            let start = CMTime(value: CMTimeValue(target.trimStartMs ?? 0), timescale: 1000)
+            let end = target.trimEndMs.map { CMTime(value: CMTimeValue($0), timescale: 1000) } ?? asset.duration
             session.timeRange = CMTimeRange(start: start, end: end)
         }
         let done = DispatchSemaphore(value: 0)
@@ -34,11 +34,11 @@ final class ExportSessionTranscoder: VideoTranscoder {
         if done.wait(timeout: .now() + timeout) == .timedOut {
             session.cancelExport()
             try? FileManager.default.removeItem(at: out)
-            throw PhanAnhError.Media(reason: "transcode_timeout")
+            throw PlatformError.Failed(reason: "transcode_timeout")
         }
         guard session.status == .completed else {
             try? FileManager.default.removeItem(at: out)
-            throw PhanAnhError.Media(reason: "transcode_failed")
+            throw PlatformError.Failed(reason: "transcode_failed")
         }
     }
 
@@ -50,15 +50,15 @@ final class ExportSessionTranscoder: VideoTranscoder {
         do {
             image = try generator.copyCGImage(at: .zero, actualTime: nil)
         } catch {
-            throw PhanAnhError.Media(reason: "poster_unreadable")
+            throw PlatformError.Failed(reason: "poster_unreadable")
         }
         guard let data = UIImage(cgImage: image).jpegData(compressionQuality: 0.85) else {
-            throw PhanAnhError.Media(reason: "poster_encode_failed")
+            throw PlatformError.Failed(reason: "poster_encode_failed")
         }
         do {
             try data.write(to: URL(fileURLWithPath: destJpeg), options: .atomic)
         } catch {
-            throw PhanAnhError.Storage(problem: .io)
+            throw PlatformError.Failed(reason: "storage_io")
         }
     }
 }

@@ -9,7 +9,7 @@ import UniformTypeIdentifiers
 final class ImageIODecoder: ImageDecoder {
     func decodeToFile(src: String, dest: String, minLongEdge: UInt32) throws {
         guard let source = CGImageSourceCreateWithURL(URL(fileURLWithPath: src) as CFURL, nil) else {
-            throw PhanAnhError.Media(reason: "decode_failed")
+            throw PlatformError.Failed(reason: "decode_failed")
         }
         var options: [CFString: Any] = [
             kCGImageSourceCreateThumbnailFromImageAlways: true,
@@ -23,12 +23,12 @@ final class ImageIODecoder: ImageDecoder {
             options[kCGImageSourceThumbnailMaxPixelSize] = max(w, h)
         }
         guard let image = CGImageSourceCreateThumbnailAtIndex(source, 0, options as CFDictionary) else {
-            throw PhanAnhError.Media(reason: "decode_failed")
+            throw PlatformError.Failed(reason: "decode_failed")
         }
         guard let out = CGImageDestinationCreateWithURL(URL(fileURLWithPath: dest) as CFURL, UTType.jpeg.identifier as CFString, 1, nil) else {
-            throw PhanAnhError.Storage(problem: .io)
+            throw PlatformError.Failed(reason: "storage_io")
         }
         CGImageDestinationAddImage(out, image, [kCGImageDestinationLossyCompressionQuality: 0.95] as CFDictionary)
-        guard CGImageDestinationFinalize(out) else { throw PhanAnhError.Storage(problem: .io) }
+        guard CGImageDestinationFinalize(out) else { throw PlatformError.Failed(reason: "storage_io") }
     }
 }

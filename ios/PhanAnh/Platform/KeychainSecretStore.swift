@@ -27,7 +27,7 @@ final class KeychainSecretStore: SecretStore {
         case errSecItemNotFound:
             return nil
         default:
-            throw PhanAnhError.Storage(problem: .io)
+            throw PlatformError.Failed(reason: "storage_io")
         }
     }
 
@@ -43,11 +43,11 @@ final class KeychainSecretStore: SecretStore {
             add.merge(attributes) { _, new in new }
             status = SecItemAdd(add as CFDictionary, nil)
         }
-        guard status == errSecSuccess else { throw PhanAnhError.Storage(problem: .io) }
+        guard status == errSecSuccess else { throw PlatformError.Failed(reason: "storage_io") }
     }
 
     func delete(key: String) throws {
         let status = SecItemDelete(query(key) as CFDictionary)
-        guard status == errSecSuccess || status == errSecItemNotFound else { throw PhanAnhError.Storage(problem: .io) }
+        guard status == errSecSuccess || status == errSecItemNotFound else { throw PlatformError.Failed(reason: "storage_io") }
     }
 }

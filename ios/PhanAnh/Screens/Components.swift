@@ -30,16 +30,23 @@ func statusColor(_ status: ReportStatus) -> Color {
     }
 }
 
-/// A local photo (or video poster) as a square thumbnail, decoded off the main thread.
+/// A photo as a square thumbnail: a local file (decoded off the main thread) or a server URL.
 struct Thumbnail: View {
     let path: String?
     var size: CGFloat = 84
     @State private var image: UIImage?
 
+    private var remoteURL: URL? {
+        guard let path, path.hasPrefix("https://") || path.hasPrefix("http://") else { return nil }
+        return URL(string: path)
+    }
+
     var body: some View {
         ZStack {
             RoundedRectangle(cornerRadius: 12).fill(Color(.secondarySystemBackground))
-            if let image {
+            if let remoteURL {
+                AsyncImage(url: remoteURL) { image in image.resizable().scaledToFill() } placeholder: { ProgressView() }
+            } else if let image {
                 Image(uiImage: image).resizable().scaledToFill()
             } else {
                 Image(systemName: "mappin.and.ellipse").foregroundStyle(.secondary)
@@ -48,7 +55,7 @@ struct Thumbnail: View {
         .frame(width: size, height: size)
         .clipShape(RoundedRectangle(cornerRadius: 12))
         .task(id: path) {
-            guard let path else { return }
+            guard let path, remoteURL == nil else { return }
             let side = size * 3
             image = await Task.detached(priority: .utility) {
                 UIImage(contentsOfFile: path)?.preparingThumbnail(of: CGSize(width: side, height: side))

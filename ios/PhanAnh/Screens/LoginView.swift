@@ -20,7 +20,8 @@ final class LoginModel: ObservableObject {
         busy = true
         defer { busy = false }
         do {
-            try await core.requestOtp(phone: phone)
+            let sent = try await core.requestOtp(phone: phone)
+            phone = sent.phone // as the server normalised it
             step = .code
             problems = []
             error = nil
@@ -36,13 +37,21 @@ final class LoginModel: ObservableObject {
         busy = true
         defer { busy = false }
         do {
-            try await core.verifyOtp(phone: phone, code: code)
+            let user = try await core.signIn(phone: phone, code: code)
+            UserDefaults.standard.set(Self.mask(user.phone), forKey: "maskedPhone")
             signedIn = true
         } catch PhanAnhError.Validation(let errors) {
             problems = errors
         } catch {
             self.error = error
         }
+    }
+
+    /// "0912345678" → "091•••••78": enough to recognise, not enough to read out.
+    static func mask(_ phone: String) -> String {
+        let digits = phone.filter(\.isNumber)
+        guard digits.count >= 6 else { return digits }
+        return String(digits.prefix(3)) + String(repeating: "•", count: digits.count - 5) + String(digits.suffix(2))
     }
 
     private func countdown() async {

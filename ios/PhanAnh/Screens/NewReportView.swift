@@ -5,7 +5,7 @@ import SwiftUI
 @MainActor
 final class NewReportModel: ObservableObject {
     @Published private(set) var draft: Draft?
-    @Published private(set) var place: LocatedPlace?
+    @Published private(set) var assessment: LocationAssessment?
     @Published private(set) var problems: [FieldProblem] = []
     @Published private(set) var error: Error?
     @Published private(set) var submitting = false
@@ -61,9 +61,16 @@ final class NewReportModel: ObservableObject {
         }
     }
 
+    /// A device fix (or a pin the user placed): the core chooses among it and the photos' own
+    /// positions, stores the choice in the draft and names the ward.
     func useDeviceFix(_ fix: LocationFix) async {
-        await edit([.location(fix: fix)])
-        place = try? await core.locate(fix)
+        guard let id = draft?.id else { return }
+        do {
+            assessment = try await core.assessLocation(id, deviceFixes: [fix])
+            draft = try await core.draft(id)
+        } catch {
+            self.error = error
+        }
     }
 
     func attach(_ url: URL) async {
@@ -222,13 +229,14 @@ struct NewReportView: View {
                 HStack { ProgressView(); Text(tr("location_acquiring")) }
             default:
                 VStack(alignment: .leading, spacing: 4) {
-                    Text(model.place?.wardFullName ?? tr("location_no_ward")).font(.headline)
-                    if let province = model.place?.provinceName { Text(province) }
-                    if let fix = location.fix {
+                    let lookup = model.assessment?.lookup
+                    Text(lookup?.ward?.fullName ?? tr("location_no_ward")).font(.headline)
+                    if lookup?.insideProvince == true { Text(model.config.provinceName) }
+                    if let fix = model.assessment?.fix ?? location.fix {
                         Text(String(format: "%.5f, %.5f", fix.lat, fix.lon)).font(.footnote).foregroundStyle(.secondary)
                     }
-                    ForEach(model.place?.warnings ?? [], id: \.self) { key in
-                        Label(tr(key), systemImage: "exclamationmark.triangle.fill").foregroundStyle(.orange)
+                    ForEach(Array((model.assessment?.warnings ?? []).enumerated()), id: \.offset) { _, warning in
+                        Label(warningText(warning), systemImage: "exclamationmark.triangle.fill").foregroundStyle(.orange)
                     }
                 }
                 .accessibilityElement(children: .combine)

@@ -25,10 +25,6 @@ final class OutboxModel: ObservableObject {
     func retry(_ item: OutboxItem) async {
         do { try await core.retry(item.clientId); AppEnvironment.shared.background.schedule() } catch { self.error = error }
     }
-
-    func cancel(_ item: OutboxItem) async {
-        do { try await core.cancel(item.clientId) } catch { self.error = error }
-    }
 }
 
 struct OutboxView: View {
@@ -49,10 +45,8 @@ struct OutboxView: View {
                         Text(reason).foregroundStyle(.red).font(.callout)
                         if !retryable { Text(tr("outbox_failed_hint")).font(.footnote) }
                     }
-                    HStack {
+                    if case .failed = item.state {
                         Button(tr("action_retry")) { Task { await model.retry(item) } }
-                            .buttonStyle(.bordered).frame(minHeight: minTouch)
-                        Button(tr("outbox_cancel"), role: .destructive) { Task { await model.cancel(item) } }
                             .buttonStyle(.bordered).frame(minHeight: minTouch)
                     }
                 }

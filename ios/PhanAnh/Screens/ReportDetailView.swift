@@ -30,7 +30,7 @@ struct ReportDetailView: View {
                     Text(categoryName(d.row.categoryCode)).font(.title2.bold()).accessibilityAddTraits(.isHeader)
                     if let status = d.row.status { StatusBadge(status: status) }
                     Text(d.row.description)
-                    photos(d.photoPaths)
+                    photos(d.photos)
                     Divider()
                     info(tr("detail_place"), d.row.wardName ?? tr("location_no_ward"))
                     info(tr("detail_sent_at"), dateTimeText(d.row.createdAt))
@@ -38,14 +38,13 @@ struct ReportDetailView: View {
                     if let deadline = d.row.deadline {
                         info(tr("detail_deadline"), dateTimeText(deadline) + (d.row.overdue ? " · " + tr("detail_overdue_flag") : ""))
                     }
-                    if let reason = d.rejectionReason { info(tr("detail_rejected_reason"), reason) }
                     if let dup = d.duplicateOf { info(tr("detail_duplicate_of"), "#" + dup) }
                     if let answer = d.answerText {
                         VStack(alignment: .leading, spacing: 6) {
                             Text(tr("detail_answer_from", d.answerUnit ?? "")).font(.headline)
                             if let at = d.answerAt { Text(dateTimeText(at)).font(.footnote) }
                             Text(answer)
-                            photos(d.answerPhotoPaths)
+                            photos(d.answerPhotos)
                         }
                         .padding()
                         .background(Color.green.opacity(0.1), in: RoundedRectangle(cornerRadius: 12))

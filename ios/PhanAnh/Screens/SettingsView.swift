@@ -8,6 +8,7 @@ struct SettingsView: View {
     @AppStorage("wifiOnlyVideo") private var wifiOnlyVideo = true
     @AppStorage("notifications") private var notifications = true
     @State private var error: Error?
+    @State private var signedIn = false
 
     var body: some View {
         Form {
@@ -29,7 +30,7 @@ struct SettingsView: View {
                     }
                 }
                 .frame(minHeight: minTouch)
-                .onChange(of: wifiOnlyVideo) { core.setVideoWifiOnly($0) }
+                .onChange(of: wifiOnlyVideo) { on in Task { await core.setVideoWifiOnly(on) } }
                 Toggle(isOn: $notifications) {
                     VStack(alignment: .leading) {
                         Text(tr("settings_notifications"))
@@ -42,13 +43,18 @@ struct SettingsView: View {
                 }
             }
             Section(tr("settings_account")) {
-                Button(tr("login_title")) { path.append(.login) }.frame(minHeight: minTouch)
-                Button(tr("settings_sign_out"), role: .destructive) {
-                    Task {
-                        do { try await core.logout() } catch { self.error = error }
+                if signedIn {
+                    Text(tr("settings_signed_in_as", UserDefaults.standard.string(forKey: "maskedPhone") ?? ""))
+                    Button(tr("settings_sign_out"), role: .destructive) {
+                        Task {
+                            do { try await core.signOut(); signedIn = false } catch { self.error = error }
+                        }
                     }
+                    .frame(minHeight: minTouch)
+                } else {
+                    Text(tr("settings_signed_out"))
+                    Button(tr("login_title")) { path.append(.login) }.frame(minHeight: minTouch)
                 }
-                .frame(minHeight: minTouch)
             }
             Section(tr("settings_about")) {
                 LabeledContent(tr("settings_tenant"), value: strings.language == .vi ? core.config.nameVi : core.config.nameEn)
@@ -57,5 +63,6 @@ struct SettingsView: View {
             }
         }
         .navigationTitle(tr("settings_title"))
+        .onAppear { signedIn = core.isSignedIn }
     }
 }
