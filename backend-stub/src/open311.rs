@@ -310,7 +310,7 @@ pub async fn post_request(State(st): State<AppState>, Form(form): Form<Vec<(Stri
     let Some(key) = get("api_key") else {
         return Err(ApiError::unauthorized("api_key required"));
     };
-    if !st.settings.open311_keys.iter().any(|k| *k == key) {
+    if !st.settings.open311_keys.contains(&key) {
         return Err(ApiError::forbidden("unknown api_key"));
     }
     let mut errs = Vec::new();

@@ -35,8 +35,17 @@ pub struct NewCase {
     pub anonymous: bool,
     pub attributes: BTreeMap<String, String>,
     pub captured_at: Option<i64>,
-    /// (upload id, kind, mime, size, sha256, captured_at)
-    pub media: Vec<(String, MediaKind, String, u64, String, Option<i64>)>,
+    pub media: Vec<StoredMedia>,
+}
+
+/// A finished upload checked for attaching to a case or an answer.
+pub struct StoredMedia {
+    pub id: String,
+    pub kind: MediaKind,
+    pub mime: String,
+    pub size: u64,
+    pub sha256: String,
+    pub captured_at: Option<i64>,
 }
 
 pub fn check_category(errs: &mut Vec<FieldProblem>, code: &str) {
@@ -78,7 +87,7 @@ pub fn resolve_media(
     media: &[NewMedia],
     field: &str,
     errs: &mut Vec<FieldProblem>,
-) -> Vec<(String, MediaKind, String, u64, String, Option<i64>)> {
+) -> Vec<StoredMedia> {
     let mut out = Vec::new();
     if media.len() > limits::MAX_MEDIA {
         errs.push(FieldProblem { field: field.into(), reason: "too_long".into(), detail: Some(format!("at most {} files", limits::MAX_MEDIA)) });
@@ -100,27 +109,34 @@ pub fn resolve_media(
             errs.push(FieldProblem { field: format!("{field}.{i}.mime"), reason: "invalid".into(), detail: Some("mime does not fit kind".into()) });
             continue;
         }
-        if out.iter().any(|o: &(String, _, _, _, _, _)| m.upload_url.trim_end_matches('/').ends_with(&o.0)) {
+        if out.iter().any(|o: &StoredMedia| m.upload_url.trim_end_matches('/').ends_with(&o.id)) {
             errs.push(FieldProblem { field: format!("{field}.{i}.upload_url"), reason: "invalid".into(), detail: Some("listed twice".into()) });
             continue;
         }
         match crate::tus::resolve_for_attach(conn, user, &m.upload_url, &m.sha256, &m.mime) {
-            Ok((id, size)) => out.push((id, m.kind, m.mime.to_ascii_lowercase(), size, m.sha256.to_ascii_lowercase(), m.captured_at.map(|t| t.timestamp_millis()))),
+            Ok((id, size)) => out.push(StoredMedia {
+                id,
+                kind: m.kind,
+                mime: m.mime.to_ascii_lowercase(),
+                size,
+                sha256: m.sha256.to_ascii_lowercase(),
+                captured_at: m.captured_at.map(|t| t.timestamp_millis()),
+            }),
             Err(detail) => errs.push(FieldProblem { field: format!("{field}.{i}.upload_url"), reason: "invalid".into(), detail: Some(detail) }),
         }
     }
     out
 }
 
-pub fn attach_media(conn: &Connection, n: i64, event_id: Option<i64>, media: &[(String, MediaKind, String, u64, String, Option<i64>)]) -> rusqlite::Result<()> {
+pub fn attach_media(conn: &Connection, n: i64, event_id: Option<i64>, media: &[StoredMedia]) -> rusqlite::Result<()> {
     let base: i64 = conn.query_row("SELECT COUNT(*) FROM media WHERE report_n = ?1", [n], |r| r.get(0))?;
-    for (i, (id, kind, mime, size, sha, cap)) in media.iter().enumerate() {
-        let kind = if *kind == MediaKind::Video { "video" } else { "photo" };
+    for (i, m) in media.iter().enumerate() {
+        let kind = if m.kind == MediaKind::Video { "video" } else { "photo" };
         conn.execute(
             "INSERT INTO media(id, report_n, event_id, ord, kind, mime, size, sha256, captured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![id, n, event_id, base + i as i64, kind, mime, *size as i64, sha, cap],
+            params![m.id, n, event_id, base + i as i64, kind, m.mime, m.size as i64, m.sha256, m.captured_at],
         )?;
-        conn.execute("UPDATE uploads SET attached = 1 WHERE id = ?1", [id])?;
+        conn.execute("UPDATE uploads SET attached = 1 WHERE id = ?1", [&m.id])?;
     }
     Ok(())
 }
@@ -135,7 +151,7 @@ pub fn append_event(
     unit: Option<&str>,
     message: Option<&str>,
     actor: Option<&str>,
-    media: &[(String, MediaKind, String, u64, String, Option<i64>)],
+    media: &[StoredMedia],
 ) -> rusqlite::Result<i64> {
     let now = now_ms();
     let id: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE report_n = ?1", [n], |r| r.get(0))?;

@@ -466,6 +466,7 @@ pub async fn expire_loop(st: AppState) {
     }
 }
 
+#[allow(clippy::type_complexity)]
 /// An upload referenced by a report or answer: the caller's, complete, of the claimed type
 /// and checksum, and not used elsewhere. Returns (id, size).
 pub fn resolve_for_attach(
