@@ -27,11 +27,22 @@ pub struct ClientOptions {
     pub base_url: Option<String>,
     /// The tenant's commune/ward boundaries, loaded on first location lookup.
     pub boundaries: Option<crate::location::BoundarySource>,
+    /// Platform decoder for photos the core cannot decode (HEIC).
+    pub image_decoder: Option<Arc<dyn crate::media::ImageDecoder>>,
+    /// Platform video transcoder (Media3 / AVAssetExportSession / ffmpeg).
+    pub video_transcoder: Option<Arc<dyn crate::media::VideoTranscoder>>,
 }
 
 impl ClientOptions {
     pub fn new(storage_dir: impl Into<PathBuf>) -> Self {
-        Self { storage_dir: storage_dir.into(), default_config: TenantConfig::ha_tinh(), base_url: None, boundaries: None }
+        Self {
+            storage_dir: storage_dir.into(),
+            default_config: TenantConfig::ha_tinh(),
+            base_url: None,
+            boundaries: None,
+            image_decoder: None,
+            video_transcoder: None,
+        }
     }
 }
 
@@ -46,6 +57,8 @@ struct Inner {
     base_url_override: Option<String>,
     config: RwLock<TenantConfig>,
     boundaries: crate::location::BoundaryCache,
+    image_decoder: Option<Arc<dyn crate::media::ImageDecoder>>,
+    video_transcoder: Option<Arc<dyn crate::media::VideoTranscoder>>,
 }
 
 impl Client {
@@ -71,6 +84,8 @@ impl Client {
                 base_url_override: opts.base_url,
                 config: RwLock::new(config),
                 boundaries: crate::location::BoundaryCache::new(opts.boundaries),
+                image_decoder: opts.image_decoder,
+                video_transcoder: opts.video_transcoder,
             }),
         };
         client.remove_orphan_media()?;
@@ -156,6 +171,8 @@ impl Client {
         if draft.state != crate::model::LocalState::Draft {
             return Err(Error::invalid_state(draft.state.name(), "add attachment"));
         }
+        // EXIF time/position of a photo; a too-long video is refused before it is copied.
+        let facts = crate::media::attachment_facts(source, kind, &cfg.media, self.inner.image_decoder.as_deref())?;
         let imported = drafts::import_file(source, &dest, drafts::input_limit(&cfg, kind), "attachments")?;
         let new = NewAttachment {
             id,
@@ -166,8 +183,8 @@ impl Client {
             mime: Some(format.mime().to_owned()),
             size_bytes: imported.size,
             sha256: imported.sha256,
-            captured_at: None,
-            exif_location: None,
+            captured_at: facts.captured_at,
+            exif_location: facts.exif_location,
         };
         match self.inner.store.insert_attachment(&new, Utc::now()) {
             Ok(a) => Ok(self.absolute_attachment(a)),
@@ -250,6 +267,18 @@ impl Client {
             let _ = std::fs::remove_dir(dir.path());
         }
         Ok(())
+    }
+}
+
+impl Client {
+    /// The platform's photo decoder (HEIC), if the shell gave one.
+    pub fn image_decoder(&self) -> Option<&dyn crate::media::ImageDecoder> {
+        self.inner.image_decoder.as_deref()
+    }
+
+    /// The platform's video transcoder, if the shell gave one.
+    pub fn video_transcoder(&self) -> Option<&dyn crate::media::VideoTranscoder> {
+        self.inner.video_transcoder.as_deref()
     }
 }
 

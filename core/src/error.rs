@@ -56,7 +56,7 @@ pub enum Error {
     #[error("storage is full while writing {path}")]
     DiskFull { path: PathBuf },
     #[error("media: {0}")]
-    Media(String),
+    Media(#[from] crate::media::MediaError),
     #[error("not possible in state {state}: {action}")]
     InvalidState { state: String, action: String },
     #[error("network unavailable: {0}")]
@@ -109,7 +109,7 @@ impl Error {
             Error::DiskFull { .. } => PublicError::Storage { reason: StorageReason::Full },
             Error::Sqlite(e) if is_disk_full(e) => PublicError::Storage { reason: StorageReason::Full },
             Error::Sqlite(_) | Error::Io { .. } => PublicError::Storage { reason: StorageReason::Io },
-            Error::Media(reason) => PublicError::Media { reason: reason.clone() },
+            Error::Media(e) => PublicError::Media { reason: e.code().to_owned() },
             Error::InvalidState { state, action } => {
                 PublicError::InvalidState { detail: format!("{action} while {state}") }
             }
@@ -153,6 +153,7 @@ pub enum PublicError {
     Forbidden,
     #[error("storage problem: {reason:?}")]
     Storage { reason: StorageReason },
+    /// `reason` is a stable [`crate::media::MediaError::code`] (`corrupt`, `video_too_long`, ...).
     #[error("media problem: {reason}")]
     Media { reason: String },
     #[error("not possible now: {detail}")]

@@ -1,4 +1,30 @@
-//! Media: recognising what the user attached, and (later modules) preparing it for upload.
+//! Media: recognising what the user attached and preparing it for upload (DESIGN §5).
+//!
+//! Photos: [`inspect_photo`] reads EXIF (orientation, GPS, capture time); [`prepare_photo`]
+//! decodes with shrink-on-load, applies the orientation to the pixels, resizes and encodes a
+//! metadata-free JPEG to a byte budget. Videos: [`inspect_video`] reads the MP4/MOV container
+//! in Rust; [`prepare_video`] transcodes through the platform's [`VideoTranscoder`].
+
+mod attach;
+mod colour;
+mod error;
+mod exif;
+mod heif;
+mod jpeg;
+mod orient;
+mod output;
+mod photo;
+mod video;
+
+pub use attach::{attachment_facts, AttachmentFacts, TENANT_ZONE_SECONDS};
+pub use error::MediaError;
+pub use exif::{CapturedAt, GpsInfo};
+pub use heif::{HeifConvertDecoder, ImageDecoder};
+pub use jpeg::Encoder;
+pub use orient::Orientation;
+pub use output::PreparedMedia;
+pub use photo::{compress_photo, inspect_photo, prepare_photo, CompressOptions, CompressedPhoto, PhotoInfo};
+pub use video::{check_video_limits, inspect_video, prepare_video, prepare_video_trimmed, FfmpegTranscoder, TrimRange, VideoInfo, VideoTarget, VideoTranscoder};
 
 use std::io::Read;
 use std::path::Path;
@@ -83,9 +109,9 @@ pub fn sniff_file(path: &Path) -> Result<Format> {
         }
     }
     if n == 0 {
-        return Err(Error::Media("empty file".into()));
+        return Err(MediaError::Empty.into());
     }
-    sniff(&head[..n]).ok_or_else(|| Error::Media("unsupported file format".into()))
+    sniff(&head[..n]).ok_or_else(|| MediaError::Unsupported("unrecognised content".into()).into())
 }
 
 #[cfg(test)]

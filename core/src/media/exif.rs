@@ -1,0 +1,196 @@
+//! EXIF facts a report needs (orientation, GPS, capture time) and a few shown in inspection
+//! (make, model), read with kamadak-exif from JPEG, PNG, WebP and HEIC containers.
+//!
+//! Broken EXIF never makes a photo unusable: a tag we cannot read is simply absent.
+
+use std::io::BufReader;
+use std::path::Path;
+
+use ::exif::{Field, In, Reader, Tag, Value};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use serde::Serialize;
+
+use super::orient::Orientation;
+
+/// Position recorded by the camera.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GpsInfo {
+    pub lat: f64,
+    pub lon: f64,
+    /// Metres above sea level (negative below).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alt: Option<f64>,
+    /// GPSHPositioningError, metres, when the camera wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
+    /// GPSDateStamp + GPSTimeStamp (always UTC by the EXIF standard).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+/// DateTimeOriginal is wall-clock time; the offset comes from OffsetTimeOriginal (EXIF 2.31)
+/// when the camera wrote it. Older cameras do not, so the zone may be unknown.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CapturedAt {
+    pub local: NaiveDateTime,
+    pub offset: Option<FixedOffset>,
+}
+
+impl CapturedAt {
+    /// The instant, assuming `zone` when the photo does not say (the tenant's zone: a photo
+    /// picked from a resident's gallery was almost surely taken in the province).
+    pub fn to_utc(&self, zone: FixedOffset) -> DateTime<Utc> {
+        let off = self.offset.unwrap_or(zone);
+        match off.from_local_datetime(&self.local).single() {
+            Some(t) => t.with_timezone(&Utc),
+            None => Utc.from_utc_datetime(&self.local),
+        }
+    }
+
+    /// RFC 3339 with the offset when known, else the bare local time (`2017-02-09T19:51:38`).
+    pub fn to_rfc3339(&self) -> String {
+        match self.offset.and_then(|o| o.from_local_datetime(&self.local).single()) {
+            Some(t) => t.to_rfc3339(),
+            None => self.local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        }
+    }
+}
+
+impl Serialize for CapturedAt {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExifFacts {
+    pub orientation: Option<Orientation>,
+    pub gps: Option<GpsInfo>,
+    pub captured_at: Option<CapturedAt>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    /// PixelXDimension/PixelYDimension, used for HEIC when the container gives no size.
+    pub pixel_dims: Option<(u32, u32)>,
+}
+
+/// Read the EXIF facts of a file; a file without (readable) EXIF gives empty facts.
+pub fn read(path: &Path) -> ExifFacts {
+    let Ok(file) = std::fs::File::open(path) else { return ExifFacts::default() };
+    let exif = match Reader::new().read_from_container(&mut BufReader::new(file)) {
+        Ok(e) => e,
+        Err(::exif::Error::NotFound(_)) => return ExifFacts::default(),
+        Err(e) => {
+            tracing::debug!(error = %e, "unreadable EXIF ignored");
+            return ExifFacts::default();
+        }
+    };
+    let get = |tag| exif.get_field(tag, In::PRIMARY);
+    let orientation = get(Tag::Orientation).and_then(|f| f.value.get_uint(0)).and_then(Orientation::from_exif);
+    let make = get(Tag::Make).and_then(ascii);
+    let model = get(Tag::Model).and_then(ascii);
+    let captured_at = get(Tag::DateTimeOriginal)
+        .or_else(|| get(Tag::DateTime))
+        .and_then(ascii)
+        .and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y:%m:%d %H:%M:%S").ok())
+        .map(|local| CapturedAt {
+            local,
+            offset: get(Tag::OffsetTimeOriginal).or_else(|| get(Tag::OffsetTime)).and_then(ascii).and_then(|s| parse_offset(&s)),
+        });
+    let pixel_dims = match (get(Tag::PixelXDimension), get(Tag::PixelYDimension)) {
+        (Some(x), Some(y)) => x.value.get_uint(0).zip(y.value.get_uint(0)),
+        _ => None,
+    };
+    ExifFacts { orientation, gps: gps(&exif), captured_at, make, model, pixel_dims }
+}
+
+fn gps(exif: &::exif::Exif) -> Option<GpsInfo> {
+    let get = |tag| exif.get_field(tag, In::PRIMARY);
+    // An empty GPS IFD (seen on real phones with location off) has no latitude: no fix.
+    let lat = dms(get(Tag::GPSLatitude)?)?;
+    let lon = dms(get(Tag::GPSLongitude)?)?;
+    let lat = if ref_is(get(Tag::GPSLatitudeRef), b'S') { -lat } else { lat };
+    let lon = if ref_is(get(Tag::GPSLongitudeRef), b'W') { -lon } else { lon };
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return None;
+    }
+    let alt = get(Tag::GPSAltitude).and_then(|f| rational(&f.value, 0)).map(|a| {
+        let below = get(Tag::GPSAltitudeRef).and_then(|f| f.value.get_uint(0)) == Some(1);
+        if below { -a } else { a }
+    });
+    let accuracy = get(Tag::GPSHPositioningError).and_then(|f| rational(&f.value, 0));
+    let timestamp = (|| {
+        let date = NaiveDate::parse_from_str(&ascii(get(Tag::GPSDateStamp)?)?, "%Y:%m:%d").ok()?;
+        let t = &get(Tag::GPSTimeStamp)?.value;
+        let (h, m, s) = (rational(t, 0)?, rational(t, 1)?, rational(t, 2)?);
+        let time = NaiveTime::from_hms_milli_opt(h as u32, m as u32, s as u32, ((s.fract()) * 1000.0) as u32)?;
+        Some(Utc.from_utc_datetime(&date.and_time(time)))
+    })();
+    Some(GpsInfo { lat, lon, alt, accuracy, timestamp })
+}
+
+/// Degrees, minutes, seconds as three rationals.
+fn dms(f: &Field) -> Option<f64> {
+    let (d, m, s) = (rational(&f.value, 0)?, rational(&f.value, 1)?, rational(&f.value, 2).unwrap_or(0.0));
+    let v = d + m / 60.0 + s / 3600.0;
+    v.is_finite().then_some(v)
+}
+
+fn rational(v: &Value, i: usize) -> Option<f64> {
+    match v {
+        Value::Rational(r) => r.get(i).filter(|r| r.denom != 0).map(|r| r.num as f64 / r.denom as f64),
+        Value::SRational(r) => r.get(i).filter(|r| r.denom != 0).map(|r| r.num as f64 / r.denom as f64),
+        _ => None,
+    }
+}
+
+fn ref_is(f: Option<&Field>, c: u8) -> bool {
+    matches!(f.map(|f| &f.value), Some(Value::Ascii(v)) if v.first().and_then(|s| s.first()) == Some(&c))
+}
+
+fn ascii(f: &Field) -> Option<String> {
+    match &f.value {
+        Value::Ascii(v) => {
+            let s = String::from_utf8_lossy(v.first()?);
+            let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+            (!s.is_empty()).then(|| s.to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// "+07:00" / "-05:30".
+fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let sign = match s.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = s[1..].split_once(':')?;
+    let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
+    FixedOffset::east_opt(sign * secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_parse() {
+        assert_eq!(parse_offset("+07:00"), FixedOffset::east_opt(7 * 3600));
+        assert_eq!(parse_offset("-05:30"), FixedOffset::east_opt(-(5 * 3600 + 1800)));
+        assert_eq!(parse_offset("07:00"), None);
+        assert_eq!(parse_offset("+xx:00"), None);
+    }
+
+    #[test]
+    fn capture_time_without_offset_uses_the_assumed_zone() {
+        let local = NaiveDateTime::parse_from_str("2025:07:01 08:00:00", "%Y:%m:%d %H:%M:%S").unwrap();
+        let vn = FixedOffset::east_opt(7 * 3600).unwrap();
+        let c = CapturedAt { local, offset: None };
+        assert_eq!(c.to_utc(vn).to_rfc3339(), "2025-07-01T01:00:00+00:00");
+        assert_eq!(c.to_rfc3339(), "2025-07-01T08:00:00");
+        let c = CapturedAt { local, offset: FixedOffset::east_opt(0) };
+        assert_eq!(c.to_utc(vn).to_rfc3339(), "2025-07-01T08:00:00+00:00");
+        assert_eq!(c.to_rfc3339(), "2025-07-01T08:00:00+00:00");
+    }
+}

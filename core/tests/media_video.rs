@@ -1,0 +1,160 @@
+//! Videos generated with ffmpeg (testsrc 1080p, rotation metadata, GPS in the container)
+//! through inspection, limits, the ffmpeg transcoder and its verification.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use phananh_core::config::MediaLimits;
+use phananh_core::media::{self, FfmpegTranscoder, MediaError, TrimRange, VideoTranscoder};
+use phananh_core::Error;
+
+/// A 1920×1080 H.264/AAC clip of `secs` seconds whose track says "rotate `rotate`° for
+/// display" (as phones filming upright write), with a GPS location in its metadata.
+fn clip(dir: &Path, name: &str, secs: u32, rotate: u32) -> PathBuf {
+    let raw = dir.join(format!("{name}.raw.mp4"));
+    let out = dir.join(format!("{name}.mp4"));
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc=size=1920x1080:rate=25:duration={secs}"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={secs}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest"])
+        .args(["-metadata", "location=+18.3420+105.9057/", "-metadata", "make=TestPhone"])
+        .arg(&raw)
+        .status()
+        .expect("ffmpeg installed");
+    assert!(status.success());
+    // Rotation is container metadata: set it without re-encoding, as a phone writes it.
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y", "-i"])
+        .arg(&raw)
+        .args(["-c", "copy", "-map_metadata", "0", "-metadata:s:v:0"])
+        .arg(format!("rotate={rotate}"))
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    out
+}
+
+fn exiftool_text(p: &Path) -> String {
+    let out = Command::new("exiftool").args(["-a", "-G1", "-ee"]).arg(p).output().expect("exiftool installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn rotated_1080p_clip_is_inspected_transcoded_upright_and_stripped() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = clip(dir.path(), "portrait", 3, 90);
+    let info = media::inspect_video(&src).unwrap();
+    assert_eq!((info.width, info.height), (1920, 1080));
+    assert_eq!(info.display_size(), (1080, 1920), "rotation {}", info.rotation);
+    assert!(info.rotation == 90 || info.rotation == 270);
+    assert_eq!(info.video_codec, "h264");
+    assert_eq!(info.audio_codec.as_deref(), Some("aac"));
+    assert!(info.duration_ms.abs_diff(3000) <= 100, "{}", info.duration_ms);
+    assert!(info.bitrate_kbps > 0);
+    assert!(exiftool_text(&src).contains("18.342"), "the source does carry a location");
+
+    let limits = MediaLimits::default();
+    let dest = dir.path().join("out.mp4");
+    let p = media::prepare_video(&src, &dest, &limits, &FfmpegTranscoder::default()).unwrap();
+    assert_eq!((p.width, p.height), (720, 1280), "upright portrait, short edge 720");
+    assert_eq!(p.mime, "video/mp4");
+    assert_eq!(p.bytes, std::fs::metadata(&dest).unwrap().len());
+    assert!(p.duration_ms.unwrap().abs_diff(3000) <= 200);
+    let out = media::inspect_video(&dest).unwrap();
+    assert_eq!((out.video_codec.as_str(), out.audio_codec.as_deref()), ("h264", Some("aac")));
+    assert_eq!(out.rotation, 0, "rotation is in the pixels now");
+    // About the configured bitrate (1500 + 96 kbit/s), far below the source's.
+    assert!(out.bitrate_kbps < 2500, "{} kbit/s", out.bitrate_kbps);
+    let meta = exiftool_text(&dest);
+    assert!(!meta.contains("18.342") && !meta.contains("TestPhone"), "metadata left:\n{meta}");
+    // No temp files left beside the output.
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(!names.iter().any(|n| n.to_string_lossy().ends_with(".part")), "{names:?}");
+
+    // Poster frame: an upright JPEG.
+    let poster = dir.path().join("poster.jpg");
+    FfmpegTranscoder::default().poster_frame(&src, &poster).unwrap();
+    let img = image::open(&poster).unwrap();
+    assert_eq!((img.width(), img.height()), (1080, 1920));
+}
+
+#[test]
+fn landscape_clip_trimmed_and_limits_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = clip(dir.path(), "landscape", 4, 0);
+    let mut limits = MediaLimits::default();
+    let t = FfmpegTranscoder::default();
+
+    let dest = dir.path().join("trim.mp4");
+    let trim = TrimRange { start_ms: 1000, end_ms: 2500 };
+    let p = media::prepare_video_trimmed(&src, &dest, &limits, &t, Some(trim)).unwrap();
+    assert_eq!((p.width, p.height), (1280, 720));
+    assert!(p.duration_ms.unwrap().abs_diff(1500) <= 200, "{:?}", p.duration_ms);
+
+    limits.max_video_seconds = 3;
+    let dest = dir.path().join("long.mp4");
+    match media::prepare_video(&src, &dest, &limits, &t) {
+        Err(Error::Media(MediaError::VideoTooLong { max_seconds: 3, seconds })) => assert!(seconds > 3.9),
+        other => panic!("{other:?}"),
+    }
+    assert!(!dest.exists());
+    // Trimmed to within the limit, the same clip is fine.
+    media::prepare_video_trimmed(&src, &dest, &limits, &t, Some(TrimRange { start_ms: 0, end_ms: 2000 })).unwrap();
+
+    limits.max_video_input_bytes = 1000;
+    match media::prepare_video(&src, &dir.path().join("big.mp4"), &limits, &t) {
+        Err(Error::Media(MediaError::TooLarge { max_bytes: 1000, .. })) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A transcoder that ignores the target: verification must catch it.
+struct CopyTranscoder;
+
+impl VideoTranscoder for CopyTranscoder {
+    fn transcode(&self, src: &Path, dest: &Path, _: &media::VideoTarget) -> phananh_core::Result<()> {
+        std::fs::copy(src, dest).map(|_| ()).map_err(|e| Error::io(dest, e))
+    }
+    fn poster_frame(&self, _: &Path, _: &Path) -> phananh_core::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn transcoder_output_is_verified_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = clip(dir.path(), "v", 1, 0);
+    let dest = dir.path().join("out.mp4");
+    match media::prepare_video(&src, &dest, &MediaLimits::default(), &CopyTranscoder) {
+        Err(Error::Media(MediaError::BadOutput(m))) => assert!(m.contains("1920x1080"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!dest.exists());
+}
+
+#[test]
+fn malformed_videos_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = clip(dir.path(), "m", 1, 0);
+    let bytes = std::fs::read(&src).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty.mp4", vec![]),
+        ("ftyp_only.mp4", bytes[..32].to_vec()),
+        ("half.mp4", bytes[..bytes.len() / 2].to_vec()),
+        ("garbage.mp4", { let mut b = bytes[..32].to_vec(); b.extend((0..5000u32).map(|i| (i * 31 % 253) as u8)); b }),
+    ];
+    for (name, data) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, &data).unwrap();
+        match media::inspect_video(&p) {
+            Err(Error::Media(e)) => assert!(
+                matches!(e, MediaError::Empty | MediaError::Corrupt(_) | MediaError::Truncated(_) | MediaError::Unsupported(_)),
+                "{name}: {e:?}"
+            ),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
