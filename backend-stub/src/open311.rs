@@ -317,7 +317,7 @@ pub async fn post_request(State(st): State<AppState>, Form(form): Form<Vec<(Stri
     let code = get("service_code").unwrap_or_default();
     check_category(&mut errs, &code);
     let num = |k: &str, errs: &mut Vec<FieldProblem>| match get(k).map(|v| v.parse::<f64>()) {
-        Some(Ok(v)) => v,
+        Some(Ok(v)) if v.is_finite() => v,
         _ => {
             errs.push(FieldProblem { field: k.into(), reason: "required".into(), detail: Some("a number".into()) });
             f64::NAN

@@ -50,6 +50,13 @@ async fn post_get_and_updates() {
     let fields: Vec<_> = p.errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["lat", "attributes.mau"]);
 
+    // "NaN" parses as a float; it must still be refused, not stored.
+    let mut nan = base.to_vec();
+    nan.retain(|(k, _)| *k != "long");
+    nan.extend([("api_key", "dev-open311-key"), ("long", "NaN")]);
+    let p = problem(post_form(&api, &nan).await, 422, pt::VALIDATION).await;
+    assert_eq!(p.errors[0].field, "long");
+
     let mut ok = base.to_vec();
     ok.push(("api_key", "dev-open311-key"));
     let r = post_form(&api, &ok).await;
