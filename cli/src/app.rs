@@ -72,6 +72,7 @@ impl Global {
             Some(s) => Some(s.clone()),
             None => self.saved_server()?,
         };
+        opts.secret_store = Some(std::sync::Arc::new(crate::secrets::FileSecretStore::new(opts.storage_dir.join("session.json"))));
         opts.boundaries = self.boundaries_dir().map(phananh_core::location::BoundarySource::Dir);
         opts.image_decoder = Some(std::sync::Arc::new(phananh_core::media::HeifConvertDecoder::default()));
         opts.video_transcoder = Some(std::sync::Arc::new(phananh_core::media::FfmpegTranscoder::default()));

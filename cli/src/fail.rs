@@ -34,7 +34,7 @@ fn explain_core(core: &phananh_core::Error) -> (String, u8) {
         }
         PublicError::Unauthorized => ("you are not signed in (or the session expired); run `phananh login PHONE`".into(), EXIT_AUTH),
         PublicError::Forbidden => ("the server does not allow this for your account".into(), EXIT_AUTH),
-        PublicError::NotFound { what } => (format!("{what} was not found; check the id (`phananh reports`, `phananh drafts`)"), EXIT_NOT_FOUND),
+        PublicError::NotFound { what } => (format!("not found ({what}); check the id with `phananh reports` or `phananh drafts`"), EXIT_NOT_FOUND),
         PublicError::Storage { reason: StorageReason::Full } => ("the disk is full; free some space and try again (nothing was lost)".into(), EXIT_STORAGE),
         PublicError::Storage { reason: StorageReason::Damaged } => (
             format!("the app's database cannot be used ({core}); it was left untouched, contact support"),

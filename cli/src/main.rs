@@ -5,9 +5,12 @@ use clap::{Parser, Subcommand};
 
 mod app;
 mod config_cmd;
+mod demo;
 mod drafts_cmd;
 mod fail;
 mod media;
+mod secrets;
+mod sync_cmd;
 mod where_cmd;
 
 const AFTER_HELP: &str = "\
@@ -41,6 +44,35 @@ enum Commands {
     /// Write a new report, or look at one.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Sign in with your phone number (a one-time code is sent to it).
+    Login {
+        phone: String,
+        /// The code, if you already have it (otherwise you are asked for it).
+        #[arg(long)]
+        code: Option<String>,
+        #[command(flatten)]
+        out: app::Output,
+    },
+    /// Sign out of this device (queued reports stay queued).
+    Logout,
+    /// Send what is queued (with progress) and fetch the news on your reports.
+    Sync(sync_cmd::SyncArgs),
+    /// What is waiting to be sent, with progress.
+    Outbox {
+        #[command(flatten)]
+        out: app::Output,
+    },
+    /// Try again to send an item that failed.
+    Retry { client_id: uuid::Uuid },
+    /// Your reports and where each one stands (as of the last sync).
+    Reports {
+        #[command(flatten)]
+        out: app::Output,
+    },
+    /// Public reports from everyone, newest first.
+    Feed(sync_cmd::FeedArgs),
+    /// Rate how a resolved report was handled (and ask to reopen it if not satisfied).
+    Rate(sync_cmd::RateArgs),
     /// Reports you started but have not sent.
     Drafts {
         #[command(flatten)]
@@ -48,6 +80,9 @@ enum Commands {
         #[command(subcommand)]
         cmd: Option<drafts_cmd::DraftsCommand>,
     },
+    /// Show the whole mission on this machine: a local server, a flaky link, a report from
+    /// photo to rating (under a minute).
+    Demo(demo::DemoArgs),
     /// Photo and video tools (inspect, compress).
     #[command(subcommand)]
     Media(media::MediaCommand),
@@ -60,6 +95,12 @@ enum ReportCommand {
     /// Write a report: photos/video, position (given, or from the photo), category and text.
     /// It is saved at once and queued; it is sent when there is a connection.
     New(drafts_cmd::NewReport),
+    /// One report with its timeline.
+    Show {
+        id: String,
+        #[command(flatten)]
+        out: app::Output,
+    },
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -76,9 +117,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Commands::Drafts { out, cmd } => drafts_cmd::run(g, out, cmd),
+        Commands::Login { phone, code, out } => block_on(|c| async move { sync_cmd::login(&c, &phone, code, out).await }, g),
+        Commands::Logout => {
+            g.open()?.sign_out()?;
+            println!("signed out");
+            Ok(())
+        }
+        Commands::Sync(args) => block_on(|c| async move { sync_cmd::sync(&c, args).await }, g),
+        Commands::Outbox { out } => sync_cmd::outbox(&g.open()?, out),
+        Commands::Retry { client_id } => {
+            let item = g.open()?.retry_outbox_item(client_id)?;
+            println!("{} will be sent again ({})", item.client_id, item.state.name());
+            Ok(())
+        }
+        Commands::Reports { out } => sync_cmd::reports(&g.open()?, out),
+        Commands::Report(ReportCommand::Show { id, out }) => block_on(|c| async move { sync_cmd::show(&c, &id, out).await }, g),
+        Commands::Feed(args) => block_on(|c| async move { sync_cmd::feed(&c, args).await }, g),
+        Commands::Rate(args) => block_on(|c| async move { sync_cmd::rate(&c, args).await }, g),
+        Commands::Demo(args) => {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            rt.block_on(demo::run(args))
+        }
         Commands::Media(cmd) => media::run(cmd),
         Commands::Where(args) => where_cmd::run(g, args),
     }
+}
+
+/// Run an async command on a runtime made for it, with the client open.
+fn block_on<F, Fut>(f: F, g: &app::Global) -> anyhow::Result<()>
+where
+    F: FnOnce(phananh_core::Client) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let client = g.open()?;
+    rt.block_on(f(client))
 }
 
 fn main() -> std::process::ExitCode {
