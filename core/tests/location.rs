@@ -89,6 +89,21 @@ fn points_outside_hatinh_are_outside() {
 }
 
 #[test]
+fn any_input_gets_an_answer_without_panicking() {
+    let b = boundaries();
+    for (lat, lon) in [(90.0, 0.0), (-90.0, 180.0), (0.0, -180.0), (f64::NAN, 105.9), (18.3, f64::INFINITY)] {
+        for acc in [None, Some(0.0), Some(-5.0), Some(f64::NAN), Some(50.0), Some(1e9)] {
+            let l = b.lookup(lat, lon, acc);
+            assert!(!l.inside_province && l.ward.is_none(), "{lat},{lon} {acc:?}");
+        }
+    }
+    // A huge accuracy inside the province lists every ward, nearest first.
+    let l = b.lookup(18.342, 105.9057, Some(1e7));
+    assert_eq!(l.candidates.len(), 69);
+    assert_eq!(l.ward.unwrap().code, "18073");
+}
+
+#[test]
 fn thanh_sen_by_name_code_and_address() {
     let l = boundaries().lookup(18.342, 105.9057, Some(10.0));
     assert!(l.inside_province);
@@ -233,4 +248,63 @@ fn points_in_slivers_between_outline_and_wards_still_get_the_nearest_ward() {
         }
     }
     assert!(slivers > 100 && far < 10, "slivers along the border: {slivers}, far: {far}");
+}
+
+mod properties {
+    use super::*;
+    use geo::{Closest, ClosestPoint};
+    use phananh_core::location::geodesy::distance_m;
+    use proptest::prelude::*;
+
+    fn wards() -> &'static Vec<(String, geo::MultiPolygon<f64>)> {
+        static W: OnceLock<Vec<(String, geo::MultiPolygon<f64>)>> = OnceLock::new();
+        W.get_or_init(|| {
+            parse_areas(wards_geojson(), "wards").unwrap().into_iter().map(|f| (f.text("code").unwrap(), f.area)).collect()
+        })
+    }
+
+    /// Metres from a point to a ward's outline, by geo (closest point, then great circle).
+    fn geo_distance_m(area: &geo::MultiPolygon<f64>, lat: f64, lon: f64) -> f64 {
+        match area.closest_point(&Point::new(lon, lat)) {
+            Closest::Intersection(p) | Closest::SinglePoint(p) => distance_m(lat, lon, p.y(), p.x()),
+            Closest::Indeterminate => f64::INFINITY,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(150))]
+
+        /// Containment agrees with geo; candidates are exactly the wards within the accuracy
+        /// (up to the few per cent by which geo's closest point in degrees differs from the
+        /// closest in metres), containing ward first.
+        #[test]
+        fn lookup_matches_geo(lat in 17.91f64..18.81, lon in 105.10f64..106.51, accuracy in 1.0f64..3000.0) {
+            let b = boundaries();
+            let l = b.lookup(lat, lon, Some(accuracy));
+            let containing: Vec<&String> =
+                wards().iter().filter(|(_, a)| a.contains(&Point::new(lon, lat))).map(|(c, _)| c).collect();
+            prop_assert_eq!(l.ward.as_ref().map(|w| &w.code), containing.first().copied());
+            if l.ward.is_some() {
+                prop_assert_eq!(&l.candidates[0].ward.code, containing[0]);
+                prop_assert!(l.inside_province);
+            }
+            for (code, area) in wards() {
+                if containing.contains(&code) {
+                    continue;
+                }
+                let d = geo_distance_m(area, lat, lon);
+                let listed = l.candidates.iter().find(|c| &c.ward.code == code);
+                if d <= accuracy * 0.95 {
+                    prop_assert!(listed.is_some(), "{} at {:.1} m not listed for accuracy {:.1}", code, d, accuracy);
+                }
+                if let Some(c) = listed {
+                    prop_assert!(c.distance_m <= accuracy.max(1000.0) + 0.1);
+                    prop_assert!((c.distance_m - d).abs() <= 0.06 * d + 1.0, "{}: ours {} geo {}", code, c.distance_m, d);
+                }
+            }
+            let mut sorted = l.candidates.clone();
+            sorted.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+            prop_assert_eq!(&sorted, &l.candidates);
+        }
+    }
 }

@@ -247,7 +247,8 @@ impl Boundaries {
         let mut candidates: Vec<(usize, f64)> = Vec::new();
         if radius > 0.0 {
             let scale = super::geodesy::MetricScale::at(lat);
-            let (rx, ry) = (radius / scale.m_per_deg_lon, radius / scale.m_per_deg_lat);
+            // Clamped: near a pole a degree of longitude is ~0 m.
+            let (rx, ry) = ((radius / scale.m_per_deg_lon.max(1.0)).min(360.0), (radius / scale.m_per_deg_lat).min(180.0));
             let query = AABB::from_corners([lon - rx, lat - ry], [lon + rx, lat + ry]);
             for c in self.index.locate_in_envelope_intersecting(&query) {
                 let area = &self.wards[c.data].area;

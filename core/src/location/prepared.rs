@@ -161,8 +161,8 @@ impl PreparedArea {
     /// Distance in metres from the point to the nearest border edge, if within `radius_m`.
     pub fn border_distance_m(&self, lon: f64, lat: f64, radius_m: f64) -> Option<f64> {
         let scale = MetricScale::at(lat);
-        let rx = radius_m / scale.m_per_deg_lon;
-        let ry = radius_m / scale.m_per_deg_lat;
+        let rx = (radius_m / scale.m_per_deg_lon.max(1.0)).min(360.0);
+        let ry = (radius_m / scale.m_per_deg_lat).min(180.0);
         if lon < self.min_x - rx || lon > self.max_x + rx || lat < self.min_y - ry || lat > self.max_y + ry {
             return None;
         }
