@@ -25,6 +25,11 @@ pub struct ClientOptions {
     pub default_config: TenantConfig,
     /// Overrides the config's API base URL (development, tests, the embedded stub).
     pub base_url: Option<String>,
+    /// Where session tokens live (Keychain/Keystore through the bindings); `None` keeps
+    /// them in memory only.
+    pub secret_store: Option<Arc<dyn crate::api::SecretStore>>,
+    /// Timeouts, chunking and backoff of the sync engine.
+    pub sync: crate::sync::SyncOptions,
     /// The tenant's commune/ward boundaries, loaded on first location lookup.
     pub boundaries: Option<crate::location::BoundarySource>,
     /// Platform decoder for photos the core cannot decode (HEIC).
@@ -38,7 +43,7 @@ impl ClientOptions {
         Self {
             storage_dir: storage_dir.into(),
             default_config: TenantConfig::ha_tinh(),
-            base_url: None,
+            base_url: None, secret_store: None, sync: Default::default(),
             boundaries: None,
             image_decoder: None,
             video_transcoder: None,
@@ -56,6 +61,7 @@ struct Inner {
     storage_dir: PathBuf,
     base_url_override: Option<String>,
     config: RwLock<TenantConfig>,
+    sync: Arc<crate::sync::engine::Engine>,
     boundaries: crate::location::BoundaryCache,
     image_decoder: Option<Arc<dyn crate::media::ImageDecoder>>,
     video_transcoder: Option<Arc<dyn crate::media::VideoTranscoder>>,
@@ -77,12 +83,14 @@ impl Client {
         if let Some(url) = &opts.base_url {
             config.api_base_url = url.clone();
         }
+        let sync = Arc::new(crate::sync::engine::Engine::new(&store, opts.secret_store.clone(), opts.sync.clone()));
         let client = Client {
             inner: Arc::new(Inner {
                 store,
                 storage_dir: opts.storage_dir,
                 base_url_override: opts.base_url,
                 config: RwLock::new(config),
+                sync,
                 boundaries: crate::location::BoundaryCache::new(opts.boundaries),
                 image_decoder: opts.image_decoder,
                 video_transcoder: opts.video_transcoder,
@@ -90,6 +98,10 @@ impl Client {
         };
         client.remove_orphan_media()?;
         Ok(client)
+    }
+
+    pub(crate) fn sync_engine_ref(&self) -> &Arc<crate::sync::engine::Engine> {
+        &self.inner.sync
     }
 
     pub fn store(&self) -> &Store {
@@ -210,10 +222,14 @@ impl Client {
     /// becomes its idempotency key.
     pub fn submit_draft(&self, id: Uuid) -> Result<OutboxItem> {
         let cfg = self.config();
-        self.inner.store.enqueue_draft(id, Uuid::now_v7(), Utc::now(), |draft| {
+        let item = self.inner.store.enqueue_draft(id, Uuid::now_v7(), Utc::now(), |draft| {
             let errors = drafts::validate(draft, &cfg);
             if errors.is_empty() { Ok(()) } else { Err(Error::Validation(errors)) }
-        })
+        })?;
+        // A running worker picks it up at once; subscribers see the new row.
+        self.inner.sync.wake.notify_waiters();
+        self.publish_outbox();
+        Ok(item)
     }
 
     pub fn outbox(&self) -> Result<Vec<OutboxItem>> {

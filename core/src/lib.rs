@@ -4,6 +4,7 @@
 //! terminal. See DESIGN.md for the picture.
 
 pub mod api;
+pub mod api;
 pub mod client;
 pub mod config;
 pub mod drafts;
@@ -13,8 +14,11 @@ pub mod media;
 pub mod model;
 pub mod store;
 pub mod sync;
+pub mod sync;
 
 pub use client::{Client, ClientOptions};
 pub use config::TenantConfig;
 pub use error::{Error, FieldError, PublicError, Result, ValidationReason};
 pub use store::Store;
+/// Wire types of the app API (reports, timelines, feed) as the sync engine returns them.
+pub use phananh_wire as wire;

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+pub mod sync_support;
+
 /// `../shared/data` beside the project root, where the real photos and boundaries live.
 pub fn shared_data() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");

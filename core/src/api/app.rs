@@ -174,6 +174,17 @@ impl Api {
         }
     }
 
+    /// Bytes of a media file of a report (`MediaRef::url`, absolute or relative to the base).
+    pub async fn media_bytes(&self, url: &str) -> Result<bytes::Bytes> {
+        let url = self.base_url().join(url).map_err(|e| crate::Error::Protocol(format!("media url {url}: {e}")))?;
+        let t = self.request_timeout();
+        let resp = self.send(true, |h| h.get(url.clone()).timeout(t)).await?;
+        if !resp.status().is_success() {
+            return Err(status_error(resp).await);
+        }
+        resp.bytes().await.map_err(transport_error)
+    }
+
     /// Officer workflow step (used by tools and tests that play the province's side).
     pub async fn case_action(&self, id: &str, action: &wire::CaseAction) -> Result<wire::Report> {
         let url = self.url(&paths::case_actions(id))?;

@@ -17,6 +17,12 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, key: &str) -> Result<()>;
 }
 
+impl std::fmt::Debug for dyn SecretStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretStore")
+    }
+}
+
 /// Process-lifetime store: tests, and platforms without a secure store (tokens are lost on exit).
 #[derive(Default)]
 pub struct MemorySecretStore {

@@ -8,6 +8,8 @@ mod drafts;
 pub use drafts::NewAttachment;
 mod kv;
 mod outbox;
+mod reports;
+pub use reports::CachedFeed;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -68,6 +70,34 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE kv (
         key   TEXT PRIMARY KEY NOT NULL,
         value TEXT NOT NULL
+    );
+    "#,
+    // 2: server state cached for offline use (sync engine): my reports and the reports seen
+    // in the feed (wire JSON without the timeline), their timeline events merged by id, and
+    // feed pages by query.
+    r#"
+    CREATE TABLE reports (
+        id          TEXT PRIMARY KEY NOT NULL,
+        client_id   TEXT,
+        mine        INTEGER NOT NULL DEFAULT 0 CHECK (mine IN (0, 1)),
+        status      TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        updated_at  TEXT NOT NULL,
+        json        TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX reports_by_client ON reports(client_id) WHERE client_id IS NOT NULL;
+    CREATE INDEX reports_mine ON reports(mine, updated_at);
+    CREATE TABLE timeline_events (
+        report_id   TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        event_id    INTEGER NOT NULL,
+        at          TEXT NOT NULL,
+        json        TEXT NOT NULL,
+        PRIMARY KEY (report_id, event_id)
+    );
+    CREATE TABLE feed_cache (
+        query       TEXT PRIMARY KEY NOT NULL,
+        fetched_at  TEXT NOT NULL,
+        json        TEXT NOT NULL
     );
     "#,
 ];

@@ -6,3 +6,14 @@
 
 pub mod backoff;
 pub mod machine;
+pub mod client_api;
+pub mod engine;
+pub mod events;
+pub mod timeline;
+pub mod worker;
+
+pub use client_api::FeedResult;
+pub use engine::SyncOptions;
+pub use events::{NetworkState, OutboxEntry, OutboxSnapshot, ReportsSnapshot, Subscription};
+pub use machine::{BlockReason, Failure, FailureCode};
+pub use worker::RunSummary;

@@ -1,0 +1,110 @@
+//! 50 reports × 3 real photos through the fault proxy (cuts mid-body, stalls, latency,
+//! injected 500/503/429, cut answers) to the real stub, which itself loses some answers
+//! after doing the work: every report must arrive exactly once with intact files, and the
+//! bytes the client put on the wire must stay within 1.10× the payload.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use phananh_core::api::{Api, HttpOptions, MemorySecretStore, SecretStore};
+use phananh_core::{Client, ClientOptions};
+use phananh_stub::faultproxy::{FaultConfig, FaultProxy};
+use phananh_stub::{Faults, StubOptions};
+use phananh_tests::sync_support::*;
+
+/// `PHANANH_SYNC_REPORTS` shrinks the run when debugging.
+fn reports() -> usize {
+    std::env::var("PHANANH_SYNC_REPORTS").ok().and_then(|v| v.parse().ok()).unwrap_or(50)
+}
+const PHOTOS_PER_REPORT: usize = 3;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
+    let started = Instant::now();
+    let n_reports = reports();
+    let stub = phananh_stub::start(StubOptions { faults: Faults { before: 0.0, after: 0.03 }, ..StubOptions::for_tests() })
+        .await
+        .expect("stub");
+    let faults = FaultConfig {
+        cut_request: 0.04,
+        cut_response: 0.04,
+        cut_response_within: 600,
+        stall: 0.05,
+        stall_max: Duration::from_millis(1500),
+        delay_max: Duration::from_millis(2),
+        http_error: 0.03,
+        retry_after_s: 1,
+        offline: false,
+        seed: 20251126,
+    };
+    let proxy = FaultProxy::start(stub.addr(), FaultConfig::clean()).await.expect("proxy");
+    let dir = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::default());
+    let client = Client::open(ClientOptions {
+        base_url: Some(proxy.base_url()),
+        secret_store: Some(secrets.clone()),
+        sync: fast_sync_options(),
+        ..ClientOptions::new(dir.path())
+    })
+    .expect("client");
+    sign_in(&client, &stub, "0912000050").await;
+
+    let photos = jpeg_photos();
+    assert!(photos.len() >= 3, "need real photos in ../shared/data/photos");
+    for n in 0..n_reports {
+        let pick: Vec<_> = (0..PHOTOS_PER_REPORT).map(|k| photos[(n * PHOTOS_PER_REPORT + k) % photos.len()].clone()).collect();
+        let id = make_draft(&client, n, &pick);
+        client.submit_draft(id).expect("submit");
+    }
+    let before = proxy.stats();
+    proxy.set_config(faults);
+
+    let mut runs = 0;
+    let deadline = Instant::now() + Duration::from_secs(420);
+    loop {
+        runs += 1;
+        let s = client.run_pending(Duration::from_secs(60)).await.expect("run_pending");
+        let (submitted, failed, total) = outbox_counts(&client);
+        println!("run {runs}: {s:?}; submitted {submitted}/{total}, failed {failed}");
+        if submitted + failed == total || Instant::now() > deadline {
+            break;
+        }
+    }
+    proxy.set_config(FaultConfig::clean());
+    let wire = proxy.stats();
+
+    let direct = Api::new(&stub.base_url(), secrets.clone(), HttpOptions::default()).unwrap();
+    let check = check_server(&client, &direct).await;
+    let sent_up = wire.bytes_up - before.bytes_up;
+    let ratio = sent_up as f64 / check.payload_bytes.max(1) as f64;
+    println!(
+        "FIGURES sync_faults: reports delivered {}/{n_reports}, duplicates {}, missing {}, files intact {}/{}, \
+         payload {} B, client bytes on the wire {} B, overhead ratio {ratio:.4}, \
+         proxy: {} requests, {} cut mid-request, {} answers cut, {} stalls, {} injected 5xx/429; server row count {}; {:.1}s",
+        check.reports,
+        check.duplicates,
+        check.missing,
+        check.files_intact,
+        check.files,
+        check.payload_bytes,
+        sent_up,
+        wire.requests - before.requests,
+        wire.cut_requests - before.cut_requests,
+        wire.cut_responses - before.cut_responses,
+        wire.stalls - before.stalls,
+        wire.injected_errors - before.injected_errors,
+        stub.report_count(),
+        started.elapsed().as_secs_f64(),
+    );
+    let (submitted, failed, _) = outbox_counts(&client);
+    assert_eq!((submitted, failed), (n_reports, 0), "every item submitted, none failed");
+    assert_eq!(check.reports, n_reports);
+    assert_eq!(check.duplicates, 0);
+    assert_eq!(check.missing, 0);
+    assert_eq!(stub.report_count(), n_reports as i64);
+    assert_eq!(check.files, n_reports * PHOTOS_PER_REPORT);
+    assert_eq!(check.files_intact, check.files, "every file byte-identical on the server");
+    assert!(wire.cut_requests - before.cut_requests > 0 && wire.injected_errors - before.injected_errors > 0, "faults happened");
+    assert!(ratio <= 1.10, "wire overhead {ratio:.4} > 1.10");
+    stub.shutdown().await;
+}
