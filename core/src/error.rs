@@ -70,9 +70,6 @@ pub enum Error {
     /// 429 / 503: the server asks to come back later (after `after`, when it said so).
     #[error("server busy ({status}), retry after {after:?}")]
     RetryLater { status: u16, after: Option<std::time::Duration> },
-    /// 429 / 503: the server asks to come back later (after `after`, when it said so).
-    #[error("server busy ({status}), retry after {after:?}")]
-    RetryLater { status: u16, after: Option<std::time::Duration> },
     #[error("unexpected server response: {0}")]
     Protocol(String),
     #[error("cancelled")]
@@ -120,7 +117,6 @@ impl Error {
             Error::Unauthorized => PublicError::Unauthorized,
             Error::Forbidden(_) => PublicError::Forbidden,
             Error::Server { status, .. } => PublicError::Server { status: *status },
-            Error::RetryLater { status, .. } => PublicError::Server { status: *status },
             Error::RetryLater { status, .. } => PublicError::Server { status: *status },
             Error::Protocol(_) => PublicError::Server { status: 0 },
             Error::Cancelled => PublicError::Cancelled,

@@ -4,7 +4,6 @@
 //! terminal. See DESIGN.md for the picture.
 
 pub mod api;
-pub mod api;
 pub mod client;
 pub mod config;
 pub mod drafts;
@@ -13,7 +12,6 @@ pub mod location;
 pub mod media;
 pub mod model;
 pub mod store;
-pub mod sync;
 pub mod sync;
 
 pub use client::{Client, ClientOptions};
