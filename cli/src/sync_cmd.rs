@@ -162,8 +162,13 @@ pub async fn sync(client: &Client, a: SyncArgs) -> anyhow::Result<()> {
             }
         }
     }
-    if !snap.signed_in && waiting > 0 {
+    if waiting > 0 && !snap.signed_in {
         anyhow::bail!(phananh_core::Error::Unauthorized);
+    }
+    if waiting > 0 {
+        if let Some(err) = &snap.last_error {
+            anyhow::bail!(phananh_core::Error::Offline(err.clone()));
+        }
     }
     Ok(())
 }

@@ -1,0 +1,187 @@
+//! The `phananh` binary end to end against the real stub over loopback: exit codes, `--json`
+//! outputs and one-line errors, then the demo and its summary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn shared(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data").join(rel)
+}
+
+struct Cli {
+    data: tempfile::TempDir,
+    server: String,
+}
+
+impl Cli {
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_phananh"));
+        c.args(args).env("PHANANH_DATA_DIR", self.data.path()).env("PHANANH_SERVER", &self.server).env_remove("PHANANH_BOUNDARIES");
+        c
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    }
+}
+
+fn error_line(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(lines.len(), 1, "exactly one error line expected, got: {err}");
+    lines[0].to_owned()
+}
+
+fn start_stub(rt: &tokio::runtime::Runtime) -> phananh_stub::RunningStub {
+    let mut opts = phananh_stub::StubOptions::for_tests();
+    opts.simulate = Some(Duration::from_millis(300));
+    opts.boundaries = Some(shared("boundaries/ha_tinh_wards_2025.geojson"));
+    rt.block_on(phananh_stub::start(opts)).unwrap()
+}
+
+fn login(cli: &Cli, stub: &phananh_stub::RunningStub, phone: &str) {
+    let mut child = cli.cmd(&["login", phone]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let code = loop {
+        if let Some(c) = stub.last_otp(phone).or_else(|| stub.last_otp(&format!("+84{}", &phone[1..]))) {
+            break c;
+        }
+        assert!(Instant::now() < deadline, "no OTP was requested");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    writeln!(child.stdin.take().unwrap(), "{code}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "login failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("signed in"));
+}
+
+#[test]
+fn resident_flow_with_exit_codes_json_and_error_lines() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stub = start_stub(&rt);
+    let cli = Cli { data: tempfile::tempdir().unwrap(), server: stub.base_url() };
+
+    // Help is plain language and lists the commands.
+    let help = String::from_utf8(cli.run(&["--help"]).stdout).unwrap();
+    for cmd in ["login", "config", "report", "drafts", "outbox", "sync", "reports", "feed", "rate", "media", "demo"] {
+        assert!(help.contains(cmd), "--help lacks {cmd}");
+    }
+
+    // A report that is not ready: exit 3, one line naming every field, draft kept.
+    let out = cli.run(&["report", "new", "--category", "bogus", "--text", "ngắn"]);
+    assert_eq!(out.status.code(), Some(3));
+    let line = error_line(&out);
+    for field in ["category", "description", "location"] {
+        assert!(line.contains(field), "{line}");
+    }
+    assert!(line.contains("is saved"), "{line}");
+    assert_eq!(cli.json(&["drafts", "--json"]).as_array().unwrap().len(), 1);
+
+    // A file that is not a photo: exit 8.
+    let junk = cli.data.path().join("junk.jpg");
+    std::fs::write(&junk, b"definitely not a jpeg").unwrap();
+    let out = cli.run(&["report", "new", "--photo", junk.to_str().unwrap(), "--category", "khac", "--text", "Một nội dung đủ dài"]);
+    assert_eq!(out.status.code(), Some(8), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A real report, placed from the photo's EXIF into its ward.
+    let photo = shared("photos/synthetic_gps/hatinh_thanh_sen_18073_orient6.jpg");
+    let d = cli.json(&["report", "new", "--photo", photo.to_str().unwrap(), "--category", "giao_thong", "--text", "Ổ gà lớn giữa đường Trần Phú", "--json"]);
+    assert_eq!(d["ward"]["code"], "18073");
+    assert_eq!(d["state"]["state"], "queued");
+    assert_eq!(d["location"]["source"], "photo_exif");
+
+    // Not signed in: the item waits, exit 5 with the hint.
+    let out = cli.run(&["sync", "--timeout", "5"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(error_line(&out).contains("phananh login"));
+
+    login(&cli, &stub, "0987654321");
+    let s = cli.json(&["sync", "--json", "--timeout", "60"]);
+    assert_eq!(s["sent"], 1, "{s}");
+    assert_eq!(stub.report_count(), 1);
+    let outbox = cli.json(&["outbox", "--json"]);
+    assert_eq!(outbox["entries"][0]["item"]["state"]["state"], "submitted");
+
+    // Follow it until the simulated officers resolve it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let id = loop {
+        cli.json(&["sync", "--json", "--timeout", "10"]);
+        let reports = cli.json(&["reports", "--json"]);
+        let r = &reports.as_array().unwrap()[0];
+        assert_eq!(r["ward"]["code"], "18073");
+        if r["status"] == "resolved" {
+            break r["id"].as_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline, "never resolved: {r}");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let shown = cli.json(&["report", "show", &id, "--json"]);
+    assert!(shown["timeline"].as_array().unwrap().len() >= 4, "{shown}");
+    let text = String::from_utf8(cli.run(&["report", "show", &id]).stdout).unwrap();
+    assert!(text.contains("Đã xử lý (Resolved)"), "{text}");
+
+    // Rate: delivered at once; a level outside the scale is refused.
+    let r = cli.json(&["rate", &id, "3", "--comment", "Cảm ơn", "--json"]);
+    assert_eq!(r["state"]["state"], "submitted", "{r}");
+    let shown = cli.json(&["report", "show", &id, "--json"]);
+    assert_eq!(shown["my_rating"]["level"], 3);
+    let out = cli.run(&["rate", &id, "9"]);
+    assert_ne!(out.status.code(), Some(0));
+    error_line(&out);
+
+    // Feed finds it without diacritics.
+    let feed = cli.json(&["feed", "--text", "duong tran phu", "--json"]);
+    assert_eq!(feed["items"].as_array().unwrap().len(), 1, "{feed}");
+
+    // Unknown report: exit 6.
+    let out = cli.run(&["report", "show", "999999"]);
+    assert_eq!(out.status.code(), Some(6));
+    error_line(&out);
+
+    // Server gone: a new report stays queued, exit 4, nothing lost.
+    rt.block_on(stub.shutdown());
+    let d = cli.json(&["report", "new", "--photo", photo.to_str().unwrap(), "--category", "moi_truong", "--text", "Rác thải đổ trộm ven đường", "--json"]);
+    let out = cli.run(&["sync", "--timeout", "3"]);
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(error_line(&out).contains("saved"));
+    let outbox = cli.json(&["outbox", "--json"]);
+    let queued: Vec<_> = outbox["entries"].as_array().unwrap().iter().filter(|e| e["item"]["state"]["state"] != "submitted").collect();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0]["item"]["kind"]["draft_id"], d["id"]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_phananh")).args(["report", "new", "--lat", "18.3"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn demo_runs_and_reports_its_summary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut args = vec!["demo"];
+    let have_ffmpeg = Command::new("ffmpeg").arg("-version").output().is_ok_and(|o| o.status.success());
+    if !have_ffmpeg {
+        args.push("--no-video");
+    }
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_phananh")).args(&args).current_dir(&root).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "demo failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    println!("{stdout}");
+    for needle in ["== Summary ==", "Phường Thành Sen", "reports on server: 1 (exactly once)", "compression:", "retries survived:", "time to deliver:", "rating 3 delivered"] {
+        assert!(stdout.contains(needle), "summary lacks {needle:?}:\n{stdout}");
+    }
+    if have_ffmpeg {
+        assert!(stdout.contains("1 photo(s), 1 video(s)"), "{stdout}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(60), "the demo took {:?}", started.elapsed());
+}
