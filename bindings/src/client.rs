@@ -4,26 +4,47 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use phananh_core::{Client, ClientOptions, TenantConfig as CoreTenantConfig};
 
-use crate::error::{parse_id, PhanAnhError};
-use crate::runtime::finish;
-use crate::types::{self, Attachment, Draft, DraftEdit, OutboxItem, TenantConfig};
-use crate::error::FieldProblem;
+use crate::error::{parse_id, FieldProblem, PhanAnhError};
+use crate::location::{LocationAssessment, WardLookup};
+use crate::platform::{
+    ImageDecoder, ImageDecoderAdapter, SecretStore, SecretStoreAdapter, VideoTranscoder, VideoTranscoderAdapter,
+};
+use crate::reports::{FeedPage, FeedQuery, OtpRequested, Report, UserInfo};
+use crate::runtime::{cancellable, finish, finish_async};
+use crate::sync::{OutboxSnapshot, RunSummary};
+use crate::types::{self, Attachment, Draft, DraftEdit, LocationFix, OutboxItem, TenantConfig};
 
-/// How to open the client.
-#[derive(Debug, Clone, uniffi::Record)]
+/// How to open the client: where its storage is, and what the platform provides.
+#[derive(uniffi::Record)]
 pub struct ClientConfig {
     /// App-private directory for the database and copies of attached media
     /// (Android `filesDir`, iOS Application Support).
     pub storage_dir: String,
     /// Overrides the tenant's API base URL (development builds, tests). HTTPS, or HTTP to
     /// loopback only.
+    #[uniffi(default = None)]
     pub base_url: Option<String>,
     /// Tenant config JSON (the `GET api/v1/config` document) to use until one is fetched from
     /// the server: a white-label build bundles its province's. `None`: built-in Hà Tĩnh.
+    #[uniffi(default = None)]
     pub default_tenant_json: Option<String>,
+    /// Directory with the tenant's `*province*.geojson` and `*wards*.geojson` (app assets
+    /// unpacked to storage), for naming the ward offline. `None`: no ward lookup.
+    #[uniffi(default = None)]
+    pub boundaries_dir: Option<String>,
+    /// Keychain / Keystore for the session tokens. `None`: tokens in memory only.
+    #[uniffi(default = None)]
+    pub secret_store: Option<Arc<dyn SecretStore>>,
+    /// Decoder for photo formats the core cannot read (HEIC).
+    #[uniffi(default = None)]
+    pub image_decoder: Option<Arc<dyn ImageDecoder>>,
+    /// Video transcoder (Media3 Transformer / AVAssetExportSession).
+    #[uniffi(default = None)]
+    pub video_transcoder: Option<Arc<dyn VideoTranscoder>>,
 }
 
 #[derive(uniffi::Object)]
@@ -44,6 +65,16 @@ impl PhanAnhClient {
         if let Some(json) = config.default_tenant_json {
             opts.default_config = CoreTenantConfig::from_json(&json)?;
         }
+        opts.boundaries = config.boundaries_dir.map(|d| phananh_core::location::BoundarySource::Dir(d.into()));
+        opts.secret_store = config
+            .secret_store
+            .map(|s| Arc::new(SecretStoreAdapter(s)) as Arc<dyn phananh_core::api::SecretStore>);
+        opts.image_decoder = config
+            .image_decoder
+            .map(|d| Arc::new(ImageDecoderAdapter(d)) as Arc<dyn phananh_core::media::ImageDecoder>);
+        opts.video_transcoder = config
+            .video_transcoder
+            .map(|t| Arc::new(VideoTranscoderAdapter(t)) as Arc<dyn phananh_core::media::VideoTranscoder>);
         Ok(Arc::new(Self { core: Client::open(opts)? }))
     }
 
@@ -133,5 +164,138 @@ impl PhanAnhClient {
     pub async fn outbox(&self) -> Res<Vec<OutboxItem>> {
         let core = self.core.clone();
         finish(move || Ok(core.outbox()?.into_iter().map(Into::into).collect())).await
+    }
+}
+
+// ----- sync, session, reports, feed, location (phananh_core::sync / location) --------------
+
+#[uniffi::export]
+impl PhanAnhClient {
+    /// Connectivity from the platform (`metered`: mobile data). Going online wakes the worker.
+    pub fn set_connectivity(&self, online: bool, metered: bool) {
+        self.core.set_network(online, metered);
+    }
+
+    /// "Send videos only on Wi-Fi" (kept across restarts).
+    pub async fn set_video_wifi_only(&self, enabled: bool) -> Res<()> {
+        let core = self.core.clone();
+        finish(move || core.set_video_wifi_only(enabled)).await
+    }
+
+    pub fn video_wifi_only(&self) -> bool {
+        self.core.video_wifi_only()
+    }
+
+    /// Deliver the outbox, then pull status changes, until `deadline` (WorkManager /
+    /// BGTaskScheduler window). Stops cleanly at the deadline, or when the calling coroutine /
+    /// task is cancelled; everything left is resumed by the next call.
+    pub async fn run_pending(&self, deadline: SystemTime) -> Res<RunSummary> {
+        let budget = deadline.duration_since(SystemTime::now()).unwrap_or_default();
+        let core = self.core.clone();
+        cancellable(move || async move { core.run_pending(budget).await.map(Into::into) }).await
+    }
+
+    /// The user pressed "retry" on a failed item.
+    pub async fn retry_outbox_item(&self, client_id: String) -> Res<OutboxItem> {
+        let id = parse_id("client_id", &client_id)?;
+        let core = self.core.clone();
+        finish(move || core.retry_outbox_item(id).map(Into::into)).await
+    }
+
+    /// The outbox with progress, now (the subscription sends the same, then each change).
+    pub async fn outbox_snapshot(&self) -> Res<OutboxSnapshot> {
+        let core = self.core.clone();
+        finish(move || Ok(OutboxSnapshot::from(&*core.outbox_snapshot()))).await
+    }
+
+    // ----- session ------------------------------------------------------------------------
+
+    /// Send a one-time code by SMS to `phone` (`0912345678` or `+84912345678`).
+    pub async fn request_otp(&self, phone: String) -> Res<OtpRequested> {
+        let core = self.core.clone();
+        finish_async(move || async move { core.request_otp(&phone).await.map(Into::into) }).await
+    }
+
+    /// Verify the code; the session goes to the platform's secret store and waiting outbox
+    /// items start moving.
+    pub async fn sign_in(&self, phone: String, code: String) -> Res<UserInfo> {
+        let core = self.core.clone();
+        finish_async(move || async move { core.sign_in(&phone, &code).await.map(Into::into) }).await
+    }
+
+    pub async fn sign_out(&self) -> Res<()> {
+        let core = self.core.clone();
+        finish(move || core.sign_out()).await
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.core.is_signed_in()
+    }
+
+    // ----- my reports, ratings --------------------------------------------------------------
+
+    /// My reports from the local cache (works offline), newest change first.
+    pub async fn my_reports(&self) -> Res<Vec<Report>> {
+        let core = self.core.clone();
+        finish(move || Ok(core.my_reports()?.into_iter().map(Into::into).collect())).await
+    }
+
+    /// One report with its timeline from the cache; `None` if it is not cached.
+    pub async fn cached_report(&self, id: String) -> Res<Option<Report>> {
+        let core = self.core.clone();
+        finish(move || Ok(core.cached_report(&id)?.map(Into::into))).await
+    }
+
+    /// Fetch one report (detail + timeline) from the server and merge it into the cache.
+    pub async fn refresh_report(&self, id: String) -> Res<Report> {
+        let core = self.core.clone();
+        finish_async(move || async move { core.refresh_report(&id).await.map(Into::into) }).await
+    }
+
+    /// Pull my reports changed since the last sync; returns the ids that changed (the reports
+    /// subscription sends the new list too).
+    pub async fn sync_my_reports(&self) -> Res<Vec<String>> {
+        let core = self.core.clone();
+        finish_async(move || async move { core.sync_my_reports().await }).await
+    }
+
+    /// Rate a resolved report of mine; `reopen` asks the province to reopen it (only at a
+    /// level that allows it). Queued in the outbox: works offline.
+    pub async fn rate_report(&self, report_id: String, level: u8, comment: Option<String>, reopen: bool) -> Res<OutboxItem> {
+        let core = self.core.clone();
+        finish(move || core.rate_report(&report_id, level, comment, reopen).map(Into::into)).await
+    }
+
+    // ----- public feed, config -------------------------------------------------------------
+
+    /// The public feed; the cached copy when offline (`from_cache`).
+    pub async fn feed(&self, query: FeedQuery) -> Res<FeedPage> {
+        let core = self.core.clone();
+        let q = query.into();
+        finish_async(move || async move { core.feed(&q).await.map(Into::into) }).await
+    }
+
+    /// Fetch the tenant config if it changed (ETag); true when a new one was applied.
+    pub async fn refresh_config(&self) -> Res<bool> {
+        let core = self.core.clone();
+        finish_async(move || async move { core.refresh_config().await }).await
+    }
+
+    // ----- location ------------------------------------------------------------------------
+
+    /// Choose the draft's position among the device's recent fixes, its photos' EXIF
+    /// positions and a pin set earlier (a `Manual` fix is a pin and wins); name its ward; save
+    /// both with the draft. Returns the choice with the warnings to show.
+    pub async fn set_draft_location(&self, draft_id: String, device_fixes: Vec<LocationFix>) -> Res<LocationAssessment> {
+        let id = parse_id("draft_id", &draft_id)?;
+        let fixes: Vec<_> = device_fixes.into_iter().map(Into::into).collect();
+        let core = self.core.clone();
+        finish(move || core.set_draft_location(id, &fixes).map(Into::into)).await
+    }
+
+    /// Ward and province of a point, offline (`None` without boundaries).
+    pub async fn locate(&self, lat: f64, lon: f64, accuracy_m: Option<f64>) -> Res<Option<WardLookup>> {
+        let core = self.core.clone();
+        finish(move || Ok(core.locate(lat, lon, accuracy_m)?.map(Into::into))).await
     }
 }

@@ -6,8 +6,8 @@
 //! - [`finish`]: the work runs to completion even if the caller goes away. Used for every
 //!   store operation, so a cancelled coroutine can never stop a write half way (each core
 //!   write is one SQLite transaction anyway; this also keeps file copies paired with rows).
-//! - [`cancellable`]: dropping the caller aborts the work at its next await point. Only for
-//!   long work the core makes restartable at every step (`run_pending`, sync).
+//! - [`cancellable`]: dropping the caller ends the work at its next await point. Only for
+//!   long work the core makes restartable at every step (`run_pending`).
 //! A panic inside core work becomes `PhanAnhError::Internal`, never an unwind into the shell.
 
 use std::future::Future;
@@ -54,30 +54,53 @@ where
 }
 
 /// Run async core work to completion, whatever happens to the caller.
-pub(crate) async fn finish_async<T, Fut>(work: Fut) -> Result<T, PhanAnhError>
+pub(crate) async fn finish_async<T, F, Fut>(make: F) -> Result<T, PhanAnhError>
 where
     T: Send + 'static,
-    Fut: Future<Output = phananh_core::Result<T>> + Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = phananh_core::Result<T>> + 'static,
 {
-    let task = handle()?.spawn(async move { work.await.map_err(PhanAnhError::from) });
-    joined(task.await)
+    drive(make, false).await
 }
 
 /// Run async core work that stops (at its next await point) when the caller is dropped.
-pub(crate) async fn cancellable<T, Fut>(work: Fut) -> Result<T, PhanAnhError>
+pub(crate) async fn cancellable<T, F, Fut>(make: F) -> Result<T, PhanAnhError>
 where
     T: Send + 'static,
-    Fut: Future<Output = phananh_core::Result<T>> + Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = phananh_core::Result<T>> + 'static,
 {
-    struct AbortOnDrop(tokio::task::AbortHandle);
-    impl Drop for AbortOnDrop {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let task = handle()?.spawn(async move { work.await.map_err(PhanAnhError::from) });
-    let _guard = AbortOnDrop(task.abort_handle());
-    joined(task.await)
+    drive(make, true).await
+}
+
+/// Core futures need not be `Send`: each one is created and driven on a blocking-pool thread
+/// (`Handle::block_on`, so timers and sockets work as on a worker). With `cancel_on_drop`, the
+/// caller's side holds a channel whose closing (the caller dropped) ends the work.
+async fn drive<T, F, Fut>(make: F, cancel_on_drop: bool) -> Result<T, PhanAnhError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = phananh_core::Result<T>> + 'static,
+{
+    let rt = handle()?;
+    let inner = rt.clone();
+    let (stay, gone) = tokio::sync::oneshot::channel::<()>();
+    let task = rt.spawn_blocking(move || {
+        inner.block_on(async move {
+            let work = make();
+            if cancel_on_drop {
+                tokio::select! {
+                    r = work => r.map_err(PhanAnhError::from),
+                    _ = gone => Err(PhanAnhError::Cancelled),
+                }
+            } else {
+                work.await.map_err(PhanAnhError::from)
+            }
+        })
+    });
+    let r = joined(task.await);
+    drop(stay);
+    r
 }
 
 #[cfg(test)]
@@ -107,11 +130,21 @@ mod tests {
     }
 
     #[test]
+    fn core_futures_need_not_be_send() {
+        let r = handle().unwrap().block_on(finish_async(|| async {
+            let local = std::rc::Rc::new(41); // !Send, held across an await
+            tokio::task::yield_now().await;
+            Ok(*local + 1)
+        }));
+        assert_eq!(r, Ok(42));
+    }
+
+    #[test]
     fn dropped_caller_aborts_cancellable_work() {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let rt = handle().unwrap();
         rt.block_on(async {
-            let fut = cancellable(async move {
+            let fut = cancellable(move || async move {
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 tx.send(()).unwrap();
                 Ok(())

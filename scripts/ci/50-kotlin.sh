@@ -17,9 +17,10 @@ t1=$(date +%s)
 
 # core-jvm depends on android/ui-state (the shells' state classes); install it if 60 has not.
 mvn "${mvn_opts[@]}" -q -f android/ui-state/pom.xml install -DskipTests
+t1b=$(date +%s)
 mvn "${mvn_opts[@]}" -f android/core-jvm/pom.xml test-compile
 t2=$(date +%s)
-echo "kotlin: host build and bindings in $((t1 - t0))s, Kotlin compiled in $((t2 - t1))s"
+echo "kotlin: host library + stub + bindings in $((t1 - t0))s, ui-state installed in $((t1b - t1))s, core-jvm (main + tests + generated bindings) compiled in $((t2 - t1b))s"
 
 status=0
 mvn "${mvn_opts[@]}" -f android/core-jvm/pom.xml surefire:test || status=$?

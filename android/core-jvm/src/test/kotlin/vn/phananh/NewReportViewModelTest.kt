@@ -78,7 +78,6 @@ class NewReportViewModelTest {
             assertEquals(LocalState.Queued, item.state)
 
             val outbox = OutboxViewModel(repo, scope)
-            outbox.refresh()
             val shown = outbox.state.awaitState { it.items.isNotEmpty() }.items.single()
             assertEquals(UiOutboxKind.REPORT, shown.kind)
             assertEquals("Giao thông", shown.title.vi)

@@ -14,6 +14,7 @@ import vn.phananh.core.LocationSource
 object TestEnv {
     val photos: File = File(System.getProperty("phananh.photos") ?: "../../../shared/data/photos").canonicalFile
     val stubBinary: File = File(System.getProperty("phananh.stub") ?: "../../target/debug/phananh-stub").canonicalFile
+    val boundaries: File = File(photos.parentFile, "boundaries")
 
     fun photo(name: String): File = File(photos, name).also { require(it.isFile) { "missing test photo $it" } }
 

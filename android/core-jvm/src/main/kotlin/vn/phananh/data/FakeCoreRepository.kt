@@ -3,6 +3,22 @@ package vn.phananh.data
 import java.io.File
 import java.time.Instant
 import java.util.UUID
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.MutableStateFlow
+import vn.phananh.core.FeedItem
+import vn.phananh.core.FeedPage
+import vn.phananh.core.FeedQuery
+import vn.phananh.core.LocationAssessment
+import vn.phananh.core.LocationFix
+import vn.phananh.core.OtpRequested
+import vn.phananh.core.OutboxEntry
+import vn.phananh.core.OutboxSnapshot
+import vn.phananh.core.Rating
+import vn.phananh.core.Report
+import vn.phananh.core.ReportsSnapshot
+import vn.phananh.core.Role
+import vn.phananh.core.RunSummary
+import vn.phananh.core.UserInfo
 import vn.phananh.core.Attachment
 import vn.phananh.core.Category
 import vn.phananh.core.Draft
@@ -32,6 +48,15 @@ class FakeCoreRepository(
     private val lock = Any()
     private val drafts = LinkedHashMap<String, Draft>()
     private val queue = ArrayList<OutboxItem>()
+    private val outboxFlow = MutableStateFlow(snapshot(emptyList(), true))
+    private var signedIn = false
+
+    /** "My reports" as the fake server knows them; set by previews/tests. */
+    val reports = MutableStateFlow(ReportsSnapshot(emptyList(), emptyList(), null))
+    /** What [feed] answers. */
+    var feedItems: List<FeedItem> = emptyList()
+    /** Fake network: when false, network calls throw `Offline`. */
+    @Volatile var online = true
 
     override fun config() = tenant
 
@@ -95,11 +120,87 @@ class FakeCoreRepository(
             drafts[id] = d.copy(state = LocalState.Queued)
             val now = Instant.now()
             OutboxItem(UUID.randomUUID().toString(), OutboxKind.Report(id), LocalState.Queued, 0u, null, now, now, null)
-                .also { queue += it }
+                .also { queue += it; publish() }
         }
     }
 
     override suspend fun outbox(): List<OutboxItem> = synchronized(lock) { queue.toList() }
+
+    override suspend fun setDraftLocation(draftId: String, deviceFixes: List<LocationFix>): LocationAssessment {
+        val fix = deviceFixes.minByOrNull { it.accuracyM ?: Double.MAX_VALUE }
+        if (fix != null) updateDraft(draftId, listOf(DraftEdit.Location(fix)))
+        return LocationAssessment(fix, null, emptyList(), false)
+    }
+
+    override fun outboxUpdates(): Flow<OutboxSnapshot> = outboxFlow
+
+    override suspend fun retryOutboxItem(clientId: String): OutboxItem = synchronized(lock) {
+        val i = queue.indexOfFirst { it.clientId == clientId }.takeIf { it >= 0 } ?: throw PhanAnhException.NotFound("outbox item")
+        queue[i] = queue[i].copy(state = LocalState.Queued).also { publish() }
+        queue[i]
+    }
+
+    /** Fake delivery: every queued item is "submitted" at once when online and signed in. */
+    override suspend fun runPending(deadline: Instant): RunSummary = synchronized(lock) {
+        if (!online || !signedIn) return RunSummary(0u, 0u, queue.count { it.state != LocalState.Submitted }.toUInt(), 0u, false)
+        var delivered = 0u
+        queue.replaceAll { if (it.state == LocalState.Queued) { delivered++; it.copy(state = LocalState.Submitted, serverId = "HT-${it.clientId.take(6)}") } else it }
+        publish()
+        RunSummary(delivered, 0u, 0u, delivered, false)
+    }
+
+    override fun setConnectivity(online: Boolean, metered: Boolean) {
+        this.online = online
+        synchronized(lock) { publish() }
+    }
+
+    override suspend fun requestOtp(phone: String): OtpRequested {
+        if (!online) throw PhanAnhException.Offline()
+        return OtpRequested(phone, 300u, 5u)
+    }
+
+    /** The fake accepts the code "123456". */
+    override suspend fun signIn(phone: String, code: String): UserInfo {
+        if (!online) throw PhanAnhException.Offline()
+        if (code != "123456") throw PhanAnhException.Validation(listOf(FieldProblem("otp", ValidationReason.Invalid("wrong code"))))
+        signedIn = true
+        synchronized(lock) { publish() }
+        return UserInfo("u1", phone, null, Role.RESIDENT, null)
+    }
+
+    override suspend fun signOut() { signedIn = false; synchronized(lock) { publish() } }
+    override fun isSignedIn() = signedIn
+
+    override fun myReportsUpdates(): Flow<ReportsSnapshot> = reports
+    override suspend fun myReports(): List<Report> = reports.value.reports
+    override suspend fun syncMyReports(): List<String> {
+        if (!online) throw PhanAnhException.Offline()
+        return emptyList()
+    }
+    override suspend fun cachedReport(id: String): Report? = reports.value.reports.firstOrNull { it.id == id }
+    override suspend fun refreshReport(id: String): Report {
+        if (!online) throw PhanAnhException.Offline()
+        return cachedReport(id) ?: throw PhanAnhException.NotFound("report")
+    }
+
+    override suspend fun rateReport(reportId: String, level: Int, comment: String?, reopen: Boolean): OutboxItem = synchronized(lock) {
+        if (tenant.ratingScale.none { it.value.toInt() == level }) {
+            throw PhanAnhException.Validation(listOf(FieldProblem("rating.level", ValidationReason.OutOfRange)))
+        }
+        val now = Instant.now()
+        OutboxItem(UUID.randomUUID().toString(), OutboxKind.Rating(reportId, Rating(level.toUByte(), comment, reopen, now)), LocalState.Queued, 0u, null, now, now, null)
+            .also { queue += it; publish() }
+    }
+
+    override suspend fun feed(query: FeedQuery): FeedPage =
+        FeedPage(feedItems.filter { query.category == null || it.category == query.category }, null, !online, Instant.now())
+
+    private fun publish() {
+        outboxFlow.value = snapshot(queue.map { OutboxEntry(it, 0u, 0u, null, null) }, online)
+    }
+
+    private fun snapshot(entries: List<OutboxEntry>, online: Boolean) =
+        OutboxSnapshot(entries, 0u, 0u, online, false, signedIn, false, null)
 
     companion object {
         /** What a "core" answers for an empty draft: the three required fields. */

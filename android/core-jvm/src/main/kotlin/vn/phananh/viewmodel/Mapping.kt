@@ -2,6 +2,15 @@ package vn.phananh.viewmodel
 
 import java.time.Instant
 import vn.phananh.core.Attachment
+import vn.phananh.core.FailureCode
+import vn.phananh.core.FeedItem
+import vn.phananh.core.MediaRef
+import vn.phananh.core.RemoteMediaKind
+import vn.phananh.core.Report
+import vn.phananh.core.ReportStatus
+import vn.phananh.ui.state.CaseStatus
+import vn.phananh.ui.state.PhotoRef
+import vn.phananh.ui.state.ReportSummary
 import vn.phananh.core.Category
 import vn.phananh.core.FieldProblem
 import vn.phananh.core.LocalState
@@ -102,11 +111,62 @@ fun LocationSource.toUi() = when (this) {
 fun LocationFix.toCandidate(id: String, ward: WardRef?) =
     LocationCandidate(id, source.toUi(), lat, lon, accuracyM, time.millis(), ward?.toUi())
 
-/** `Failed` carries the core's reason text; public errors only come with calls that throw. */
-fun LocalState.toDelivery(): DeliveryState = when (this) {
+/** `Failed` carries the core's failure code (as a UI error) and its reason text. */
+fun LocalState.toDelivery(failure: FailureCode? = null): DeliveryState = when (this) {
     is LocalState.Draft -> DeliveryState.Draft
     is LocalState.Queued -> DeliveryState.Queued
     is LocalState.Uploading -> DeliveryState.Uploading
     is LocalState.Submitted -> DeliveryState.Submitted
-    is LocalState.Failed -> DeliveryState.Failed(null, reason, retryable)
+    is LocalState.Failed -> DeliveryState.Failed(failure?.toUiError(), reason, retryable)
 }
+
+fun FailureCode.toUiError(): UiError = when (this) {
+    FailureCode.REJECTED -> UiError.InvalidState("rejected")
+    FailureCode.FORBIDDEN -> UiError.Forbidden
+    FailureCode.TOO_LARGE -> UiError.Media("too_large")
+    FailureCode.MEDIA -> UiError.Media("media")
+    FailureCode.NOT_FOUND -> UiError.NotFound("report")
+    FailureCode.CONFLICT -> UiError.Server(409)
+}
+
+fun ReportStatus.toUi(): CaseStatus = when (this) {
+    ReportStatus.RECEIVED -> CaseStatus.RECEIVED
+    ReportStatus.FORWARDED -> CaseStatus.FORWARDED
+    ReportStatus.IN_PROGRESS -> CaseStatus.IN_PROGRESS
+    ReportStatus.RESOLVED -> CaseStatus.RESOLVED
+    ReportStatus.CLOSED -> CaseStatus.CLOSED
+    ReportStatus.REJECTED -> CaseStatus.REJECTED
+    ReportStatus.DUPLICATE -> CaseStatus.DUPLICATE
+    ReportStatus.REOPENED -> CaseStatus.REOPENED
+}
+
+fun CaseStatus.toCore(): ReportStatus = ReportStatus.valueOf(name)
+
+fun MediaRef.toPhoto() = PhotoRef(url, if (kind == RemoteMediaKind.VIDEO) UiMediaKind.VIDEO else UiMediaKind.PHOTO)
+
+fun Report.toSummary(config: TenantConfig, now: Long = System.currentTimeMillis()) = ReportSummary(
+    id = id,
+    category = config.categoryName(category),
+    description = description,
+    ward = ward?.toUi(),
+    status = status.toUi(),
+    createdAt = createdAt.millis(),
+    updatedAt = updatedAt.millis(),
+    thumbnail = media.firstOrNull()?.toPhoto(),
+    deadline = deadline?.millis(),
+    overdue = deadline?.millis()?.let { it < now && !status.isFinished() } ?: false,
+)
+
+fun FeedItem.toSummary(config: TenantConfig) = ReportSummary(
+    id = id,
+    category = config.categoryName(category),
+    description = description,
+    ward = ward?.toUi(),
+    status = status.toUi(),
+    createdAt = createdAt.millis(),
+    updatedAt = updatedAt.millis(),
+    thumbnail = media.firstOrNull()?.toPhoto(),
+)
+
+/** The case needs nothing more from the unit. */
+fun ReportStatus.isFinished() = this in setOf(ReportStatus.RESOLVED, ReportStatus.CLOSED, ReportStatus.REJECTED, ReportStatus.DUPLICATE)

@@ -98,7 +98,7 @@ class NewReportViewModel(
             flushEdits()
             try {
                 val item = repo.submitDraft(id)
-                _state.update { it.copy(submitting = false, fieldErrors = emptyList()) }
+                _state.update { it.copy(submitting = false, submitted = true, fieldErrors = emptyList()) }
                 _submitted.value = item.clientId
             } catch (e: PhanAnhException.Validation) {
                 _state.update { it.copy(submitting = false, fieldErrors = e.errors.map { f -> f.toFieldMessage() }) }

@@ -4,11 +4,15 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.catch
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import vn.phananh.core.BlockReason
+import vn.phananh.core.Draft
 import vn.phananh.core.LocalState
-import vn.phananh.core.OutboxItem
+import vn.phananh.core.OutboxEntry
 import vn.phananh.core.OutboxKind
+import vn.phananh.core.OutboxSnapshot
 import vn.phananh.data.CoreRepository
 import vn.phananh.ui.state.LocalizedText
 import vn.phananh.ui.state.OutboxItemState
@@ -17,7 +21,10 @@ import vn.phananh.ui.state.OutboxStep
 import vn.phananh.ui.state.PhotoRef
 import vn.phananh.ui.state.OutboxKind as UiOutboxKind
 
-/** The outbox screen: what is waiting to be sent, and how far each item has got. */
+/**
+ * The outbox screen: what is waiting to be sent and how far each item has got, live from the
+ * core's outbox subscription (progress included). Retry is the core's decision to make.
+ */
 class OutboxViewModel(
     private val repo: CoreRepository,
     private val scope: CoroutineScope,
@@ -25,50 +32,72 @@ class OutboxViewModel(
     private val config = repo.config()
     private val _state = MutableStateFlow(OutboxState())
     val state: StateFlow<OutboxState> = _state.asStateFlow()
+    /** Drafts behind report items, read once each (title, description, thumbnail). */
+    private val drafts = HashMap<String, Draft?>()
 
-    fun refresh() {
+    init {
         scope.launch {
-            runCatching { repo.outbox().map { it.toState() } }
-                .onSuccess { items -> _state.update { it.copy(items = items, error = null) } }
-                .onFailure { e -> _state.update { it.copy(error = e.toUiError()) } }
+            repo.outboxUpdates()
+                .catch { e -> _state.update { it.copy(error = e.toUiError()) } }
+                .collect { snap -> _state.value = snap.toState() }
         }
     }
 
-    private suspend fun OutboxItem.toState(): OutboxItemState {
-        val (kind, title, description, thumb) = when (val k = kind) {
-            is OutboxKind.Report -> {
-                val d = runCatching { repo.draft(k.draftId) }.getOrNull()
-                Quad(
-                    UiOutboxKind.REPORT,
-                    config.categoryName(d?.category),
-                    d?.description ?: "",
-                    d?.attachments?.firstOrNull()?.let { PhotoRef(it.path, it.kind.toUi()) },
-                )
-            }
-            is OutboxKind.Rating -> Quad(UiOutboxKind.RATING, LocalizedText("Đánh giá", "Rating"), k.rating.comment ?: "", null)
+    fun retry(clientId: String) {
+        scope.launch {
+            runCatching { repo.retryOutboxItem(clientId) }.onFailure { e -> _state.update { it.copy(error = e.toUiError()) } }
         }
+    }
+
+    fun retryAll() = _state.value.items.filter { it.canRetry }.forEach { retry(it.clientId) }
+
+    private suspend fun OutboxSnapshot.toState() = OutboxState(
+        items = entries.map { it.toState() },
+        online = online,
+        metered = metered,
+        syncing = running,
+    )
+
+    private suspend fun OutboxEntry.toState(): OutboxItemState {
+        val k = item.kind
+        val draft = if (k is OutboxKind.Report) drafts.getOrPut(k.draftId) { runCatching { repo.draft(k.draftId) }.getOrNull() } else null
+        val (kind, title, description) = when (k) {
+            is OutboxKind.Report -> Triple(UiOutboxKind.REPORT, config.categoryName(draft?.category), draft?.description ?: "")
+            is OutboxKind.Rating -> Triple(UiOutboxKind.RATING, LocalizedText("Đánh giá", "Rating"), k.rating.comment ?: "")
+        }
+        val state = item.state
         return OutboxItemState(
-            clientId = clientId,
+            clientId = item.clientId,
             kind = kind,
             title = title,
             description = description,
-            delivery = state.toDelivery(),
-            step = state.toStep(),
-            attempts = attempts.toInt(),
-            nextAttemptAt = nextAttemptAt?.millis(),
-            createdAt = createdAt.millis(),
+            delivery = state.toDelivery(failure),
+            step = step(),
+            bytesSent = bytesSent.toLong(),
+            bytesTotal = bytesTotal.toLong(),
+            attempts = item.attempts.toInt(),
+            nextAttemptAt = item.nextAttemptAt?.millis(),
+            createdAt = item.createdAt.millis(),
             canRetry = state is LocalState.Failed,
-            canCancel = state !is LocalState.Submitted,
-            thumbnail = thumb,
+            canCancel = false,
+            thumbnail = draft?.attachments?.firstOrNull()?.let { PhotoRef(it.path, it.kind.toUi()) },
         )
     }
 
-    private data class Quad(val kind: UiOutboxKind, val title: LocalizedText, val description: String, val thumb: PhotoRef?)
-}
-
-internal fun LocalState.toStep(): OutboxStep = when (this) {
-    is LocalState.Draft, is LocalState.Queued -> OutboxStep.WAITING_NETWORK
-    is LocalState.Uploading -> OutboxStep.UPLOADING_MEDIA
-    is LocalState.Submitted -> OutboxStep.DONE
-    is LocalState.Failed -> if (retryable) OutboxStep.WAITING_RETRY else OutboxStep.STOPPED
+    /** What the item waits for or does, from the core's snapshot (no decisions here). */
+    private fun OutboxEntry.step(): OutboxStep = when (val s = item.state) {
+        is LocalState.Submitted -> OutboxStep.DONE
+        is LocalState.Failed -> if (s.retryable) OutboxStep.WAITING_RETRY else OutboxStep.STOPPED
+        else -> when (blocked) {
+            BlockReason.OFFLINE -> OutboxStep.WAITING_NETWORK
+            BlockReason.WAITING_FOR_WIFI -> OutboxStep.WAITING_WIFI
+            BlockReason.SIGNED_OUT -> OutboxStep.WAITING_NETWORK
+            null -> when {
+                item.nextAttemptAt != null -> OutboxStep.WAITING_RETRY
+                s is LocalState.Uploading && bytesTotal > 0u && bytesSent >= bytesTotal -> OutboxStep.CREATING_REPORT
+                s is LocalState.Uploading -> OutboxStep.UPLOADING_MEDIA
+                else -> OutboxStep.PROCESSING_MEDIA
+            }
+        }
+    }
 }

@@ -1,0 +1,53 @@
+package vn.phananh
+
+import java.io.File
+import java.util.Collections
+import java.util.concurrent.TimeUnit
+import kotlin.concurrent.thread
+
+/**
+ * The real backend stub (`phananh-stub`, built by cargo) as a child process on 127.0.0.1 with
+ * an in-memory database and dev mode (OTP codes go to its log). `--simulate` makes the unit's
+ * officer move every case one step forward after that many seconds.
+ */
+class StubProcess(simulateSeconds: Double? = null) : AutoCloseable {
+    private val output: MutableList<String> = Collections.synchronizedList(mutableListOf())
+    private val process: Process
+    val baseUrl: String
+
+    init {
+        val root = TestEnv.stubBinary.parentFile.parentFile.parentFile
+        val cmd = mutableListOf(
+            TestEnv.stubBinary.path, "--addr", "127.0.0.1:0", "--db", ":memory:", "--dev", "--rate-limit", "0",
+            "--boundaries", File(TestEnv.boundaries, "ha_tinh_wards_2025.geojson").path,
+        )
+        if (simulateSeconds != null) cmd += listOf("--simulate", simulateSeconds.toString())
+        val pb = ProcessBuilder(cmd).directory(root).redirectErrorStream(true)
+        pb.environment()["NO_COLOR"] = "1"
+        pb.environment()["RUST_LOG"] = "info"
+        process = pb.start()
+        thread(isDaemon = true, name = "stub-output") {
+            process.inputStream.bufferedReader().forEachLine { output += it }
+        }
+        baseUrl = waitFor(Regex("listening on (http://127\\.0\\.0\\.1:\\d+/)"), 20_000)
+            ?: error("stub did not start: ${output.joinToString("\n")}")
+    }
+
+    /** The last one-time code the stub "sent" (dev mode logs it). */
+    fun lastOtp(): String = waitFor(Regex("dev OTP (\\d{4,8})"), 5_000) ?: error("no OTP in the stub's log")
+
+    private fun waitFor(re: Regex, timeoutMs: Long): String? {
+        val deadline = System.nanoTime() + timeoutMs * 1_000_000
+        while (System.nanoTime() < deadline) {
+            synchronized(output) { output.asReversed().firstNotNullOfOrNull { re.find(it)?.groupValues?.get(1) } }?.let { return it }
+            check(process.isAlive) { "stub exited: ${output.joinToString("\n")}" }
+            Thread.sleep(20)
+        }
+        return null
+    }
+
+    override fun close() {
+        process.destroy()
+        if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly()
+    }
+}

@@ -1,0 +1,355 @@
+//! FFI mirrors of the server-side view of reports (`phananh_wire`): my reports with their
+//! timelines, the public feed, the signed-in user. Reporter identity never crosses here.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use phananh_wire as wire;
+
+use crate::types::{time, ReportStatus, WardRef};
+
+impl From<wire::ReportStatus> for ReportStatus {
+    fn from(s: wire::ReportStatus) -> Self {
+        match s {
+            wire::ReportStatus::Received => Self::Received,
+            wire::ReportStatus::Forwarded => Self::Forwarded,
+            wire::ReportStatus::InProgress => Self::InProgress,
+            wire::ReportStatus::Resolved => Self::Resolved,
+            wire::ReportStatus::Closed => Self::Closed,
+            wire::ReportStatus::Rejected => Self::Rejected,
+            wire::ReportStatus::Duplicate => Self::Duplicate,
+            wire::ReportStatus::Reopened => Self::Reopened,
+        }
+    }
+}
+
+impl From<ReportStatus> for wire::ReportStatus {
+    fn from(s: ReportStatus) -> Self {
+        match s {
+            ReportStatus::Received => Self::Received,
+            ReportStatus::Forwarded => Self::Forwarded,
+            ReportStatus::InProgress => Self::InProgress,
+            ReportStatus::Resolved => Self::Resolved,
+            ReportStatus::Closed => Self::Closed,
+            ReportStatus::Rejected => Self::Rejected,
+            ReportStatus::Duplicate => Self::Duplicate,
+            ReportStatus::Reopened => Self::Reopened,
+        }
+    }
+}
+
+impl From<wire::WardInfo> for WardRef {
+    fn from(w: wire::WardInfo) -> Self {
+        Self { code: w.code, name: w.name, full_name: w.full_name }
+    }
+}
+
+/// A unit (department, ward People's Committee, the IOC).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: String,
+}
+
+impl From<wire::UnitRef> for UnitRef {
+    fn from(u: wire::UnitRef) -> Self {
+        Self { code: u.code, name: u.name }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RemoteMediaKind {
+    Photo,
+    Video,
+}
+
+/// A file on the server (report photos, the unit's answer photos). `url` is absolute.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MediaRef {
+    pub id: String,
+    pub url: String,
+    pub kind: RemoteMediaKind,
+    pub mime: String,
+    pub size_bytes: u64,
+}
+
+impl From<wire::MediaRef> for MediaRef {
+    fn from(m: wire::MediaRef) -> Self {
+        let kind = match m.kind {
+            wire::MediaKind::Photo => RemoteMediaKind::Photo,
+            wire::MediaKind::Video => RemoteMediaKind::Video,
+        };
+        Self { id: m.id, url: m.url, kind, mime: m.mime, size_bytes: m.size_bytes }
+    }
+}
+
+/// What a timeline step records. Kinds unknown to this app version read as `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum EventKind {
+    Received,
+    Forwarded,
+    Started,
+    Response,
+    Resolved,
+    Rejected,
+    Duplicate,
+    DeadlineExtended,
+    Rated,
+    Reopened,
+    Closed,
+    Other,
+}
+
+impl From<wire::EventKind> for EventKind {
+    fn from(k: wire::EventKind) -> Self {
+        match k {
+            wire::EventKind::Received => Self::Received,
+            wire::EventKind::Forwarded => Self::Forwarded,
+            wire::EventKind::Started => Self::Started,
+            wire::EventKind::Response => Self::Response,
+            wire::EventKind::Resolved => Self::Resolved,
+            wire::EventKind::Rejected => Self::Rejected,
+            wire::EventKind::Duplicate => Self::Duplicate,
+            wire::EventKind::DeadlineExtended => Self::DeadlineExtended,
+            wire::EventKind::Rated => Self::Rated,
+            wire::EventKind::Reopened => Self::Reopened,
+            wire::EventKind::Closed => Self::Closed,
+            wire::EventKind::Other => Self::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TimelineEvent {
+    /// Increasing within a report.
+    pub id: u64,
+    pub at: SystemTime,
+    pub kind: EventKind,
+    /// Status of the case after this step.
+    pub status: ReportStatus,
+    pub unit: Option<UnitRef>,
+    pub message: Option<String>,
+    pub media: Vec<MediaRef>,
+}
+
+impl From<wire::TimelineEvent> for TimelineEvent {
+    fn from(e: wire::TimelineEvent) -> Self {
+        Self {
+            id: e.id,
+            at: time(e.at),
+            kind: e.kind.into(),
+            status: e.status.into(),
+            unit: e.unit.map(Into::into),
+            message: e.message,
+            media: e.media.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The reporter's rating as the server holds it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RatingInfo {
+    pub level: u8,
+    pub comment: Option<String>,
+    pub reopen: bool,
+    pub rated_at: SystemTime,
+}
+
+impl From<wire::RatingInfo> for RatingInfo {
+    fn from(r: wire::RatingInfo) -> Self {
+        Self { level: r.level, comment: r.comment, reopen: r.reopen, rated_at: time(r.rated_at) }
+    }
+}
+
+/// A case as the server knows it, with its merged timeline (my reports, report detail).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Report {
+    pub id: String,
+    /// The client id it was sent under (present for my own reports).
+    pub client_id: Option<String>,
+    pub category: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub ward: Option<WardRef>,
+    pub address: Option<String>,
+    pub status: ReportStatus,
+    /// Unit currently responsible.
+    pub unit: Option<UnitRef>,
+    pub created_at: SystemTime,
+    pub updated_at: SystemTime,
+    /// Handling deadline (Open311 `expected_datetime`).
+    pub deadline: Option<SystemTime>,
+    pub anonymous: bool,
+    pub attributes: HashMap<String, String>,
+    pub media: Vec<MediaRef>,
+    pub timeline: Vec<TimelineEvent>,
+    pub duplicate_of: Option<String>,
+    pub my_rating: Option<RatingInfo>,
+    /// Bumped by the server on every change.
+    pub version: u64,
+}
+
+impl From<wire::Report> for Report {
+    fn from(r: wire::Report) -> Self {
+        Self {
+            id: r.id,
+            client_id: r.client_id.map(|c| c.to_string()),
+            category: r.category,
+            description: r.description,
+            lat: r.lat,
+            lon: r.lon,
+            ward: r.ward.map(Into::into),
+            address: r.address,
+            status: r.status.into(),
+            unit: r.unit.map(Into::into),
+            created_at: time(r.created_at),
+            updated_at: time(r.updated_at),
+            deadline: r.deadline.map(time),
+            anonymous: r.anonymous,
+            attributes: r.attributes.into_iter().collect(),
+            media: r.media.into_iter().map(Into::into).collect(),
+            timeline: r.timeline.into_iter().map(Into::into).collect(),
+            duplicate_of: r.duplicate_of,
+            my_rating: r.my_rating.map(Into::into),
+            version: r.version,
+        }
+    }
+}
+
+/// A report in the public feed: no reporter data of any kind.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FeedItem {
+    pub id: String,
+    pub category: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub ward: Option<WardRef>,
+    pub status: ReportStatus,
+    pub unit: Option<UnitRef>,
+    pub created_at: SystemTime,
+    pub updated_at: SystemTime,
+    pub media: Vec<MediaRef>,
+    pub rating_level: Option<u8>,
+}
+
+impl From<wire::FeedItem> for FeedItem {
+    fn from(f: wire::FeedItem) -> Self {
+        Self {
+            id: f.id,
+            category: f.category,
+            description: f.description,
+            lat: f.lat,
+            lon: f.lon,
+            ward: f.ward.map(Into::into),
+            status: f.status.into(),
+            unit: f.unit.map(Into::into),
+            created_at: time(f.created_at),
+            updated_at: time(f.updated_at),
+            media: f.media.into_iter().map(Into::into).collect(),
+            rating_level: f.rating_level,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct BoundingBox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+/// Filter of the public feed. `text` ignores Vietnamese diacritics ("duong" finds "đường").
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FeedQuery {
+    #[uniffi(default = None)]
+    pub bbox: Option<BoundingBox>,
+    #[uniffi(default = None)]
+    pub category: Option<String>,
+    #[uniffi(default = None)]
+    pub status: Option<ReportStatus>,
+    #[uniffi(default = None)]
+    pub text: Option<String>,
+    /// `next_cursor` of the previous page, for the next (older) one.
+    #[uniffi(default = None)]
+    pub cursor: Option<String>,
+    #[uniffi(default = None)]
+    pub limit: Option<u32>,
+}
+
+impl From<FeedQuery> for phananh_core::api::app::FeedQuery {
+    fn from(q: FeedQuery) -> Self {
+        let mut out = Self::default();
+        out.bbox = q.bbox.map(|b| (b.min_lon, b.min_lat, b.max_lon, b.max_lat));
+        out.category = q.category;
+        out.status = q.status.map(Into::into);
+        out.text = q.text;
+        out.cursor = q.cursor;
+        out.limit = q.limit;
+        out
+    }
+}
+
+/// A feed page, newest first; `from_cache` when offline (shown with `fetched_at`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FeedPage {
+    pub items: Vec<FeedItem>,
+    pub next_cursor: Option<String>,
+    pub from_cache: bool,
+    pub fetched_at: SystemTime,
+}
+
+impl From<phananh_core::sync::FeedResult> for FeedPage {
+    fn from(r: phananh_core::sync::FeedResult) -> Self {
+        Self {
+            items: r.page.items.into_iter().map(Into::into).collect(),
+            next_cursor: r.page.next_cursor,
+            from_cache: r.from_cache,
+            fetched_at: time(r.fetched_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Role {
+    Resident,
+    Officer,
+    Leader,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UserInfo {
+    pub id: String,
+    /// E.164 form, e.g. `+84912345678`.
+    pub phone: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub unit: Option<UnitRef>,
+}
+
+impl From<wire::UserInfo> for UserInfo {
+    fn from(u: wire::UserInfo) -> Self {
+        let role = match u.role {
+            wire::Role::Resident => Role::Resident,
+            wire::Role::Officer => Role::Officer,
+            wire::Role::Leader => Role::Leader,
+        };
+        Self { id: u.id, phone: u.phone, display_name: u.display_name, role, unit: u.unit.map(Into::into) }
+    }
+}
+
+/// Answer to an OTP request: where the code went and for how long it is valid.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OtpRequested {
+    pub phone: String,
+    pub expires_in_s: u32,
+    pub max_attempts: u32,
+}
+
+impl From<wire::OtpRequested> for OtpRequested {
+    fn from(o: wire::OtpRequested) -> Self {
+        Self { phone: o.phone, expires_in_s: o.expires_in_s, max_attempts: o.max_attempts }
+    }
+}
