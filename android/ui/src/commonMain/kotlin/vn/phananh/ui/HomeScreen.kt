@@ -63,8 +63,13 @@ fun HomeScreen(state: HomeState, actions: HomeActions) {
         topBar = {
             PhanAnhTopBar(title = str(Str.app_name)) {
                 val outboxLabel = if (state.pendingOutboxCount > 0) str(Str.home_outbox_pending, state.pendingOutboxCount) else str(Str.outbox_title)
-                IconButton(onClick = actions::openOutbox, modifier = Modifier.size(MinTouch).semantics { contentDescription = outboxLabel }) {
-                    BadgedBox(badge = { if (state.pendingOutboxCount > 0) Badge { Text("${state.pendingOutboxCount}") } }) {
+                IconButton(onClick = actions::openOutbox, modifier = Modifier.size(MinTouch)) {
+                    // The label sits inside the button so TalkBack reads it on the tappable node;
+                    // the badge's number is part of it rather than read on its own.
+                    BadgedBox(
+                        badge = { if (state.pendingOutboxCount > 0) Badge { Text("${state.pendingOutboxCount}", Modifier.clearAndSetSemantics {}) } },
+                        modifier = Modifier.semantics { contentDescription = outboxLabel },
+                    ) {
                         Icon(Icons.AutoMirrored.Filled.Send, contentDescription = null)
                     }
                 }
@@ -74,11 +79,14 @@ fun HomeScreen(state: HomeState, actions: HomeActions) {
             }
         },
         floatingActionButton = {
+            val newReport = str(Str.home_new_report)
             ExtendedFloatingActionButton(
                 onClick = actions::newReport,
                 icon = { Icon(Icons.Filled.Add, contentDescription = null) },
-                text = { Text(str(Str.home_new_report), style = MaterialTheme.typography.labelLarge) },
-                modifier = Modifier.heightIn(min = 64.dp),
+                text = { Text(newReport, style = MaterialTheme.typography.labelLarge) },
+                // Material's extended FAB hides its text from the semantics tree (found by
+                // AccessibilityTest): name the button itself.
+                modifier = Modifier.heightIn(min = 64.dp).semantics { contentDescription = newReport },
             )
         },
     ) { padding ->

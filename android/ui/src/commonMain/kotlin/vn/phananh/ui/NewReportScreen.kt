@@ -1,6 +1,9 @@
 package vn.phananh.ui
 
 import androidx.compose.foundation.BorderStroke
+import androidx.compose.foundation.background
+import androidx.compose.foundation.clickable
+import androidx.compose.ui.draw.clip
 import androidx.compose.foundation.horizontalScroll
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Box
@@ -123,14 +126,16 @@ private fun AttachmentTile(index: Int, item: AttachmentItem, actions: NewReportA
             if (item.processing) {
                 Box(Modifier.size(104.dp), contentAlignment = Alignment.Center) { CircularProgressIndicator(Modifier.size(32.dp)) }
             }
-            Surface(
-                onClick = { actions.removeAttachment(item.id) },
-                shape = RoundedCornerShape(50),
-                color = Color.Black.copy(alpha = 0.6f),
-                modifier = Modifier.align(Alignment.TopEnd).size(48.dp).padding(4.dp)
+            // 48 dp to tap, a 36 dp dark disc to see.
+            Box(
+                Modifier.align(Alignment.TopEnd).size(48.dp)
+                    .clickable(role = Role.Button, onClickLabel = removeLabel) { actions.removeAttachment(item.id) }
                     .semantics { contentDescription = removeLabel },
+                contentAlignment = Alignment.Center,
             ) {
-                Box(contentAlignment = Alignment.Center) { Icon(Icons.Filled.Close, contentDescription = null, tint = Color.White) }
+                Box(Modifier.size(36.dp).clip(RoundedCornerShape(50)).background(Color.Black.copy(alpha = 0.6f)), contentAlignment = Alignment.Center) {
+                    Icon(Icons.Filled.Close, contentDescription = null, tint = Color.White)
+                }
             }
         }
         val caption = when {

@@ -78,7 +78,7 @@ private fun LanguageRow(label: String, selected: Boolean, onSelect: () -> Unit) 
 @Composable
 private fun SwitchRow(title: String, hint: String, checked: Boolean, onChange: (Boolean) -> Unit) {
     Row(
-        Modifier.fillMaxWidth().heightIn(min = MinTouch).padding(vertical = 6.dp).toggleable(checked, onValueChange = onChange, role = Role.Switch),
+        Modifier.fillMaxWidth().heightIn(min = MinTouch).toggleable(checked, onValueChange = onChange, role = Role.Switch).padding(vertical = 6.dp),
         verticalAlignment = Alignment.CenterVertically,
     ) {
         Column(Modifier.weight(1f)) {
