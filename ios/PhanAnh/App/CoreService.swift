@@ -79,6 +79,14 @@ final class CoreService {
 
     // Outbox
     func outbox() async throws -> [OutboxItem] { try await client.outbox() }
+    /// Replays the outbox (with upload progress) at once, then every change; cancel the handle to stop.
+    func watchOutbox(_ onSnapshot: @escaping @Sendable (OutboxSnapshot) -> Void) throws -> TaskHandle {
+        try client.subscribeOutbox(listener: OutboxCallback(onSnapshot))
+    }
+    /// Replays my reports at once, then every change (with the ids that changed).
+    func watchReports(_ onSnapshot: @escaping @Sendable (ReportsSnapshot) -> Void) throws -> TaskHandle {
+        try client.subscribeReports(listener: ReportsCallback(onSnapshot))
+    }
     func retry(_ clientId: String) async throws { _ = try await client.retryOutboxItem(clientId: clientId) }
 
     // Reports
@@ -119,6 +127,19 @@ final class CoreService {
         }
         return (summary, changed)
     }
+}
+
+/// Core listeners are called on a core thread; the closures hop to the main actor themselves.
+final class OutboxCallback: OutboxListener, @unchecked Sendable {
+    private let onSnapshot: @Sendable (OutboxSnapshot) -> Void
+    init(_ onSnapshot: @escaping @Sendable (OutboxSnapshot) -> Void) { self.onSnapshot = onSnapshot }
+    func onOutbox(snapshot: OutboxSnapshot) { onSnapshot(snapshot) }
+}
+
+final class ReportsCallback: ReportsListener, @unchecked Sendable {
+    private let onSnapshot: @Sendable (ReportsSnapshot) -> Void
+    init(_ onSnapshot: @escaping @Sendable (ReportsSnapshot) -> Void) { self.onSnapshot = onSnapshot }
+    func onReports(snapshot: ReportsSnapshot) { onSnapshot(snapshot) }
 }
 
 /// Resolved or closed cases are past their deadline by definition, not overdue.

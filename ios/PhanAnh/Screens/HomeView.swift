@@ -15,17 +15,40 @@ final class HomeModel: ObservableObject {
     @Published var category: String?
     let core: CoreService
 
+    private var watches: [TaskHandle] = []
+
     init(core: CoreService) { self.core = core }
 
     var categories: [PhanAnhCore.Category] { core.config.categories }
+
+    /// My reports and the outbox badge follow the core's streams (replayed at once, then changes).
+    func start() {
+        guard watches.isEmpty else { return }
+        do {
+            watches.append(try core.watchReports { [weak self] snap in
+                Task { @MainActor in self?.mine = snap.reports.map(ReportRow.init) }
+            })
+            watches.append(try core.watchOutbox { [weak self] snap in
+                Task { @MainActor in
+                    self?.pendingOutbox = snap.entries.filter { if case .submitted = $0.item.state { return false } else { return true } }.count
+                }
+            })
+        } catch {
+            self.error = error
+        }
+    }
+
+    func stop() {
+        watches.forEach { $0.cancel() }
+        watches = []
+    }
 
     func refresh() async {
         loading = true
         defer { loading = false }
         do {
-            pendingOutbox = try await core.outbox().filter { if case .submitted = $0.state { return false } else { return true } }.count
             switch tab {
-            case .mine: mine = try await core.myReports()
+            case .mine: _ = try await core.client.syncMyReports() // the stream delivers the result
             case .nearby: feed = try await core.publicFeed(query: query, category: category)
             }
             error = nil
@@ -101,6 +124,8 @@ struct HomeView: View {
                     .accessibilityLabel(tr("settings_title"))
             }
         }
+        .onAppear { model.start() }
+        .onDisappear { model.stop() }
         .task(id: model.tab) { await model.refresh() }
         .onChange(of: model.category) { _ in Task { await model.refresh() } }
     }

@@ -3,27 +3,42 @@ import SwiftUI
 
 @MainActor
 final class OutboxModel: ObservableObject {
-    @Published private(set) var items: [OutboxItem] = []
+    @Published private(set) var snapshot: OutboxSnapshot?
     @Published private(set) var error: Error?
     let core: CoreService
+    private var handle: TaskHandle?
 
     init(core: CoreService) { self.core = core }
 
-    /// Polls while the screen is visible; the core's outbox is the truth (progress included).
-    func watch() async {
-        while !Task.isCancelled {
-            do {
-                items = try await core.outbox()
-                error = nil
-            } catch {
-                self.error = error
+    /// Subscribes while the screen is shown: the core replays the outbox, then streams changes
+    /// (states, upload progress, what each item waits for).
+    func start() {
+        guard handle == nil else { return }
+        do {
+            handle = try core.watchOutbox { [weak self] snap in
+                Task { @MainActor in self?.snapshot = snap }
             }
-            try? await Task.sleep(nanoseconds: 1_000_000_000)
+        } catch {
+            self.error = error
         }
     }
 
-    func retry(_ item: OutboxItem) async {
-        do { try await core.retry(item.clientId); AppEnvironment.shared.background.schedule() } catch { self.error = error }
+    func stop() {
+        handle?.cancel()
+        handle = nil
+    }
+
+    var pending: [OutboxEntry] {
+        (snapshot?.entries ?? []).filter { if case .submitted = $0.item.state { return false } else { return true } }
+    }
+
+    func retry(_ entry: OutboxEntry) async {
+        do {
+            try await core.retry(entry.item.clientId)
+            AppEnvironment.shared.background.schedule()
+        } catch {
+            self.error = error
+        }
     }
 }
 
@@ -33,34 +48,62 @@ struct OutboxView: View {
     var body: some View {
         List {
             if let error = model.error { ErrorBanner(error: error) }
-            let pending = model.items.filter { if case .submitted = $0.state { return false } else { return true } }
-            if pending.isEmpty { Text(tr("outbox_empty")).foregroundStyle(.secondary) }
-            ForEach(pending, id: \.clientId) { item in
-                VStack(alignment: .leading, spacing: 8) {
-                    Text(title(item)).font(.headline)
-                    Text(deliveryText(item.state))
-                    Text(tr("outbox_created", dateTimeText(item.createdAt))).font(.footnote).foregroundStyle(.secondary)
-                    if item.attempts > 1 { Text(tr("outbox_attempts", Int(item.attempts))).font(.footnote).foregroundStyle(.secondary) }
-                    if case .failed(let reason, let retryable) = item.state {
-                        Text(reason).foregroundStyle(.red).font(.callout)
-                        if !retryable { Text(tr("outbox_failed_hint")).font(.footnote) }
-                    }
-                    if case .failed = item.state {
-                        Button(tr("action_retry")) { Task { await model.retry(item) } }
-                            .buttonStyle(.bordered).frame(minHeight: minTouch)
-                    }
+            if let snap = model.snapshot {
+                if !snap.online { Label(tr("outbox_offline"), systemImage: "wifi.slash") }
+                else if snap.metered && (UserDefaults.standard.object(forKey: "wifiOnlyVideo") as? Bool ?? true) {
+                    Label(tr("outbox_metered"), systemImage: "info.circle")
                 }
-                .padding(.vertical, 6)
+            }
+            if model.pending.isEmpty { Text(tr("outbox_empty")).foregroundStyle(.secondary) }
+            ForEach(model.pending, id: \.item.clientId) { entry in
+                OutboxRow(entry: entry) { Task { await model.retry(entry) } }
             }
         }
         .navigationTitle(tr("outbox_title"))
-        .task { await model.watch() }
+        .onAppear { model.start() }
+        .onDisappear { model.stop() }
+    }
+}
+
+private struct OutboxRow: View {
+    let entry: OutboxEntry
+    let retry: () -> Void
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 8) {
+            Text(title).font(.headline)
+            Text(stepText)
+            if entry.bytesTotal > 0 {
+                ProgressView(value: Double(entry.bytesSent), total: Double(entry.bytesTotal))
+                    .accessibilityValue(tr("outbox_bytes", megabytes(Int64(entry.bytesSent)), megabytes(Int64(entry.bytesTotal))))
+                Text(tr("outbox_bytes", megabytes(Int64(entry.bytesSent)), megabytes(Int64(entry.bytesTotal)))).font(.footnote)
+            }
+            Text(tr("outbox_created", dateTimeText(entry.item.createdAt))).font(.footnote).foregroundStyle(.secondary)
+            if entry.item.attempts > 1 { Text(tr("outbox_attempts", Int(entry.item.attempts))).font(.footnote).foregroundStyle(.secondary) }
+            if case .failed(let reason, let retryable) = entry.item.state {
+                Text(reason).foregroundStyle(.red).font(.callout)
+                if !retryable { Text(tr("outbox_failed_hint")).font(.footnote) }
+                Button(tr("action_retry"), action: retry)
+                    .buttonStyle(.bordered).frame(minHeight: minTouch)
+            }
+        }
+        .padding(.vertical, 6)
     }
 
-    private func title(_ item: OutboxItem) -> String {
-        switch item.kind {
+    private var title: String {
+        switch entry.item.kind {
         case .report(let draftId): return tr("new_report_title") + " #" + String(draftId.prefix(8))
         case .rating(let reportId, _): return tr("outbox_kind_rating") + ": " + reportId
+        }
+    }
+
+    /// What the item is doing or waiting for, from the core's own words for it.
+    private var stepText: String {
+        switch entry.blocked {
+        case .offline: return tr("step_waiting_network")
+        case .waitingForWifi: return tr("step_waiting_wifi")
+        case .signedOut: return tr("error_unauthorized")
+        case nil: return deliveryText(entry.item.state)
         }
     }
 }
