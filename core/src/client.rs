@@ -334,14 +334,21 @@ impl Client {
         fixes.extend(draft.location.filter(|l| l.source == LocationSource::Manual));
         let boundaries = self.boundaries()?;
         let cfg = self.config();
-        let assessment = crate::location::assess(&fixes, Utc::now(), &cfg.location, boundaries.as_deref());
+        let now = Utc::now();
+        let mut assessment = crate::location::assess(&fixes, now, &cfg.location, boundaries.as_deref());
+        // Photos without a position still say when they were taken.
+        let photo_times = draft.attachments.iter().filter_map(|a| a.captured_at.or(a.exif_location.as_ref().map(|f| f.time)));
+        if let Some(stale) = crate::location::stale_photo(photo_times, now, &cfg.location) {
+            assessment.warnings.retain(|w| !matches!(w, crate::location::LocationWarning::PhotoStale { .. }));
+            assessment.warnings.push(stale);
+        }
         if let Some(fix) = &assessment.fix {
             let patch = DraftPatch {
                 location: Some(Some(fix.clone())),
                 ward: Some(assessment.lookup.as_ref().and_then(|l| l.ward_for_report())),
                 ..Default::default()
             };
-            self.inner.store.patch_draft(draft_id, &patch, Utc::now())?;
+            self.inner.store.patch_draft(draft_id, &patch, now)?;
         }
         Ok(assessment)
     }

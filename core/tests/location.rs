@@ -178,7 +178,8 @@ fn boundaries_load_from_geojson_text_and_bad_text_is_a_typed_error() {
     assert!(matches!(core_err.public(), phananh_core::PublicError::Storage { .. }));
 }
 
-/// GPS position from a JPEG's EXIF, read directly with kamadak-exif.
+/// GPS position from a JPEG's EXIF, read directly with kamadak-exif: an oracle independent
+/// of `media::inspect_photo`.
 fn exif_position(path: &std::path::Path) -> (f64, f64) {
     use exif::{In, Tag, Value};
     let file = std::fs::File::open(path).unwrap();
@@ -198,8 +199,11 @@ fn synthetic_gps_photos_are_in_thanh_sen_and_outside_the_province() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/photos/synthetic_gps");
     let now = chrono::Utc::now();
     let photo_fix = |name: &str| {
-        let (lat, lon) = exif_position(&dir.join(name));
-        LocationFix { lat, lon, accuracy_m: None, altitude_m: None, time: now, source: LocationSource::PhotoExif }
+        let path = dir.join(name);
+        let gps = phananh_core::media::inspect_photo(&path, None).unwrap().gps.expect("photo has GPS");
+        let (lat, lon) = exif_position(&path);
+        assert!((gps.lat - lat).abs() < 1e-7 && (gps.lon - lon).abs() < 1e-7, "{name}: {gps:?} vs {lat},{lon}");
+        LocationFix { lat: gps.lat, lon: gps.lon, accuracy_m: gps.accuracy, altitude_m: gps.alt, time: now, source: LocationSource::PhotoExif }
     };
     let inside = assess(&[photo_fix("hatinh_thanh_sen_18073_orient6.jpg")], now, &LocationPolicy::default(), Some(boundaries()));
     let l = inside.lookup.unwrap();

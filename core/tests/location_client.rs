@@ -102,3 +102,46 @@ fn no_fix_leaves_the_draft_alone_and_a_missing_draft_is_not_found() {
     assert_eq!(c.draft(d.id).unwrap().location, None);
     assert!(matches!(c.set_draft_location(uuid::Uuid::now_v7(), &[]), Err(Error::NotFound { .. })));
 }
+
+#[test]
+fn a_photos_exif_position_names_the_ward_and_is_checked_against_the_pin() {
+    let photos = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/photos/synthetic_gps");
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(dir.path(), Some(BoundarySource::Dir(boundaries_dir())));
+
+    let d = c.create_draft().unwrap();
+    c.add_attachment(d.id, &photos.join("hatinh_thanh_sen_18073_orient6.jpg")).unwrap();
+    let a = c.set_draft_location(d.id, &[]).unwrap();
+    assert_eq!(a.fix.as_ref().unwrap().source, LocationSource::PhotoExif);
+    assert_eq!(c.draft(d.id).unwrap().ward.unwrap().code, "18073");
+    assert!(!a.warnings.contains(&LocationWarning::OutsideProvince));
+    // The resident pins the report in Vinh: the pin wins, the photo 44 km away is flagged.
+    let pin = fix(LocationSource::Manual, 18.6796, 105.6813, None, 0);
+    let a = c.set_draft_location(d.id, &[pin]).unwrap();
+    assert!(a.warnings.iter().any(|w| matches!(w, LocationWarning::PhotoFar { distance_m } if *distance_m > 40_000.0)), "{:?}", a.warnings);
+    assert!(a.warnings.contains(&LocationWarning::OutsideProvince));
+    assert_eq!(c.draft(d.id).unwrap().ward, None);
+
+    let d = c.create_draft().unwrap();
+    c.add_attachment(d.id, &photos.join("outside_vinh_nghe_an_orient1.jpg")).unwrap();
+    let a = c.set_draft_location(d.id, &[]).unwrap();
+    assert_eq!(a.fix.as_ref().unwrap().source, LocationSource::PhotoExif);
+    assert!(a.warnings.contains(&LocationWarning::OutsideProvince), "{:?}", a.warnings);
+    assert!(!a.lookup.unwrap().inside_province);
+    assert_eq!(c.draft(d.id).unwrap().ward, None);
+}
+
+#[test]
+fn an_old_photo_without_gps_still_flags_the_report_as_stale() {
+    let photos = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/photos");
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(dir.path(), Some(BoundarySource::Dir(boundaries_dir())));
+    let d = c.create_draft().unwrap();
+    // iPhone 4S photo of 2012 without GPS: the device fix is used, the photo's age is flagged.
+    c.add_attachment(d.id, &photos.join("apple_iphone_4s_orient6.jpg")).unwrap();
+    let gps = fix(LocationSource::DeviceGps, 18.342, 105.9057, Some(8.0), 2);
+    let a = c.set_draft_location(d.id, std::slice::from_ref(&gps)).unwrap();
+    assert_eq!(a.fix, Some(gps));
+    assert!(matches!(a.warnings.as_slice(), [LocationWarning::PhotoStale { age_days }] if *age_days > 365 * 10), "{:?}", a.warnings);
+    assert_eq!(c.draft(d.id).unwrap().ward.unwrap().code, "18073");
+}

@@ -64,6 +64,18 @@ fn accuracy_rank(f: &LocationFix) -> f64 {
     f.accuracy_m.unwrap_or(f64::INFINITY)
 }
 
+/// [`LocationWarning::PhotoStale`] if the oldest of these capture times is at least
+/// `stale_photo_days` whole days old. Also used for photos that carry no position.
+pub fn stale_photo(
+    capture_times: impl IntoIterator<Item = DateTime<Utc>>,
+    now: DateTime<Utc>,
+    policy: &LocationPolicy,
+) -> Option<LocationWarning> {
+    let oldest = capture_times.into_iter().min()?;
+    let days = (now - oldest).num_seconds().max(0) as u64 / 86_400;
+    (days > 0 && days >= policy.stale_photo_days as u64).then_some(LocationWarning::PhotoStale { age_days: days as u32 })
+}
+
 pub fn choose_fix(fixes: &[LocationFix], now: DateTime<Utc>, policy: &LocationPolicy) -> FixChoice {
     let valid: Vec<&LocationFix> = fixes.iter().filter(|f| is_plausible(f)).collect();
     let max_age = policy.max_fix_age_s as u64;
@@ -111,12 +123,7 @@ pub fn choose_fix(fixes: &[LocationFix], now: DateTime<Utc>, policy: &LocationPo
             warnings.push(LocationWarning::PhotoFar { distance_m: far.round() });
         }
     }
-    if let Some(oldest) = photos.iter().min_by_key(|p| p.time) {
-        let days = age_s(oldest, now) / 86_400;
-        if days >= policy.stale_photo_days as u64 && days > 0 {
-            warnings.push(LocationWarning::PhotoStale { age_days: days as u32 });
-        }
-    }
+    warnings.extend(stale_photo(photos.iter().map(|p| p.time), now, policy));
     if let Some(a) = chosen.accuracy_m.filter(|a| *a > policy.poor_accuracy_m) {
         warnings.push(LocationWarning::PoorAccuracy { accuracy_m: a });
     }
@@ -247,6 +254,18 @@ mod tests {
         let mut all = bad.to_vec();
         all.push(good.clone());
         assert_eq!(choose_fix(&all, now(), &p()).fix, Some(good));
+    }
+
+    #[test]
+    fn photo_staleness_counts_whole_days_from_the_oldest() {
+        let policy = p();
+        let days = |d: i64| now() - Duration::hours(d);
+        assert_eq!(stale_photo([days(71), days(1)], now(), &policy), None);
+        assert_eq!(stale_photo([days(1), days(73)], now(), &policy), Some(LocationWarning::PhotoStale { age_days: 3 }));
+        assert_eq!(stale_photo([], now(), &policy), None);
+        let zero = LocationPolicy { stale_photo_days: 0, ..p() }; // anything a day old or more
+        assert_eq!(stale_photo([days(5)], now(), &zero), None);
+        assert_eq!(stale_photo([days(25)], now(), &zero), Some(LocationWarning::PhotoStale { age_days: 1 }));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod geojson;
 mod prepared;
 
 pub use boundaries::{BoundaryCache, BoundaryError, BoundarySource, Boundaries, Lookup, ProvinceRef, WardCandidate};
-pub use fix::{choose_fix, FixChoice, LocationWarning};
+pub use fix::{choose_fix, stale_photo, FixChoice, LocationWarning};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
