@@ -74,11 +74,12 @@ fn rotated_1080p_clip_is_inspected_transcoded_upright_and_stripped() {
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(!names.iter().any(|n| n.to_string_lossy().ends_with(".part")), "{names:?}");
 
-    // Poster frame: an upright JPEG.
+    // Poster frame: an upright JPEG, through the photo pipeline (long edge 1920).
     let poster = dir.path().join("poster.jpg");
-    FfmpegTranscoder::default().poster_frame(&src, &poster).unwrap();
+    let pp = media::prepare_poster(&src, &poster, &limits, &FfmpegTranscoder::default()).unwrap();
     let img = image::open(&poster).unwrap();
     assert_eq!((img.width(), img.height()), (1080, 1920));
+    assert_eq!((pp.width, pp.height, pp.mime.as_str()), (1080, 1920, "image/jpeg"));
 }
 
 #[test]
@@ -157,4 +158,46 @@ fn malformed_videos_are_typed_errors() {
             other => panic!("{name}: {other:?}"),
         }
     }
+}
+
+/// Mutation fuzzing of the container parser: every mutated file is inspected to Ok or a
+/// media error, never a panic. PHANANH_FUZZ_ITERS raises the count.
+#[test]
+fn mutated_videos_never_panic() {
+    use rand::{Rng, SeedableRng};
+    let iters: usize = std::env::var("PHANANH_FUZZ_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read(clip(dir.path(), "seed", 1, 90)).unwrap();
+    // The moov box (where the parser works) is at the end without faststart: find it.
+    let moov = seed.windows(4).position(|w| w == b"moov").unwrap_or(0).saturating_sub(4);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    let path = dir.path().join("fuzz.mp4");
+    for i in 0..iters {
+        let mut data = seed.clone();
+        let (lo, hi) = if rng.random_bool(0.8) { (moov.max(8), data.len()) } else { (8, data.len()) };
+        match rng.random_range(0..3) {
+            0 => {
+                for _ in 0..rng.random_range(1..8) {
+                    let at = rng.random_range(lo..hi);
+                    data[at] = rng.random();
+                }
+            }
+            1 => data.truncate(rng.random_range(lo..hi)),
+            _ => {
+                let at = rng.random_range(lo..hi);
+                let junk: Vec<u8> = (0..rng.random_range(1..32)).map(|_| rng.random()).collect();
+                data.splice(at..at, junk);
+            }
+        }
+        std::fs::write(&path, &data).unwrap();
+        let outcome = match media::inspect_video(&path) {
+            Ok(_) => "ok".to_owned(),
+            Err(Error::Media(e)) => e.code().to_owned(),
+            Err(other) => panic!("iteration {i}: non-media error {other:?}"),
+        };
+        *outcomes.entry(outcome).or_default() += 1;
+    }
+    println!("fuzz: {} mutated videos, outcomes {outcomes:?}", outcomes.values().sum::<usize>());
+    assert_eq!(outcomes.values().sum::<usize>(), iters);
 }

@@ -24,7 +24,8 @@ pub use jpeg::Encoder;
 pub use orient::Orientation;
 pub use output::PreparedMedia;
 pub use photo::{compress_photo, inspect_photo, prepare_photo, CompressOptions, CompressedPhoto, PhotoInfo};
-pub use video::{check_video_limits, inspect_video, prepare_video, prepare_video_trimmed, FfmpegTranscoder, TrimRange, VideoInfo, VideoTarget, VideoTranscoder};
+pub use video::{
+    check_video_limits, inspect_video, prepare_poster, prepare_video, prepare_video_trimmed, FfmpegTranscoder, TrimRange, VideoInfo, VideoTarget, VideoTranscoder};
 
 use std::io::Read;
 use std::path::Path;

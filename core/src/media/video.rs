@@ -299,6 +299,22 @@ pub fn prepare_video_trimmed(
     })
 }
 
+/// A poster image for the video: the transcoder's still, then the photo pipeline (so it is
+/// upright, within the photo budget and metadata-free whatever the platform wrote).
+pub fn prepare_poster(
+    src: &Path,
+    dest: &Path,
+    limits: &MediaLimits,
+    transcoder: &dyn VideoTranscoder,
+) -> Result<PreparedMedia> {
+    let tmp = output::temp_path(dest, "poster.jpg");
+    let result = transcoder
+        .poster_frame(src, &tmp)
+        .and_then(|()| super::photo::prepare_photo(&tmp, dest, limits, None));
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
 /// The transcoder's output is checked, not trusted: H.264 (+ AAC when the source had
 /// sound), short edge within the target, duration as asked (±1 s, encoders pad).
 fn verify(src: &VideoInfo, out: &VideoInfo, t: &VideoTarget) -> Result<(), MediaError> {
