@@ -33,7 +33,7 @@
 //!
 //! Media upload: tus 1.0.0 at `files/` (creation, creation-with-upload, expiration,
 //! termination, checksum with `sha1`), bearer token required. `Upload-Metadata` keys:
-//! `filename`, `filetype` (MIME, checked against the bytes), optional `sha256`. The
+//! `filename`, `filetype` (MIME, required, checked against the bytes). The
 //! `Location` of the creation response is what goes into [`NewMedia::upload_url`].
 //! The core resumes with `HEAD` and never re-sends acknowledged bytes.
 //!
