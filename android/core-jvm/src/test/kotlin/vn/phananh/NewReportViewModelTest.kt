@@ -18,6 +18,9 @@ import vn.phananh.data.FakeCoreRepository
 import vn.phananh.data.RustCoreRepository
 import vn.phananh.ui.state.DeliveryState
 import vn.phananh.ui.state.Fields
+import vn.phananh.ui.state.LocationSourceKind
+import vn.phananh.ui.state.LocationStatus
+import vn.phananh.ui.state.LocationWarning
 import vn.phananh.ui.state.MediaKind
 import vn.phananh.ui.state.OutboxKind as UiOutboxKind
 import vn.phananh.ui.state.UiError
@@ -86,6 +89,33 @@ class NewReportViewModelTest {
             val thumb = java.io.File(shown.thumbnail!!.path)
             assertTrue(thumb.canonicalPath != photo.canonicalPath)
             assertEquals(photo.sha256Hex(), thumb.sha256Hex())
+        }
+    }
+
+    @Test
+    fun `location - the core names the photo's ward, flags a pin outside the province, offers the photo back`() = runBlocking {
+        RustCoreRepository.open(TestEnv.tempDir("vm-loc-").path, boundariesDir = TestEnv.boundaries.path).use { repo ->
+            val vm = NewReportViewModel(repo, scope)
+            vm.start()
+            vm.addAttachment(TestEnv.photo("synthetic_gps/hatinh_thanh_sen_18073_orient6.jpg").path)
+            val fromPhoto = vm.state.awaitState { it.location.chosen != null }.location
+            assertEquals(LocationStatus.FIXED, fromPhoto.status)
+            assertEquals(LocationSourceKind.PHOTO_EXIF, fromPhoto.chosen!!.source)
+            assertEquals("Thành Sen", fromPhoto.chosen!!.ward!!.name)
+            assertTrue(fromPhoto.warnings.none { it is LocationWarning.OutsideProvince })
+
+            vm.movePin(18.6796, 105.6813) // Vinh, Nghệ An
+            vm.flushEdits()
+            val pinned = vm.state.value.location
+            assertEquals(LocationSourceKind.MANUAL, pinned.chosen!!.source)
+            assertTrue(LocationWarning.OutsideProvince in pinned.warnings, "${pinned.warnings}")
+            assertNull(pinned.chosen!!.ward)
+            val photoAlt = pinned.alternatives.single { it.source == LocationSourceKind.PHOTO_EXIF }
+
+            vm.chooseLocation(photoAlt.id)
+            vm.flushEdits()
+            assertEquals("18073", vm.state.value.location.chosen!!.ward!!.code)
+            assertEquals("18073", repo.draft(vm.state.value.draftId!!).ward?.code, "saved with the draft")
         }
     }
 

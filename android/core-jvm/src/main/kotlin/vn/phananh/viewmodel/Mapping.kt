@@ -4,6 +4,8 @@ import java.time.Instant
 import vn.phananh.core.Attachment
 import vn.phananh.core.FailureCode
 import vn.phananh.core.FeedItem
+import vn.phananh.core.LocationWarning
+import vn.phananh.ui.state.LocationWarning as UiLocationWarning
 import vn.phananh.core.MediaRef
 import vn.phananh.core.RemoteMediaKind
 import vn.phananh.core.Report
@@ -127,6 +129,14 @@ fun FailureCode.toUiError(): UiError = when (this) {
     FailureCode.MEDIA -> UiError.Media("media")
     FailureCode.NOT_FOUND -> UiError.NotFound("report")
     FailureCode.CONFLICT -> UiError.Server(409)
+}
+
+fun LocationWarning.toUi(): UiLocationWarning = when (this) {
+    is LocationWarning.PhotoFar -> UiLocationWarning.PhotoFar(distanceM)
+    is LocationWarning.PhotoStale -> UiLocationWarning.PhotoOld(ageDays.toInt())
+    is LocationWarning.StaleFix -> UiLocationWarning.StaleFix(ageS.toLong())
+    is LocationWarning.PoorAccuracy -> UiLocationWarning.PoorAccuracy(accuracyM)
+    is LocationWarning.OutsideProvince -> UiLocationWarning.OutsideProvince
 }
 
 fun ReportStatus.toUi(): CaseStatus = when (this) {

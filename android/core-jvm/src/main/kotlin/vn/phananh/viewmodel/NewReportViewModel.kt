@@ -8,6 +8,10 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import java.time.Instant
+import vn.phananh.core.LocationAssessment
+import vn.phananh.core.LocationSource
+import vn.phananh.ui.state.LocationWarning as UiLocationWarning
 import vn.phananh.core.Draft
 import vn.phananh.core.DraftEdit
 import vn.phananh.core.LocationFix
@@ -50,6 +54,8 @@ class NewReportViewModel(
     /** Edits in the order the user made them, and flush requests ([submit] sends what the user sees). */
     private val ops = Channel<Any>(Channel.UNLIMITED)
     @Volatile private var draftId: String? = null
+    private val deviceFixes = mutableListOf<LocationFix>()
+    private val photoFixes = java.util.concurrent.CopyOnWriteArrayList<Pair<String, LocationFix>>()
 
     init {
         scope.launch { saveLoop() }
@@ -67,9 +73,68 @@ class NewReportViewModel(
     fun changeDescription(text: String) = edit(DraftEdit.Description(text)) { it.copy(description = text) }
     fun changeAnonymous(anonymous: Boolean) = edit(DraftEdit.Anonymous(anonymous)) { it.copy(anonymous = anonymous) }
 
-    /** A position chosen by the user or given by the platform's location provider. */
-    fun setLocation(fix: LocationFix) = edit(DraftEdit.Location(fix)) {
-        it.copy(location = it.location.copy(status = LocationStatus.FIXED, chosen = fix.toCandidate("chosen", null)))
+    /**
+     * A fix from the platform's location provider. The core chooses among the recent fixes and
+     * the photos' own positions, names the ward, and says what to double-check.
+     */
+    fun onDeviceFix(fix: LocationFix) {
+        synchronized(deviceFixes) {
+            deviceFixes += fix
+            while (deviceFixes.size > MAX_FIXES) deviceFixes.removeAt(0)
+        }
+        relocate(null)
+    }
+
+    /** No fix can come (permission refused, location off). */
+    fun locationUnavailable(permissionDenied: Boolean) = _state.update {
+        if (it.location.chosen != null) it
+        else it.copy(location = it.location.copy(status = if (permissionDenied) LocationStatus.PERMISSION_DENIED else LocationStatus.UNAVAILABLE))
+    }
+
+    /** The user placed the pin here (it wins over GPS and photos). */
+    fun movePin(lat: Double, lon: Double) = relocate(LocationFix(lat, lon, null, null, Instant.now(), LocationSource.MANUAL))
+
+    /** A position given directly (a pin, or a fix the shell already chose). */
+    fun setLocation(fix: LocationFix) = relocate(fix)
+
+    /** One of the offered alternatives (a photo's own position) becomes the pin. */
+    fun chooseLocation(candidateId: String) {
+        _state.value.location.alternatives.firstOrNull { it.id == candidateId }?.let { movePin(it.lat, it.lon) }
+    }
+
+    /** Queued with the edits, so the core sees them in the order the user made them. */
+    private fun relocate(extra: LocationFix?) {
+        ops.trySend(Relocate(extra))
+    }
+
+    private class Relocate(val extra: LocationFix?)
+
+    private suspend fun doRelocate(id: String, extra: LocationFix?) {
+        val fixes = synchronized(deviceFixes) { deviceFixes.toList() } + listOfNotNull(extra)
+        runCatching { repo.setDraftLocation(id, fixes) }
+            .onSuccess { a -> showLocation(a) }
+            .onFailure { e -> _state.update { it.copy(error = e.toUiError()) } }
+    }
+
+    private fun showLocation(a: LocationAssessment) = _state.update { s ->
+        val lookup = a.lookup
+        val warnings = a.warnings.map { it.toUi() }.toMutableList()
+        if (lookup != null && lookup.insideProvince && lookup.reportWard == null) warnings += UiLocationWarning.NoWard
+        val chosen = a.fix?.toCandidate("chosen", lookup?.reportWard)
+        s.copy(
+            location = s.location.copy(
+                status = when {
+                    chosen != null -> LocationStatus.FIXED
+                    a.keepWaiting -> LocationStatus.ACQUIRING
+                    else -> s.location.status
+                },
+                chosen = chosen,
+                alternatives = photoFixes.filter { (_, f) -> chosen == null || f.lat != chosen.lat || f.lon != chosen.lon }
+                    .map { (attId, f) -> f.toCandidate("photo:$attId", null) },
+                warnings = warnings,
+            ),
+            fieldErrors = if (chosen != null) s.fieldErrors.filter { it.field != "location" } else s.fieldErrors,
+        )
     }
 
     /** A photo or video file from the camera or the gallery (platform). */
@@ -77,7 +142,11 @@ class NewReportViewModel(
         val id = draftId ?: return
         scope.launch {
             runCatching { repo.addAttachment(id, path) }
-                .onSuccess { a -> _state.update { s -> s.copy(attachments = s.attachments + a.toItem(), error = null) } }
+                .onSuccess { a ->
+                    _state.update { s -> s.copy(attachments = s.attachments + a.toItem(), error = null) }
+                    // A photo that knows where it was taken is a location candidate.
+                    a.exifLocation?.let { fix -> photoFixes += a.id to fix; relocate(null) }
+                }
                 .onFailure { e -> _state.update { it.copy(error = e.toUiError()) } }
         }
     }
@@ -108,7 +177,7 @@ class NewReportViewModel(
         }
     }
 
-    /** Waits until every edit made so far is saved. */
+    /** Waits until every edit and location change made so far is saved. */
     suspend fun flushEdits() {
         val done = CompletableDeferred<Unit>()
         ops.send(done)
@@ -122,7 +191,8 @@ class NewReportViewModel(
 
     private suspend fun saveLoop() {
         for (first in ops) {
-            // Coalesce what piled up (fast typing) into one transaction.
+            // Coalesce what piled up (fast typing) into one transaction; a relocation is
+            // applied after the edits made before it.
             val batch = mutableListOf<DraftEdit>()
             val flushes = mutableListOf<CompletableDeferred<Unit>>()
             var next: Any? = first
@@ -131,21 +201,29 @@ class NewReportViewModel(
                 when (next) {
                     is DraftEdit -> batch += next
                     is CompletableDeferred<*> -> flushes += next as CompletableDeferred<Unit>
+                    is Relocate -> {
+                        save(batch)
+                        batch.clear()
+                        draftId?.let { doRelocate(it, next.extra) }
+                    }
                 }
                 next = ops.tryReceive().getOrNull()
             }
-            val id = draftId
-            if (batch.isNotEmpty() && id != null) {
-                runCatching { repo.updateDraft(id, batch) }
-                    .onSuccess { d ->
-                        // Clear errors of fields the user just changed; the core re-checks on submit.
-                        val changed = batch.fields()
-                        _state.update { s -> s.copy(savedAt = d.updatedAt.millis(), fieldErrors = s.fieldErrors.filter { it.field !in changed }) }
-                    }
-                    .onFailure { e -> _state.update { it.copy(error = e.toUiError()) } }
-            }
+            save(batch)
             flushes.forEach { it.complete(Unit) }
         }
+    }
+
+    private suspend fun save(batch: List<DraftEdit>) {
+        val id = draftId
+        if (batch.isEmpty() || id == null) return
+        runCatching { repo.updateDraft(id, batch) }
+            .onSuccess { d ->
+                // Clear errors of fields the user just changed; the core re-checks on submit.
+                val changed = batch.fields()
+                _state.update { s -> s.copy(savedAt = d.updatedAt.millis(), fieldErrors = s.fieldErrors.filter { it.field !in changed }) }
+            }
+            .onFailure { e -> _state.update { it.copy(error = e.toUiError()) } }
     }
 
     private fun List<DraftEdit>.fields() = map {
@@ -159,7 +237,14 @@ class NewReportViewModel(
         }
     }.toSet()
 
+    private companion object {
+        /** Recent device fixes offered to the core's choice. */
+        const val MAX_FIXES = 5
+    }
+
     private fun show(d: Draft) {
+        photoFixes.clear()
+        d.attachments.forEach { a -> a.exifLocation?.let { photoFixes += a.id to it } }
         _state.update { s ->
             s.copy(
                 draftId = d.id,
