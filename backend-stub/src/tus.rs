@@ -81,6 +81,18 @@ fn parse_metadata(raw: &str) -> ApiResult<HashMap<String, String>> {
     Ok(m)
 }
 
+/// Base URL as the client addressed us (its `Host`), so uploads keep flowing through whatever
+/// proxy the client talks to (a gateway in production, the fault proxy in tests). Falls back
+/// to our own address when the header is missing or not a plain host[:port].
+fn public_base(own: &str, headers: &HeaderMap) -> String {
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let plain = !host.is_empty() && host.len() <= 255 && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    match own.split_once("://") {
+        Some((scheme, _)) if plain => format!("{scheme}://{host}"),
+        _ => own.to_owned(),
+    }
+}
+
 fn base_headers(resp: &mut Response) {
     let h = resp.headers_mut();
     h.insert("tus-resumable", HeaderValue::from_static(TUS_VERSION));
@@ -211,7 +223,7 @@ async fn create_inner(st: AppState, user: AuthUser, headers: HeaderMap, body: Bo
         "INSERT INTO uploads(id, owner_id, length, offset, metadata, filetype, created_at, expires_at) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7)",
         params![id, user.id, length as i64, raw_meta, filetype, now, expires],
     )?;
-    let location = format!("{}/files/{id}", st.base);
+    let location = format!("{}/files/{id}", public_base(&st.base, &headers));
     let with_data = headers.get("content-type").and_then(|v| v.to_str().ok()) == Some(OFFSET_STREAM)
         && body.size_hint().upper() != Some(0);
     let mut offset = None;

@@ -28,7 +28,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub no_video: bool,
     /// How bad the link is: probability that a request is cut, stalled or refused.
-    #[arg(long, default_value_t = 0.12)]
+    #[arg(long, default_value_t = 0.3)]
     pub flakiness: f64,
     /// Seed of the flaky link, to replay a run exactly.
     #[arg(long, default_value_t = 2025)]
