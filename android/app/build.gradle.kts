@@ -135,6 +135,7 @@ dependencies {
     implementation(libs.media3.transformer)
     implementation(libs.media3.effect)
     implementation(libs.media3.common)
+    implementation(libs.media3.muxer)
     implementation(libs.exifinterface)
     implementation(libs.play.services.location)
     implementation(libs.coroutines.android)

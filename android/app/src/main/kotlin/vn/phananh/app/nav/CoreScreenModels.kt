@@ -17,6 +17,7 @@ import kotlinx.coroutines.launch
 import vn.phananh.app.AppGraph
 import vn.phananh.app.BuildConfig
 import vn.phananh.app.settings.AppSettings
+import vn.phananh.core.LocalState
 import vn.phananh.core.LocationFix
 import vn.phananh.core.LocationSource
 import vn.phananh.core.coreVersion
@@ -97,7 +98,13 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
         override val draftId: StateFlow<String?> = vm.state.map { it.draftId }.stateIn(scope, SharingStarted.Eagerly, null)
 
         init {
-            scope.launch { vm.start(draftId) }
+            scope.launch {
+                // "New report" continues an unsent draft (the app may have been killed while the
+                // user typed) rather than leaving it behind and starting another.
+                val resume = draftId ?: runCatching { repo.drafts() }.getOrNull()
+                    ?.firstOrNull { it.state is LocalState.Draft }?.id
+                vm.start(resume)
+            }
         }
 
         override fun attach(path: String) = vm.addAttachment(path)

@@ -6,10 +6,15 @@ import android.media.MediaMetadataRetriever
 import android.net.Uri
 import android.os.Handler
 import android.os.HandlerThread
+import androidx.annotation.OptIn
 import androidx.media3.common.MediaItem
+import androidx.media3.common.Metadata
 import androidx.media3.common.MimeTypes
+import androidx.media3.common.util.UnstableApi
+import androidx.media3.muxer.Muxer
 import androidx.media3.effect.Presentation
 import androidx.media3.transformer.Composition
+import androidx.media3.transformer.DefaultMuxer
 import androidx.media3.transformer.DefaultEncoderFactory
 import androidx.media3.transformer.EditedMediaItem
 import androidx.media3.transformer.Effects
@@ -29,9 +34,12 @@ import vn.phananh.core.VideoTranscoder
 /**
  * The core's [VideoTranscoder] on Android: Media3 Transformer re-encodes to H.264 + AAC in MP4 with
  * the short edge at most `target.maxHeight`, rotation applied to the pixels, and the optional
- * trim. The core calls this from one of its worker threads and waits; Transformer needs a
- * Looper, so each job runs on its own HandlerThread. The core inspects and verifies the output.
+ * trim, and no metadata: Transformer would carry the source's location (and capture time) into
+ * the output, so its muxer is wrapped to drop every metadata entry. The core calls this from one
+ * of its worker threads and waits; Transformer needs a Looper, so each job runs on its own
+ * HandlerThread. The core inspects and verifies the output.
  */
+@OptIn(UnstableApi::class)
 class Media3VideoTranscoder(
     private val context: Context,
     private val timeoutMinutes: Long = 15,
@@ -58,6 +66,7 @@ class Media3VideoTranscoder(
                     .setLooper(thread.looper)
                     .setVideoMimeType(MimeTypes.VIDEO_H264)
                     .setAudioMimeType(MimeTypes.AUDIO_AAC)
+                    .setMuxerFactory(MetadataFreeMuxerFactory(DefaultMuxer.Factory()))
                     .setEncoderFactory(
                         DefaultEncoderFactory.Builder(context)
                             .setRequestedVideoEncoderSettings(
@@ -123,5 +132,13 @@ class Media3VideoTranscoder(
         } finally {
             r.release()
         }
+    }
+}
+
+/** Muxers that write no metadata entries: no GPS position, device or time leaves the phone in a video. */
+@OptIn(UnstableApi::class)
+private class MetadataFreeMuxerFactory(private val inner: Muxer.Factory) : Muxer.Factory by inner {
+    override fun create(path: String): Muxer = object : Muxer by inner.create(path) {
+        override fun addMetadataEntry(entry: Metadata.Entry) = Unit
     }
 }
