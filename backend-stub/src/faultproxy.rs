@@ -146,7 +146,7 @@ impl FaultProxy {
                 }
                 Counters::add(&cnt.connections, 1);
                 let rng = StdRng::seed_from_u64(c.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(n));
-                tokio::spawn(connection(client, upstream, c, cnt.clone(), rng));
+                tokio::spawn(connection(client, upstream, addr, cfg.clone(), cnt.clone(), rng));
             }
         });
         Ok(FaultProxy { addr, config, counters, accept })
@@ -192,17 +192,22 @@ enum UpEnd {
     Abort,
 }
 
-async fn connection(client: TcpStream, upstream: SocketAddr, cfg: FaultConfig, cnt: Arc<Counters>, mut rng: StdRng) {
+/// Faults are decided per request from the config current at that moment, so changing it
+/// also affects pooled keep-alive connections.
+async fn connection(client: TcpStream, upstream: SocketAddr, me: SocketAddr, cfg: Arc<RwLock<FaultConfig>>, cnt: Arc<Counters>, mut rng: StdRng) {
     let Ok(server) = TcpStream::connect(upstream).await else { return };
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
     let cw = Arc::new(Mutex::new(cw));
-    let resp_cut = (rng.random::<f64>() < cfg.cut_response).then(|| rng.random_range(0..cfg.cut_response_within.max(1)));
+    // Set by the request side when it decides to cut the answer to the current request
+    // (HTTP/1.1 clients do not pipeline, so the next answer bytes are that answer's).
+    let resp_cut = Arc::new(AtomicU64::new(NO_CUT));
     let down_rng = StdRng::seed_from_u64(rng.random());
-    let up = upstream_pump(cr, sw, cw.clone(), &cfg, &cnt, rng);
-    let down = downstream_pump(sr, cw.clone(), &cfg, &cnt, resp_cut, down_rng);
+    let up = upstream_pump(cr, sw, cw.clone(), &cfg, &cnt, rng, &resp_cut);
+    let rewrite = LocationRewrite::new(upstream, me);
+    let down = downstream_pump(sr, cw.clone(), &cfg, &cnt, &resp_cut, down_rng, rewrite);
     tokio::pin!(up, down);
     tokio::select! {
         end = &mut up => {
@@ -237,10 +242,12 @@ async fn upstream_pump(
     mut cr: OwnedReadHalf,
     mut sw: OwnedWriteHalf,
     cw: Arc<Mutex<OwnedWriteHalf>>,
-    cfg: &FaultConfig,
+    shared_cfg: &RwLock<FaultConfig>,
     cnt: &Counters,
     mut rng: StdRng,
+    resp_cut: &AtomicU64,
 ) -> UpEnd {
+    let mut cfg = current(shared_cfg);
     let mut buf = vec![0u8; 16 * 1024];
     let mut framing = Framing::Head(Vec::new());
     let mut plan = Plan { cut_after: None, stall_at: None, sent: 0 };
@@ -253,7 +260,7 @@ async fn upstream_pump(
             Ok(n) => n,
         };
         Counters::add(&cnt.bytes_up, n as u64);
-        delay(cfg, &mut rng).await;
+        delay(&cfg, &mut rng).await;
         let mut data = &buf[..n];
         while !data.is_empty() {
             match &mut framing {
@@ -276,6 +283,10 @@ async fn upstream_pump(
                     let (head_bytes, rest) = whole.split_at(end);
                     let info = parse_head(head_bytes);
                     Counters::add(&cnt.requests, 1);
+                    cfg = current(shared_cfg);
+                    if rng.random::<f64>() < cfg.cut_response {
+                        resp_cut.store(rng.random_range(0..cfg.cut_response_within.max(1)), Ordering::SeqCst);
+                    }
                     // Decide this request's fate now that its head is complete.
                     if rng.random::<f64>() < cfg.http_error {
                         Counters::add(&cnt.injected_errors, 1);
@@ -398,10 +409,11 @@ async fn forward(sw: &mut OwnedWriteHalf, mut data: &[u8], plan: &mut Plan, cnt:
 async fn downstream_pump(
     mut sr: OwnedReadHalf,
     cw: Arc<Mutex<OwnedWriteHalf>>,
-    cfg: &FaultConfig,
+    shared_cfg: &RwLock<FaultConfig>,
     cnt: &Counters,
-    mut cut: Option<u64>,
+    resp_cut: &AtomicU64,
     mut rng: StdRng,
+    rewrite: Option<LocationRewrite>,
 ) {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
@@ -413,21 +425,65 @@ async fn downstream_pump(
             Ok(n) => n,
         };
         Counters::add(&cnt.bytes_down, n as u64);
-        delay(cfg, &mut rng).await;
-        let mut chunk = &buf[..n];
-        if let Some(c) = cut {
+        delay(&current(shared_cfg), &mut rng).await;
+        if let Some(r) = &rewrite {
+            r.apply(&mut buf[..n]);
+        }
+        let chunk = &buf[..n];
+        let c = resp_cut.load(Ordering::SeqCst);
+        if c != NO_CUT {
             if (chunk.len() as u64) >= c {
-                chunk = &chunk[..c as usize];
-                let _ = cw.lock().await.write_all(chunk).await;
+                let _ = cw.lock().await.write_all(&chunk[..c as usize]).await;
                 Counters::add(&cnt.cut_responses, 1);
                 return;
             }
-            cut = Some(c - chunk.len() as u64);
+            resp_cut.store(c - chunk.len() as u64, Ordering::SeqCst);
         }
         if cw.lock().await.write_all(chunk).await.is_err() {
             return;
         }
     }
+}
+
+/// Like a reverse proxy's `proxy_redirect`: an absolute `Location` pointing at the
+/// upstream (a tus upload URL) is rewritten to point at the proxy, so follow-up requests
+/// also cross the faulty link. Done in place, so only when both origins have the same
+/// length (loopback ephemeral ports nearly always do); otherwise left alone.
+struct LocationRewrite {
+    from: Vec<u8>,
+    to: Vec<u8>,
+}
+
+impl LocationRewrite {
+    fn new(upstream: SocketAddr, me: SocketAddr) -> Option<Self> {
+        let (from, to) = (format!("http://{upstream}").into_bytes(), format!("http://{me}").into_bytes());
+        (from.len() == to.len()).then_some(Self { from, to })
+    }
+
+    fn apply(&self, buf: &mut [u8]) {
+        const KEY: &[u8] = b"\r\nlocation:";
+        let mut i = 0;
+        while i + KEY.len() <= buf.len() {
+            if buf[i..i + KEY.len()].eq_ignore_ascii_case(KEY) {
+                let mut j = i + KEY.len();
+                while j < buf.len() && buf[j] == b' ' {
+                    j += 1;
+                }
+                if buf.len() >= j + self.from.len() && buf[j..j + self.from.len()] == self.from[..] {
+                    buf[j..j + self.to.len()].copy_from_slice(&self.to);
+                }
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+const NO_CUT: u64 = u64::MAX;
+
+fn current(cfg: &RwLock<FaultConfig>) -> FaultConfig {
+    cfg.read().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 async fn delay(cfg: &FaultConfig, rng: &mut StdRng) {
@@ -542,6 +598,19 @@ mod tests {
             }
         }
         Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    #[test]
+    fn upstream_locations_are_rewritten_to_the_proxy() {
+        let up: SocketAddr = "127.0.0.1:41234".parse().unwrap();
+        let me: SocketAddr = "127.0.0.1:51111".parse().unwrap();
+        let r = LocationRewrite::new(up, me).unwrap();
+        let mut resp = b"HTTP/1.1 201 Created\r\nLocation: http://127.0.0.1:41234/files/abc\r\nX: http://127.0.0.1:41234/\r\n\r\n".to_vec();
+        r.apply(&mut resp);
+        let s = String::from_utf8(resp).unwrap();
+        assert!(s.contains("Location: http://127.0.0.1:51111/files/abc\r\n"), "{s}");
+        assert!(s.contains("X: http://127.0.0.1:41234/"), "only Location is rewritten: {s}");
+        assert!(LocationRewrite::new(up, "127.0.0.1:80".parse().unwrap()).is_none());
     }
 
     #[tokio::test]

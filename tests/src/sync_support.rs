@@ -78,10 +78,17 @@ pub fn jpeg_photos() -> Vec<PathBuf> {
     v
 }
 
-/// Small real photos (orientation set), for tests that repeat work many times.
+/// Small real photos (orientation and GPS sets, 600×450 to 640×480), for tests that
+/// process many photos.
 pub fn small_photos() -> Vec<PathBuf> {
-    let dir = crate::shared_data().join("photos/orientation");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir).expect("orientation photos").flatten().map(|e| e.path()).collect();
+    let mut v = Vec::new();
+    for sub in ["photos/orientation", "photos/synthetic_gps"] {
+        let dir = crate::shared_data().join(sub);
+        v.extend(std::fs::read_dir(&dir).expect("photo dir").flatten().map(|e| e.path()).filter(|p| {
+            p.extension().is_some_and(|e| e.eq_ignore_ascii_case("jpg"))
+        }));
+    }
+    v.push(crate::shared_data().join("photos/nikon_coolpix_p6000_gps_DSCN0010.jpg"));
     v.sort();
     v
 }
