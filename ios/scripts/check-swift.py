@@ -123,6 +123,69 @@ def check_file(source: bytes):
     return sorted(set(problems))
 
 
+def _labels(args: str):
+    """Argument labels of a call's top-level arguments (nested parentheses skipped)."""
+    depth, current, parts = 0, [], []
+    for ch in args:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    if "".join(current).strip():
+        parts.append("".join(current))
+    return [m.group(1) if (m := re.match(r"\s*(\w+)\s*:(?!:)", p)) else "_" for p in parts]
+
+
+def _call_args(text: str, start: int):
+    """The text between the parenthesis at `start` and its match."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1:i]
+    return ""
+
+
+def api_mismatches(api: str, app_files):
+    methods = {}
+    for m in re.finditer(r"open func (\w+)\(([^)]*)\)", api):
+        methods.setdefault(m.group(1), []).append([p.split(":")[0].split()[0] for p in m.group(2).split(",") if ":" in p])
+    structs = {}
+    for m in re.finditer(r"public struct (\w+)(?:\s*:[^{]*)?\s*\{(.*?)\n\}", api, re.S):
+        fields = re.findall(r"^    public var (\w+):", m.group(2), re.M)
+        if fields:
+            structs[m.group(1)] = fields
+    problems, calls = [], 0
+    for f in app_files:
+        text = f.read_text(encoding="utf-8")
+        for m in re.finditer(r"\bclient\.(\w+)\(", text):
+            calls += 1
+            name, labels = m.group(1), _labels(_call_args(text, m.end() - 1))
+            line = text.count("\n", 0, m.start()) + 1
+            if name not in methods:
+                problems.append(f"{f.name}:{line}: client.{name} is not in the generated API")
+            elif labels not in methods[name]:
+                problems.append(f"{f.name}:{line}: client.{name}({', '.join(labels)}:) but the API has {methods[name]}")
+        for name, fields in structs.items():
+            for m in re.finditer(r"(?<![\w.])" + name + r"\(", text):
+                labels = _labels(_call_args(text, m.end() - 1))
+                if labels and labels != fields and labels != ["_"]:
+                    calls += 1
+                    line = text.count("\n", 0, m.start()) + 1
+                    problems.append(f"{f.name}:{line}: {name}({', '.join(labels)}:) but its fields are {fields}")
+                elif labels == fields:
+                    calls += 1
+    return problems, calls
+
+
 def self_test():
     """The check must be able to fail: a broken snippet has to be reported."""
     assert not syntax_problems(b"struct A { func f() -> Int { return 1 } }\n")
@@ -135,6 +198,8 @@ def self_test():
     gap = b"func f() { let w = { () }\n g(w) }\n"
     assert syntax_problems(gap, with_gaps=True) and not syntax_problems(gap), "empty-tuple gap not recognised"
     assert syntax_problems(b"func f() { let w = { () \n g(w) }\n"), "a real error next to () was excused"
+    assert _labels("id: x, edits: [.a(b: 1), .c]") == ["id", "edits"]
+    assert _labels("") == [] and _labels("x") == ["_"]
 
 
 def main(extra):
@@ -197,6 +262,22 @@ def main(extra):
     else:
         failed += 1
         print(f"BGTask identifiers in code {sorted(code_ids)} not all in Info.plist {sorted(plist_ids)}")
+
+    # Without a compiler, at least the app's calls into the core must match the generated API:
+    # method names and argument labels of `client.x(...)`, and the labels of the records the app
+    # builds itself.
+    if generated:
+        api = "\n".join(g.read_text(encoding="utf-8") for g in generated)
+        app = [f for f in files if f not in generated]
+        mismatches, calls = api_mismatches(api, app)
+        if mismatches:
+            failed += 1
+            print("calls that do not match the generated Swift API:")
+            for m in mismatches:
+                print("  " + m)
+        else:
+            passed += 1
+            print(f"{calls} calls into the core match the generated Swift API (names and labels)")
 
     print(f"swift: {passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -202,7 +202,7 @@ struct NewReportView: View {
                         ForEach(Array(attachments.enumerated()), id: \.element.id) { index, a in
                             let name = tr(a.kind == .video ? "attachment_video_n" : "attachment_photo_n", index + 1)
                             ZStack(alignment: .topTrailing) {
-                                Thumbnail(path: a.storedPath, size: 96)
+                                Thumbnail(path: a.path, size: 96)
                                 Button { Task { await model.remove(a) } } label: {
                                     Image(systemName: "xmark.circle.fill").font(.title2).symbolRenderingMode(.palette).foregroundStyle(.white, .black.opacity(0.6))
                                 }
