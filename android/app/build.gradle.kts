@@ -96,8 +96,8 @@ val cargoNdkBuild by tasks.registering(Exec::class) {
     inputs.dir(rustRoot.resolve("bindings/src"))
     inputs.file(rustRoot.resolve("Cargo.lock"))
     outputs.dir(jniOut)
-    val ndkDir = android.ndkDirectory
-    doFirst { environment("ANDROID_NDK_HOME", ndkDir.absolutePath) }
+    val ndkDir = androidComponents.sdkComponents.ndkDirectory
+    doFirst { environment("ANDROID_NDK_HOME", ndkDir.get().asFile.absolutePath) }
     commandLine(
         listOf("cargo", "ndk") + abis.flatMap { listOf("-t", it) } + listOf(
             "--platform", "26",
