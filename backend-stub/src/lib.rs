@@ -247,11 +247,13 @@ pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
         Some(p) => wards::Wards::load(p)?,
         None => wards::Wards::default(),
     };
+    let t_wards = t0.elapsed();
     let mut conn = db::open(match &opts.db {
         DbLocation::Memory => None,
         DbLocation::File(p) => Some(p.as_path()),
     })?;
     seed::seed(&mut conn, &wards, now_ms())?;
+    tracing::debug!(wards = ?t_wards, db_and_seed = ?(t0.elapsed() - t_wards), "startup phases");
     let units = {
         let mut st = conn.prepare("SELECT code, name, kind, ward_code FROM units ORDER BY ord")?;
         let rows = st.query_map([], |r| {

@@ -25,7 +25,12 @@ pub struct Wards {
 impl Wards {
     pub fn load(path: &Path) -> anyhow::Result<Wards> {
         let bytes = std::fs::read(path).with_context(|| format!("reading boundaries {}", path.display()))?;
-        let doc: Value = serde_json::from_slice(&bytes).context("boundaries are not JSON")?;
+        let t0 = std::time::Instant::now();
+        // `Value::from_str` is compiled (optimised) inside serde_json; a generic `from_slice`
+        // would be instantiated here, unoptimised in dev builds, and take ~5× longer.
+        let text = std::str::from_utf8(&bytes).context("boundaries are not UTF-8")?;
+        let doc: Value = text.parse().context("boundaries are not JSON")?;
+        tracing::debug!(parse = ?t0.elapsed(), "boundaries parsed");
         let Some(features) = doc.get("features").and_then(Value::as_array) else {
             bail!("boundaries: not a FeatureCollection")
         };
@@ -37,9 +42,9 @@ impl Wards {
             let name = s("name").unwrap_or_else(|| code.clone());
             let full_name = s("fullName").unwrap_or_else(|| name.clone());
             let geom = &f["geometry"];
-            let polys: Vec<Value> = match geom["type"].as_str() {
-                Some("Polygon") => vec![geom["coordinates"].clone()],
-                Some("MultiPolygon") => geom["coordinates"].as_array().cloned().unwrap_or_default(),
+            let polys: Vec<&Value> = match geom["type"].as_str() {
+                Some("Polygon") => vec![&geom["coordinates"]],
+                Some("MultiPolygon") => geom["coordinates"].as_array().map(|a| a.iter().collect()).unwrap_or_default(),
                 other => bail!("feature {code}: unsupported geometry {other:?}"),
             };
             let mut polygons = Vec::new();
@@ -62,6 +67,8 @@ impl Wards {
             }
             wards.push(Ward { info: WardInfo { code, name, full_name }, bbox, polygons });
         }
+        // Freeing the big JSON tree is slow in dev builds and nobody needs to wait for it.
+        std::thread::spawn(move || drop(doc));
         Ok(Wards { wards, geojson: bytes })
     }
 
