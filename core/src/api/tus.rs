@@ -20,7 +20,9 @@ use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
-use reqwest::{Method, StatusCode, Url};
+use reqwest::{Method, StatusCode};
+/// URL type of upload locations.
+pub use reqwest::Url;
 use sha1::{Digest, Sha1};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
