@@ -5,9 +5,10 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-const SCHEMA_VERSION: i64 = 1;
+/// Schema steps; step `i` brings `user_version` from `i` to `i + 1`. Append, never edit.
+const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2];
 
-const SCHEMA: &str = r#"
+const SCHEMA_1: &str = r#"
 CREATE TABLE units (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -127,6 +128,20 @@ CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT INTO counters VALUES ('seq', 0);
 "#;
 
+/// Push notifications the stub would have sent (it has no FCM/APNs credentials).
+const SCHEMA_2: &str = r#"
+CREATE TABLE pushes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    token TEXT NOT NULL,
+    report_n INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+"#;
+
 /// Open (creating if needed) the database. `None` is an in-memory database.
 pub fn open(path: Option<&Path>) -> anyhow::Result<Connection> {
     let conn = match path {
@@ -138,15 +153,15 @@ pub fn open(path: Option<&Path>) -> anyhow::Result<Connection> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    match version {
-        0 => {
-            let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(SCHEMA)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            tx.commit()?;
-        }
-        SCHEMA_VERSION => {}
-        v => anyhow::bail!("stub database has schema version {v}, newer than this stub ({SCHEMA_VERSION})"),
+    let latest = MIGRATIONS.len() as i64;
+    if version > latest {
+        anyhow::bail!("stub database has schema version {version}, newer than this stub ({latest})");
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
     }
     Ok(conn)
 }

@@ -213,6 +213,16 @@ pub(crate) fn unit_kind_str(k: UnitKind) -> &'static str {
     }
 }
 
+/// A push notification the stub recorded instead of sending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentPush {
+    pub platform: String,
+    pub token: String,
+    pub report_id: String,
+    pub status: phananh_wire::ReportStatus,
+    pub body: String,
+}
+
 /// A started stub. Dropping it without [`RunningStub::shutdown`] leaves the server running
 /// until the runtime ends.
 pub struct RunningStub {
@@ -420,6 +430,30 @@ impl RunningStub {
     /// Unit responsible for a new report at this point (its ward's People's Committee).
     pub fn ward_unit_at(&self, lat: f64, lon: f64) -> Option<String> {
         self.state.wards.locate(lat, lon).map(|w| seed::ward_unit_code(&w.code))
+    }
+
+    /// Push notifications "sent" to this phone's registered devices, oldest first.
+    pub fn pushes(&self, phone: &str) -> Vec<SentPush> {
+        let Some(phone) = auth::normalize_phone(phone) else { return vec![] };
+        let conn = self.state.conn();
+        let res = conn
+            .prepare(
+                "SELECT p.platform, p.token, p.report_n, p.status, p.body FROM pushes p JOIN users u ON u.id = p.user_id
+                 WHERE u.phone = ?1 ORDER BY p.id",
+            )
+            .and_then(|mut s| {
+                s.query_map([phone], |r| {
+                    Ok(SentPush {
+                        platform: r.get(0)?,
+                        token: r.get(1)?,
+                        report_id: r.get::<_, i64>(2)?.to_string(),
+                        status: phananh_wire::ReportStatus::parse(&r.get::<_, String>(3)?).unwrap_or(phananh_wire::ReportStatus::Received),
+                        body: r.get(4)?,
+                    })
+                })?
+                .collect()
+            });
+        res.unwrap_or_default()
     }
 
     /// Number of reports stored (exactly-once checks).

@@ -165,7 +165,38 @@ pub fn append_event(
         "UPDATE reports SET status = ?2, updated_at = ?3, version = version + 1, seq = ?4 WHERE n = ?1",
         params![n, status.as_str(), now, seq],
     )?;
+    if kind != EventKind::Rated {
+        notify_reporter(conn, n, status, now)?;
+    }
     Ok(id)
+}
+
+pub fn status_label_vi(s: ReportStatus) -> &'static str {
+    match s {
+        ReportStatus::Received => "Đã tiếp nhận",
+        ReportStatus::Forwarded => "Đã chuyển đơn vị xử lý",
+        ReportStatus::InProgress => "Đang xử lý",
+        ReportStatus::Resolved => "Đã xử lý",
+        ReportStatus::Closed => "Đã đóng",
+        ReportStatus::Rejected => "Từ chối",
+        ReportStatus::Duplicate => "Trùng lặp",
+        ReportStatus::Reopened => "Mở lại",
+    }
+}
+
+/// "Send" a push to each device the reporter registered: recorded (and logged without the
+/// token) since the stub holds no FCM/APNs credentials. Tests read them back.
+fn notify_reporter(conn: &Connection, n: i64, status: ReportStatus, now: i64) -> rusqlite::Result<()> {
+    let body = format!("Phản ánh #{n}: {}", status_label_vi(status));
+    let inserted = conn.execute(
+        "INSERT INTO pushes(user_id, platform, token, report_n, status, body, at)
+         SELECT p.user_id, p.platform, p.token, r.n, ?2, ?3, ?4 FROM reports r JOIN push_tokens p ON p.user_id = r.reporter_id WHERE r.n = ?1",
+        params![n, status.as_str(), body, now],
+    )?;
+    if inserted > 0 {
+        tracing::info!(report = n, devices = inserted, "push: {body}");
+    }
+    Ok(())
 }
 
 /// Insert a checked case, routed to the ward containing its point (the IOC when outside

@@ -392,6 +392,14 @@ async fn config_units_boundaries_push_tokens() {
     problem(api.post_json("api/v1/push-tokens", Some(&t), &json!({"platform": "fcm", "token": ""})).await, 422, pt::VALIDATION).await;
     problem(api.post_json("api/v1/push-tokens", Some(&t), &json!({"platform": "sms", "token": "a"})).await, 422, pt::VALIDATION).await;
     problem(api.post_json("api/v1/push-tokens", None, &json!({"platform": "fcm", "token": "a"})).await, 401, pt::UNAUTHORIZED).await;
+    // Status changes reach the registered device (recorded: the stub has no FCM/APNs keys).
+    let v: Report = api.create_report(&t, &new_report("Cống thoát nước bị tắc nghẽn", THANH_SEN)).await.json().await.unwrap();
+    let officer = api.stub.staff_login("ubnd-18073", Role::Officer).unwrap().access_token;
+    assert_eq!(api.act(&officer, &v.id, json!({"action": "accept"})).await.status(), 200);
+    let pushes = api.stub.pushes("0912000060");
+    assert_eq!(pushes.len(), 1, "{pushes:?}");
+    assert_eq!((pushes[0].token.as_str(), pushes[0].report_id.as_str(), pushes[0].status), ("abc", v.id.as_str(), ReportStatus::Forwarded));
+    assert!(api.stub.pushes("0912000061").is_empty());
     api.stub.shutdown().await;
 }
 
@@ -453,4 +461,27 @@ async fn injected_faults_after_work_are_safe_to_retry() {
     }
     assert_eq!(api.stub.report_count(), 1);
     api.stub.shutdown().await;
+}
+
+#[tokio::test]
+async fn concurrent_retries_of_one_report_create_it_once() {
+    let api = std::sync::Arc::new(Api::start().await);
+    let t = api.stub.login("0912000090").unwrap().access_token;
+    let r = new_report("Gửi lại nhiều lần cùng lúc khi mạng chập chờn", THANH_SEN);
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (api, t, r) = (api.clone(), t.clone(), r.clone());
+        tasks.push(tokio::spawn(async move {
+            let resp = api.create_report(&t, &r).await;
+            let status = resp.status().as_u16();
+            (status, resp.json::<Report>().await.unwrap().id)
+        }));
+    }
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 1, "{results:?}");
+    assert!(results.iter().all(|(s, id)| (*s == 201 || *s == 200) && *id == results[0].1));
+    assert_eq!(api.stub.report_count(), 1);
 }
