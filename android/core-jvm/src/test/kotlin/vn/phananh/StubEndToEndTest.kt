@@ -11,6 +11,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
@@ -206,6 +207,36 @@ class StubEndToEndTest {
             val cached = repo.feed(FeedQuery(category = "moi_truong"))
             assertTrue(cached.fromCache)
             assertEquals(fresh.items.map { it.id }, cached.items.map { it.id })
+        }
+    }
+
+    @Test
+    fun `cancelling runPending stops the run and the next run delivers exactly once`() = runBlocking {
+        open().use { repo ->
+            signIn(repo, "0912000005")
+            val clientId = submitPhotoReport(
+                repo,
+                listOf("apple_iphone_4s_orient6.jpg"),
+                "Cống thoát nước bị tắc, nước tràn lên mặt đường",
+            )
+            // WorkManager stops the worker: the coroutine is cancelled mid-run.
+            val run = scope.launch { repo.runPending(Instant.now().plusSeconds(120)) }
+            delay(150)
+            val t0 = System.nanoTime()
+            run.cancelAndJoin()
+            assertTrue((System.nanoTime() - t0) / 1_000_000 < 5_000, "cancellation is prompt")
+            val after = repo.client.outboxSnapshot().entries.single()
+            assertTrue(after.item.state !is LocalState.Failed, "cancelled, not failed: ${after.item.state}")
+
+            // The next window finishes the job; the server has the report once.
+            val t1 = System.nanoTime()
+            val next = repo.runPending(Instant.now().plusSeconds(120))
+            println("cancel test: cancel took ${(t1 - t0) / 1_000_000} ms, next run ${(System.nanoTime() - t1) / 1_000_000} ms: $next, after cancel: ${after.item.state} ${after.bytesSent}/${after.bytesTotal} ${after.item.nextAttemptAt}")
+            val state = repo.client.outboxSnapshot().entries.single().item
+            assertEquals(LocalState.Submitted, state.state)
+            assertTrue(next.delivered <= 1u)
+            withTimeout(10_000) { while (repo.myReports().none { it.clientId == clientId }) { repo.syncMyReports(); delay(100) } }
+            assertEquals(1, repo.myReports().count { it.clientId == clientId }, "exactly once")
         }
     }
 
