@@ -22,10 +22,7 @@ import androidx.navigation.NavHostController
 import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.rememberNavController
-import java.time.Instant
 import kotlinx.coroutines.launch
-import vn.phananh.core.LocationFix
-import vn.phananh.core.LocationSource
 import vn.phananh.app.AppGraph
 import vn.phananh.app.camera.CameraCaptureScreen
 import vn.phananh.app.camera.CaptureMode
@@ -221,7 +218,7 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
     val picked = nav.currentBackStackEntry?.savedStateHandle?.getStateFlow<DoubleArray?>(PICKED, null)?.collectAsStateWithLifecycle()
     LaunchedEffect(picked?.value) {
         picked?.value?.let { (lat, lon) ->
-            model.deviceFix(LocationFix(lat, lon, null, null, Instant.now(), LocationSource.MANUAL), LocationStatus.FIXED)
+            model.pin(lat, lon)
             nav.currentBackStackEntry?.savedStateHandle?.set(PICKED, null)
         }
     }

@@ -28,10 +28,8 @@ import vn.phananh.ui.state.HomeTab
 import vn.phananh.ui.state.FeedFilter
 import vn.phananh.ui.state.PhotoRef
 import vn.phananh.ui.state.LocalizedText
-import vn.phananh.ui.state.LocationCandidate
 import vn.phananh.ui.state.LocationPickerActions
 import vn.phananh.ui.state.LocationPickerState
-import vn.phananh.ui.state.LocationSourceKind
 import vn.phananh.ui.state.LocationStatus
 import vn.phananh.ui.state.LoginActions
 import vn.phananh.ui.state.LoginState
@@ -110,18 +108,24 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
         override fun attach(path: String) = vm.addAttachment(path)
 
         override fun deviceFix(fix: LocationFix?, status: LocationStatus) {
-            locationStatus.value = status
-            if (fix != null) vm.setLocation(fix)
+            when {
+                // The core chooses among recent device fixes and the photos' own positions.
+                fix != null -> vm.onDeviceFix(fix)
+                status == LocationStatus.PERMISSION_DENIED -> vm.locationUnavailable(permissionDenied = true)
+                status == LocationStatus.UNAVAILABLE -> vm.locationUnavailable(permissionDenied = false)
+            }
+            // "Still asking" is the platform's to know: shown until a position is chosen.
+            locationStatus.value = if (status == LocationStatus.ACQUIRING) status else null
         }
+
+        override fun pin(lat: Double, lon: Double) = vm.movePin(lat, lon)
 
         override val actions: NewReportActions = object : NewReportActions {
             override fun selectCategory(code: String) { vm.selectCategory(code) }
             override fun changeDescription(text: String) { vm.changeDescription(text) }
             override fun changeAnonymous(anonymous: Boolean) { vm.changeAnonymous(anonymous) }
             override fun removeAttachment(id: String) = vm.removeAttachment(id)
-            override fun chooseLocation(candidateId: String) {
-                state.value.location.alternatives.firstOrNull { it.id == candidateId }?.let { vm.setLocation(it.toFix()) }
-            }
+            override fun chooseLocation(candidateId: String) = vm.chooseLocation(candidateId)
             override fun submit() = vm.submit()
             override fun takePhoto() {}
             override fun recordVideo() {}
@@ -240,13 +244,3 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
         }
     }
 }
-
-private fun LocationCandidate.toFix() = LocationFix(
-    lat, lon, accuracyMeters, null, Instant.ofEpochMilli(time ?: System.currentTimeMillis()),
-    when (source) {
-        LocationSourceKind.DEVICE_GPS -> LocationSource.DEVICE_GPS
-        LocationSourceKind.NETWORK -> LocationSource.NETWORK
-        LocationSourceKind.PHOTO_EXIF -> LocationSource.PHOTO_EXIF
-        LocationSourceKind.MANUAL -> LocationSource.MANUAL
-    },
-)

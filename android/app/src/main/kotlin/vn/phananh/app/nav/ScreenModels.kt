@@ -34,7 +34,10 @@ interface ScreenModel<S, A> : AutoCloseable {
 interface NewReportModel : ScreenModel<NewReportState, NewReportActions> {
     val draftId: StateFlow<String?>
     fun attach(path: String)
+    /** A fix from the device ([fix] null: none came; [status] says why, or that we are still asking). */
     fun deviceFix(fix: LocationFix?, status: LocationStatus)
+    /** The user placed the pin here (wins over GPS and photos). */
+    fun pin(lat: Double, lon: Double)
 }
 
 /**
