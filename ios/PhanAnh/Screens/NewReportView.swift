@@ -61,12 +61,24 @@ final class NewReportModel: ObservableObject {
         }
     }
 
-    /// A device fix (or a pin the user placed): the core chooses among it and the photos' own
-    /// positions, stores the choice in the draft and names the ward.
+    private var deviceFixes: [LocationFix] = []
+
+    /// A device fix: the core chooses among the recent ones and the photos' own positions,
+    /// stores the choice in the draft, names the ward and says what to double-check.
     func useDeviceFix(_ fix: LocationFix) async {
+        deviceFixes = Array((deviceFixes + [fix]).suffix(5))
+        await relocate(extra: nil)
+    }
+
+    /// The user placed the pin here (a manual fix wins over GPS and photos).
+    func placePin(_ fix: LocationFix) async {
+        await relocate(extra: fix)
+    }
+
+    private func relocate(extra: LocationFix?) async {
         guard let id = draft?.id else { return }
         do {
-            assessment = try await core.assessLocation(id, deviceFixes: [fix])
+            assessment = try await core.assessLocation(id, deviceFixes: deviceFixes + (extra.map { [$0] } ?? []))
             draft = try await core.draft(id)
         } catch {
             self.error = error
@@ -175,7 +187,7 @@ struct NewReportView: View {
             if let fix = location.fix ?? model.draft?.location {
                 LocationPickerView(start: fix) { chosen in
                     adjusting = false
-                    Task { await model.useDeviceFix(chosen) }
+                    Task { await model.placePin(chosen) }
                 }
             }
         }
