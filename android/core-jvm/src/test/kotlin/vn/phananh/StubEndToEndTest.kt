@@ -250,6 +250,10 @@ class StubEndToEndTest {
             assertEquals(UiError.Offline, login.state.awaitState { !it.busy && it.error != null }.error)
         }
         open().use { repo ->
+            // Tenant config from the server, then "not modified" (ETag) on the next ask.
+            assertTrue(repo.client.refreshConfig())
+            assertFalse(repo.client.refreshConfig())
+            assertTrue(repo.config().categories.isNotEmpty())
             val login = LoginViewModel(repo, scope)
             login.changePhone("0912000004")
             login.requestCode()
