@@ -46,10 +46,99 @@ struct Geometry {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
-    coordinates: Value,
+    coordinates: Coords,
 }
 
-type Ring = Vec<Vec<f64>>;
+/// Coordinates read straight into positions while parsing. A `serde_json::Value` tree of the
+/// same numbers costs several times the memory (the wards file peaked at ~19 MiB that way).
+/// Whatever is not an array of numbers is kept as `Bad`, to be reported with its feature.
+#[derive(Debug, Default)]
+enum Coords {
+    #[default]
+    Missing,
+    Num(f64),
+    Pos([f64; 2]),
+    List(Vec<Coords>),
+    Bad(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Coords {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CoordsVisitor)
+    }
+}
+
+struct CoordsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for CoordsVisitor {
+    type Value = Coords;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("GeoJSON coordinates")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Coords, A::Error> {
+        match seq.next_element::<Coords>()? {
+            None => Ok(Coords::List(Vec::new())),
+            Some(Coords::Num(x)) => {
+                let y = match seq.next_element::<Coords>()? {
+                    Some(Coords::Num(y)) => Some(y),
+                    _ => None,
+                };
+                // Altitude and beyond are allowed and ignored; they must still be numbers.
+                let mut numbers = true;
+                while let Some(c) = seq.next_element::<Coords>()? {
+                    numbers &= matches!(c, Coords::Num(_));
+                }
+                Ok(match y {
+                    Some(y) if numbers => Coords::Pos([x, y]),
+                    _ => Coords::Bad("a position must be [lon, lat] numbers"),
+                })
+            }
+            Some(first) => {
+                let mut items = vec![first];
+                while let Some(c) = seq.next_element::<Coords>()? {
+                    items.push(c);
+                }
+                Ok(Coords::List(items))
+            }
+        }
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Coords, E> {
+        Ok(Coords::Num(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Coords, E> {
+        Ok(Coords::Num(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Coords, E> {
+        Ok(Coords::Num(v as f64))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Coords, E> {
+        Ok(Coords::Bad("coordinates must be arrays of numbers"))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Coords, E> {
+        Ok(Coords::Bad("coordinates must be arrays of numbers"))
+    }
+    fn visit_unit<E>(self) -> Result<Coords, E> {
+        Ok(Coords::Missing)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Coords, A::Error> {
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Coords::Bad("coordinates must be arrays of numbers"))
+    }
+}
+
+impl Coords {
+    fn list(self, what: &str) -> Result<Vec<Coords>, String> {
+        match self {
+            Coords::List(items) => Ok(items),
+            Coords::Bad(why) => Err(why.into()),
+            Coords::Missing => Err(format!("missing {what}")),
+            _ => Err(format!("expected an array of {what}")),
+        }
+    }
+}
 
 /// Parse every feature of a FeatureCollection. `source` names the input in errors.
 pub fn parse_areas(geojson: impl AsRef<[u8]>, source: &str) -> Result<Vec<AreaFeature>, BoundaryError> {
@@ -63,15 +152,15 @@ pub fn parse_areas(geojson: impl AsRef<[u8]>, source: &str) -> Result<Vec<AreaFe
         .enumerate()
         .map(|(i, f)| {
             let g = f.geometry.ok_or_else(|| bad(Some(i), "feature has no geometry".into()))?;
-            let polygons: Vec<Vec<Ring>> = match g.kind.as_str() {
-                "Polygon" => vec![serde_json::from_value(g.coordinates).map_err(|e| bad(Some(i), e.to_string()))?],
-                "MultiPolygon" => serde_json::from_value(g.coordinates).map_err(|e| bad(Some(i), e.to_string()))?,
+            let area = match g.kind.as_str() {
+                "Polygon" => vec![polygon(g.coordinates)],
+                "MultiPolygon" => match g.coordinates.list("polygons") {
+                    Ok(polys) => polys.into_iter().map(polygon).collect(),
+                    Err(e) => vec![Err(e)],
+                },
                 other => return Err(bad(Some(i), format!("geometry {other:?} is not an area"))),
             };
-            let area = polygons
-                .into_iter()
-                .map(|rings| polygon(rings).map_err(|d| bad(Some(i), d)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let area = area.into_iter().collect::<Result<Vec<_>, _>>().map_err(|d| bad(Some(i), d))?;
             if area.is_empty() {
                 return Err(bad(Some(i), "empty MultiPolygon".into()));
             }
@@ -80,25 +169,27 @@ pub fn parse_areas(geojson: impl AsRef<[u8]>, source: &str) -> Result<Vec<AreaFe
         .collect()
 }
 
-fn polygon(rings: Vec<Ring>) -> Result<Polygon<f64>, String> {
-    let mut rings = rings.into_iter().map(ring);
+fn polygon(rings: Coords) -> Result<Polygon<f64>, String> {
+    let mut rings = rings.list("rings")?.into_iter().map(ring);
     let exterior = rings.next().ok_or("polygon without rings")??;
     Ok(Polygon::new(exterior, rings.collect::<Result<_, _>>()?))
 }
 
-fn ring(positions: Ring) -> Result<LineString<f64>, String> {
+fn ring(positions: Coords) -> Result<LineString<f64>, String> {
+    let positions = positions.list("positions")?;
     if positions.len() < 4 {
         return Err(format!("a ring needs at least 4 positions, found {}", positions.len()));
     }
     positions
         .into_iter()
-        .map(|p| match p.as_slice() {
-            [lon, lat, ..] if lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0 => {
-                Ok((*lon, *lat).into())
+        .map(|p| match p {
+            Coords::Pos([lon, lat]) if lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0 => {
+                Ok(geo::Coord { x: lon, y: lat })
             }
-            _ => Err(format!("position {p:?} is not a WGS84 [lon, lat]")),
+            Coords::Bad(why) => Err(why.to_owned()),
+            other => Err(format!("position {other:?} is not a WGS84 [lon, lat]")),
         })
-        .collect::<Result<Vec<geo::Coord<f64>>, _>>()
+        .collect::<Result<Vec<_>, _>>()
         .map(LineString::new)
 }
 
@@ -132,6 +223,14 @@ mod tests {
             (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,4],[1,2]]]}}]}"#, Some(0)),
             (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[300,4],[3,3],[1,2]]]}}]}"#, Some(0)),
             (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":"x"}}]}"#, Some(0)),
+            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":{"a":[1]}}}]}"#, Some(0)),
+            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon"}}]}"#, Some(0)),
+            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,"a"],[3,3],[1,2]]]}}]}"#, Some(0)),
+            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3],[3,3],[1,2]]]}}]}"#, Some(0)),
+            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,4,[5]],[3,3],[1,2]]]}}]}"#, Some(0)),
+            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"MultiPolygon","coordinates":[[[1,2],[3,4],[3,3],[1,2]]]}}]}"#, Some(0)),
+            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"MultiPolygon","coordinates":[]}}]}"#, Some(0)),
+            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[]}}]}"#, Some(0)),
         ];
         for (text, feature) in cases {
             match parse_areas(text, "src.geojson") {
