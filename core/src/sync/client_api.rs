@@ -179,16 +179,8 @@ impl Client {
 
     /// "My reports" from the local cache, with the current snapshot first then changes.
     pub fn subscribe_reports(&self) -> Subscription<ReportsSnapshot> {
-        if self.sync_engine().reports_tx.borrow().synced_at.is_none() {
-            if let Ok(reports) = self.store().my_cached_reports() {
-                self.sync_engine().reports_tx.send_if_modified(|s| {
-                    if s.reports == reports {
-                        return false;
-                    }
-                    Arc::make_mut(s).reports = reports;
-                    true
-                });
-            }
+        if let Err(e) = self.publish_reports(vec![]) {
+            tracing::warn!(error = %e, "reports snapshot");
         }
         self.sync_engine().subscribe_reports()
     }
@@ -235,25 +227,21 @@ impl Client {
                 break;
             }
         }
-        if !changed.is_empty() {
-            self.publish_reports(changed.clone())?;
-        } else {
-            self.sync_engine().reports_tx.send_if_modified(|s| {
-                if s.synced_at.is_some() {
-                    return false;
-                }
-                Arc::make_mut(s).synced_at = Some(Utc::now());
-                true
-            });
-        }
+        self.publish_reports(changed.clone())?;
         Ok(changed)
     }
 
-    fn publish_reports(&self, changed: Vec<String>) -> Result<()> {
+    /// Publish "my reports" from the cache when `changed` is not empty or the list differs
+    /// from the last published one; otherwise subscribers hear nothing.
+    pub(crate) fn publish_reports(&self, changed: Vec<String>) -> Result<()> {
         let reports = self.store().my_cached_reports()?;
-        self.sync_engine()
-            .reports_tx
-            .send_replace(Arc::new(ReportsSnapshot { reports, changed, synced_at: Some(Utc::now()) }));
+        self.sync_engine().reports_tx.send_if_modified(|cur| {
+            if changed.is_empty() && cur.reports == reports {
+                return false;
+            }
+            *cur = Arc::new(ReportsSnapshot { reports, changed, synced_at: Some(Utc::now()) });
+            true
+        });
         Ok(())
     }
 

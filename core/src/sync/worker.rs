@@ -149,7 +149,9 @@ async fn run_step(client: &Client, engine: &Arc<Engine>, item: &OutboxItem, step
             let api = client.api()?;
             let req = wire::RatingRequest { level: rating.level, comment: rating.comment.clone(), reopen: rating.reopen };
             let report = api.rate(report_id, &req).await?;
-            let _ = client.store().merge_report(&report, true);
+            if client.store().merge_report(&report, true).is_ok_and(|m| m.is_changed()) {
+                let _ = client.publish_reports(vec![report.id.clone()]);
+            }
             Ok(Outcome::Created { server_id: report.id })
         }
     }
@@ -269,8 +271,12 @@ async fn create_report(client: &Client, client_id: Uuid, draft_id: Uuid) -> Resu
     let api: Arc<Api> = client.api()?;
     let report = api.create_report(&body).await?;
     // Show it in "my reports" at once; status sync keeps it current afterwards.
-    if let Err(e) = client.store().merge_report(&report, true) {
-        tracing::warn!(error = %e, "could not cache the created report");
+    match client.store().merge_report(&report, true) {
+        Ok(m) if m.is_changed() => {
+            let _ = client.publish_reports(vec![report.id.clone()]);
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not cache the created report"),
     }
     Ok(report.id)
 }
