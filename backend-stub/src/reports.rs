@@ -511,20 +511,79 @@ pub async fn feed(State(st): State<AppState>, Query(q): Query<FeedQuery>) -> Api
     Ok(axum::Json(FeedPage { items, next_cursor }))
 }
 
-/// GET /media/{id}: a file attached to a case (public, like the case's handling).
-pub async fn media(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let row: Option<(String, String)> = st
+/// GET /media/{id}: a file attached to a case (public, like the case's handling). Supports
+/// `If-None-Match` and single `Range: bytes=` requests so players can seek in videos.
+pub async fn media(State(st): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult<Response> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let row: Option<(String, String, i64)> = st
         .conn()
-        .query_row("SELECT mime, sha256 FROM media WHERE id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT mime, sha256, size FROM media WHERE id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let Some((mime, sha)) = row else {
+    let Some((mime, sha, size)) = row else {
         return Err(ApiError::not_found("no such media"));
     };
-    let bytes = tokio::fs::read(st.upload_path(&id)).await?;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    h.insert(header::ETAG, HeaderValue::from_str(&format!("\"{sha}\"")).map_err(ApiError::internal)?);
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
-    Ok(r)
+    let size = size as u64;
+    let etag = format!("\"{sha}\"");
+    let mut common = HeaderMap::new();
+    common.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(ApiError::internal)?);
+    common.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    common.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    let content_type = HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|r| parse_range(r, size));
+    let mut file = tokio::fs::File::open(st.upload_path(&id)).await?;
+    match range {
+        None => {
+            let mut bytes = Vec::with_capacity(size as usize);
+            file.read_to_end(&mut bytes).await?;
+            common.insert(header::CONTENT_TYPE, content_type);
+            Ok((common, bytes).into_response())
+        }
+        Some(None) => {
+            common.insert(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{size}")).map_err(ApiError::internal)?);
+            let e = ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, pt::BAD_REQUEST, format!("the file has {size} bytes"));
+            Ok((common, e).into_response())
+        }
+        Some(Some((start, end))) => {
+            file.seek(std::io::SeekFrom::Start(start)).await?;
+            let mut bytes = vec![0u8; (end - start + 1) as usize];
+            file.read_exact(&mut bytes).await?;
+            common.insert(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")).map_err(ApiError::internal)?);
+            common.insert(header::CONTENT_TYPE, content_type);
+            Ok((StatusCode::PARTIAL_CONTENT, common, bytes).into_response())
+        }
+    }
+}
+
+/// One `bytes=` range → inclusive (start, end) within `size`; `None` when unsatisfiable.
+/// Multi-range requests are answered with their first range.
+fn parse_range(header: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = header.trim().strip_prefix("bytes=")?.split(',').next()?.trim();
+    let (a, b) = spec.split_once('-')?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            (size.saturating_sub(n), size.checked_sub(1)?)
+        }
+        (s, "") => (s.parse().ok()?, size.checked_sub(1)?),
+        (s, e) => (s.parse().ok()?, e.parse::<u64>().ok()?.min(size.checked_sub(1)?)),
+    };
+    (start <= end && end < size).then_some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranges() {
+        use super::parse_range as p;
+        assert_eq!(p("bytes=0-99", 1000), Some((0, 99)));
+        assert_eq!(p("bytes=900-", 1000), Some((900, 999)));
+        assert_eq!(p("bytes=-100", 1000), Some((900, 999)));
+        assert_eq!(p("bytes=990-2000", 1000), Some((990, 999)));
+        assert_eq!(p("bytes=1000-", 1000), None);
+        assert_eq!(p("bytes=5-1", 1000), None);
+        assert_eq!(p("items=0-1", 1000), None);
+    }
 }

@@ -242,6 +242,18 @@ async fn officer_workflow_with_authorization() {
     assert_eq!(answer.media.len(), 1);
     let got = api.get(&answer.media[0].url, None).await.bytes().await.unwrap();
     assert_eq!(sha256_hex(&got), sha256_hex(&bytes));
+    // Players seek with ranges; caches revalidate with the ETag.
+    let r = api.req(Method::GET, &answer.media[0].url, None).header("Range", "bytes=100-199").send().await.unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.headers()["content-range"], format!("bytes 100-199/{}", bytes.len()).as_str());
+    assert_eq!(&r.bytes().await.unwrap()[..], &bytes[100..200]);
+    let r = api.req(Method::GET, &answer.media[0].url, None).header("Range", format!("bytes={}-", bytes.len())).send().await.unwrap();
+    assert_eq!(r.headers()["content-range"], format!("bytes */{}", bytes.len()).as_str());
+    problem(r, 416, pt::BAD_REQUEST).await;
+    let etag = format!("\"{}\"", answer.media[0].sha256);
+    let r = api.req(Method::GET, &answer.media[0].url, None).header("If-None-Match", etag).send().await.unwrap();
+    assert_eq!(r.status(), 304);
+    problem(api.get("media/nope", None).await, 404, pt::NOT_FOUND).await;
     assert!(done.deadline.unwrap() > chrono::Utc::now() + chrono::Duration::days(9));
 
     // Forward, reject and duplicate on a second case, by the IOC.
