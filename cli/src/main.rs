@@ -57,8 +57,11 @@ enum Commands {
     Logout,
     /// Send what is queued (with progress) and fetch the news on your reports.
     Sync(sync_cmd::SyncArgs),
-    /// What is waiting to be sent, with progress.
+    /// What is waiting to be sent, with progress; `--watch` sends it with live progress bars.
     Outbox {
+        /// Send now and follow each item's bytes live until all is sent (or failed).
+        #[arg(long)]
+        watch: bool,
         #[command(flatten)]
         out: app::Output,
     },
@@ -124,7 +127,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Commands::Sync(args) => block_on(|c| async move { sync_cmd::sync(&c, args).await }, g),
-        Commands::Outbox { out } => sync_cmd::outbox(&g.open()?, out),
+        Commands::Outbox { watch: false, out } => sync_cmd::outbox(&g.open()?, out),
+        Commands::Outbox { watch: true, out } => block_on(
+            |c| async move {
+                sync_cmd::send_with_progress(&c, std::time::Duration::from_secs(600), out.json).await?;
+                sync_cmd::outbox(&c, out)
+            },
+            g,
+        ),
         Commands::Retry { client_id } => {
             let item = g.open()?.retry_outbox_item(client_id)?;
             println!("{} will be sent again ({})", item.client_id, item.state.name());
