@@ -114,6 +114,9 @@ class StubEndToEndTest {
             collecting.cancel()
             val states = seen.map { it.entries.single().item.state.javaClass.simpleName }.distinct()
             assertEquals(states.sortedBy { listOf("Queued", "Uploading", "Submitted").indexOf(it) }, states, "states only move forward: $states")
+            println("outbox as observed: " + seen.map { e -> e.entries.single().let { "${it.item.state.javaClass.simpleName} ${it.bytesSent}/${it.bytesTotal}" } }.distinct())
+            val sent = seen.map { it.entries.single().bytesSent }
+            assertEquals(sent.sorted(), sent, "bytes sent never go back on a clean link")
             val done = seen.last().entries.single()
             assertTrue(done.bytesTotal > 0u && done.bytesSent == done.bytesTotal, "progress reaches the total: $done")
             val serverId = assertNotNull(done.item.serverId)
