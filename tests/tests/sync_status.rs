@@ -262,3 +262,54 @@ async fn feed_is_cached_for_offline_and_config_uses_etag() {
     assert_eq!(e.client.config().api_base_url.trim_end_matches('/'), e.stub.base_url().trim_end_matches('/'));
     e.stub.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_pending_stops_at_its_deadline_and_the_next_run_finishes_the_work() {
+    let e = env_with(StubOptions::for_tests(), "0912000207", false).await;
+    let large = jpeg_photos();
+    for n in 0..2 {
+        let id = make_draft(&e.client, n, &[large[n % large.len()].clone(), small_photos()[n].clone()]);
+        e.client.submit_draft(id).unwrap();
+    }
+    let budget = Duration::from_millis(400);
+    let t = std::time::Instant::now();
+    let s = e.client.run_pending(budget).await.unwrap();
+    let took = t.elapsed();
+    assert!(s.hit_deadline && s.delivered < 2, "{s:?}");
+    assert!(took < budget + Duration::from_millis(700), "stopped {took:?} after a {budget:?} budget");
+    assert!(!e.client.outbox_snapshot().running);
+    e.client.run_pending(Duration::from_secs(120)).await.unwrap();
+    assert_eq!(outbox_counts(&e.client), (2, 0, 2));
+    assert_eq!(e.stub.report_count(), 2);
+    println!("FIGURES sync_deadline: run_pending({budget:?}) returned after {took:?} with work left; next run delivered the rest exactly once");
+    e.stub.shutdown().await;
+}
+
+#[tokio::test]
+async fn open311_surface_lists_services_and_round_trips_a_request() {
+    let stub = phananh_stub::start(StubOptions::for_tests()).await.expect("stub");
+    let api = Api::new(&stub.base_url(), Arc::new(MemorySecretStore::default()), HttpOptions::default()).unwrap();
+    let services = api.open311_services().await.unwrap();
+    assert!(services.iter().any(|s| s.service_code == "giao_thong"), "{services:?}");
+    let created = api
+        .open311_post(&phananh_core::api::open311::NewServiceRequest {
+            api_key: "dev-open311-key".into(),
+            service_code: "moi_truong".into(),
+            lat: 18.3428,
+            long: 105.9057,
+            description: "Rác thải đổ trộm ven đường Hà Huy Tập".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let id = created[0].service_request_id.clone().expect("service_request_id");
+    let got = api.open311_request(&id).await.unwrap();
+    assert_eq!(got[0].service_request_id, id);
+    assert_eq!(got[0].status, "open");
+    assert_eq!(got[0].service_code.as_deref(), Some("moi_truong"));
+    let wrong_key = api
+        .open311_post(&phananh_core::api::open311::NewServiceRequest { api_key: "nope".into(), service_code: "moi_truong".into(), lat: 18.3, long: 105.9, description: "x".repeat(20), ..Default::default() })
+        .await;
+    assert!(matches!(wrong_key, Err(Error::Forbidden(_))), "{wrong_key:?}");
+    stub.shutdown().await;
+}
