@@ -313,3 +313,27 @@ async fn open311_surface_lists_services_and_round_trips_a_request() {
     assert!(matches!(wrong_key, Err(Error::Forbidden(_))), "{wrong_key:?}");
     stub.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_that_expired_on_the_server_are_sent_again_before_the_report() {
+    let e = env_with(StubOptions::for_tests(), "0912000208", false).await;
+    let photo = small_photos()[0].clone();
+    let id = make_draft(&e.client, 1, &[photo.clone()]);
+    let att = e.client.draft(id).unwrap().attachments[0].clone();
+    // As if processed and uploaded days ago: the server has since dropped the upload.
+    let rel = format!("media/{id}/{}.upload.jpg", att.id);
+    std::fs::copy(&photo, e.client.resolve(&rel)).unwrap();
+    e.client.store().set_attachment_processed(att.id, &rel, "image/jpeg").unwrap();
+    let gone = format!("{}files/0000expired", e.stub.base_url());
+    e.client.store().set_attachment_upload(att.id, &phananh_core::model::UploadState::Uploaded { url: gone.clone() }).unwrap();
+    let item = e.client.submit_draft(id).unwrap();
+    let s = e.client.run_pending(Duration::from_secs(30)).await.unwrap();
+    assert_eq!((s.delivered, s.failed), (1, 0), "{s:?}");
+    let server_id = e.client.store().outbox_item(item.client_id).unwrap().server_id.unwrap();
+    let r = e.client.refresh_report(&server_id).await.unwrap();
+    assert_eq!(r.media.len(), 1);
+    assert_eq!(r.media[0].sha256, sha256_file(&photo));
+    let phananh_core::model::UploadState::Uploaded { url } = e.client.draft(id).unwrap().attachments[0].upload.clone() else { panic!() };
+    assert_ne!(url, gone, "uploaded again under a new URL");
+    e.stub.shutdown().await;
+}

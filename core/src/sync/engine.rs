@@ -197,7 +197,7 @@ impl Engine {
             bytes_sent: entries.iter().map(|e| e.bytes_sent).sum(),
             bytes_total: entries.iter().map(|e| e.bytes_total).sum(),
             entries,
-            network: cond.online.then_some(self.network()).unwrap_or(NetworkState { online: false, ..self.network() }),
+            network: self.network(),
             signed_in: cond.signed_in,
             running: *lock(&self.running),
             last_error: lock(&self.last_error).clone(),

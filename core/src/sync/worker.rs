@@ -139,8 +139,22 @@ async fn run_step(client: &Client, engine: &Arc<Engine>, item: &OutboxItem, step
         }
         Step::CreateReport => {
             let OutboxKind::Report { draft_id } = item.kind else { return Err(Error::Internal("create for a rating".into())) };
-            let report = create_report(client, item.client_id, draft_id).await?;
-            Ok(Outcome::Created { server_id: report })
+            match create_report(client, item.client_id, draft_id).await {
+                Ok(report) => Ok(Outcome::Created { server_id: report }),
+                Err(e) if matches!(machine::classify(&e), Outcome::Permanent(_)) => {
+                    // A refusal may only mean that uploads expired on the server while the
+                    // report waited (offline for days): send those files again instead.
+                    let reset = reset_vanished_uploads(client, draft_id).await?;
+                    if reset > 0 {
+                        tracing::info!(item = %item.client_id, reset, "uploads expired on the server; uploading again");
+                        // Transient, so a server that keeps refusing is retried with backoff.
+                        Ok(Outcome::Transient { retry_after: None, detail: format!("{reset} upload(s) expired; sending again") })
+                    } else {
+                        Err(e)
+                    }
+                }
+                Err(e) => Err(e),
+            }
         }
         Step::SendRating => {
             let OutboxKind::Rating { report_id, rating } = &item.kind else {
@@ -279,6 +293,27 @@ async fn create_report(client: &Client, client_id: Uuid, draft_id: Uuid) -> Resu
         Err(e) => tracing::warn!(error = %e, "could not cache the created report"),
     }
     Ok(report.id)
+}
+
+/// Ask the server (HEAD) about every upload the draft counts as done; those it no longer
+/// holds completely go back to `Ready`. Returns how many were reset.
+async fn reset_vanished_uploads(client: &Client, draft_id: Uuid) -> Result<usize> {
+    let api = client.api()?;
+    let mut reset = 0;
+    for a in client.store().draft(draft_id)?.attachments {
+        let UploadState::Uploaded { url } = &a.upload else { continue };
+        let Ok(u) = crate::api::tus::Url::parse(url) else { continue };
+        let total = a.processed_path.as_ref().and_then(|p| std::fs::metadata(client.resolve(p)).ok()).map(|m| m.len());
+        let complete = match api.tus_offset(&u).await? {
+            crate::api::tus::Remote::At { offset, .. } => Some(offset) == total,
+            crate::api::tus::Remote::Gone => false,
+        };
+        if !complete {
+            client.store().set_attachment_upload(a.id, &UploadState::Ready)?;
+            reset += 1;
+        }
+    }
+    Ok(reset)
 }
 
 async fn sha256_file(path: &std::path::Path) -> Result<String> {
