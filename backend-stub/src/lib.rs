@@ -467,8 +467,16 @@ impl RunningStub {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        // Uploads still streaming (a client that went quiet) keep what they have and stop.
+        for cancel in self.state.busy_uploads.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            cancel.notify_one();
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
+                tracing::warn!("connections still open after 5 s; closing them");
+                task.abort();
+                let _ = task.await;
+            }
         }
         for t in self.background.drain(..) {
             t.abort();

@@ -232,3 +232,16 @@ async fn partial_patch_from(api: &Api, token: &str, url: &str, bytes: &[u8], off
     s.flush().await.unwrap();
     s
 }
+
+#[tokio::test]
+async fn shutdown_does_not_wait_for_a_stalled_upload() {
+    let api = Api::start().await;
+    let t = api.login("0913000007").await.access_token;
+    let bytes = photo("synthetic_gps/hatinh_thanh_sen_18073_orient6.jpg");
+    let url = create(&api, &t, bytes.len(), "image/jpeg").await.headers()["location"].to_str().unwrap().to_string();
+    let _stalled = partial_patch_from(&api, &t, &url, &bytes, 0, 10_000).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let t0 = Instant::now();
+    api.stub.shutdown().await;
+    assert!(t0.elapsed() < Duration::from_secs(3), "shutdown took {:?}", t0.elapsed());
+}
