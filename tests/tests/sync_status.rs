@@ -276,7 +276,8 @@ async fn run_pending_stops_at_its_deadline_and_the_next_run_finishes_the_work() 
     let s = e.client.run_pending(budget).await.unwrap();
     let took = t.elapsed();
     assert!(s.hit_deadline && s.delivered < 2, "{s:?}");
-    assert!(took < budget + Duration::from_millis(700), "stopped {took:?} after a {budget:?} budget");
+    // Generous margin: CI machines are busy; the point is that it returns, bounded.
+    assert!(took < budget + Duration::from_secs(2), "stopped {took:?} after a {budget:?} budget");
     assert!(!e.client.outbox_snapshot().running);
     e.client.run_pending(Duration::from_secs(120)).await.unwrap();
     assert_eq!(outbox_counts(&e.client), (2, 0, 2));
