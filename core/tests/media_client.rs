@@ -24,10 +24,17 @@ fn photo_attachment_carries_exif_position_and_capture_time() {
     let again = &client.draft(d.id).unwrap().attachments[0];
     assert_eq!(again.exif_location, a.exif_location);
 
-    // Galaxy S7: DateTimeOriginal 2017:02:09 19:51:38 without offset -> read as UTC+7.
+    // Galaxy S7: 19:51:38 without offset, GPS time 18:51:28 UTC -> taken at UTC+1.
     let a = client.add_attachment(d.id, &photo("samsung_galaxy_s7_edge_SM-G935L.jpg")).unwrap();
-    assert_eq!(a.captured_at.unwrap().to_rfc3339(), "2017-02-09T12:51:38+00:00");
+    assert_eq!(a.captured_at.unwrap().to_rfc3339(), "2017-02-09T18:51:38+00:00");
     assert!((a.exif_location.unwrap().lat - 48.8925).abs() < 1e-6);
+    // Nokia 8.3 writes OffsetTimeOriginal +03:00.
+    let a = client.add_attachment(d.id, &photo("hmd_nokia_8.3_5g.jpg")).unwrap();
+    assert_eq!(a.captured_at.unwrap().to_rfc3339(), "2022-08-14T11:12:31+00:00");
+    // iPhone XR HEIC: no offset, no GPS time -> the tenant's zone (UTC+7) is assumed.
+    let a = client.add_attachment(d.id, &photo("apple_iphone_xr_orient6.heic")).unwrap();
+    assert_eq!(a.captured_at.unwrap().to_rfc3339(), "2019-08-21T04:21:36+00:00");
+    assert_eq!(a.exif_location.unwrap().accuracy_m, Some(2000.0));
 
     // No GPS in the photo: no position, still a capture time.
     let a = client.add_attachment(d.id, &photo("apple_iphone_4s_orient6.jpg")).unwrap();

@@ -100,7 +100,25 @@ pub fn read(path: &Path) -> ExifFacts {
         (Some(x), Some(y)) => x.value.get_uint(0).zip(y.value.get_uint(0)),
         _ => None,
     };
-    ExifFacts { orientation, gps: gps(&exif), captured_at, make, model, pixel_dims }
+    let gps = gps(&exif);
+    let captured_at = captured_at.map(|c| match (c.offset, gps.as_ref().and_then(|g| g.timestamp)) {
+        (None, Some(utc)) => CapturedAt { offset: offset_from_gps(c.local, utc), ..c },
+        _ => c,
+    });
+    ExifFacts { orientation, gps, captured_at, make, model, pixel_dims }
+}
+
+/// Cameras without OffsetTimeOriginal often still record GPS time (UTC) at the shot: the
+/// difference from the wall-clock time, when it is close to a whole quarter hour, is the
+/// zone the photo was taken in.
+fn offset_from_gps(local: NaiveDateTime, utc: DateTime<Utc>) -> Option<FixedOffset> {
+    let diff = (local - utc.naive_utc()).num_seconds();
+    let quarter = 15 * 60;
+    let rounded = (diff as f64 / quarter as f64).round() as i64 * quarter;
+    if (diff - rounded).abs() > 120 || rounded.abs() > 14 * 3600 {
+        return None;
+    }
+    FixedOffset::east_opt(rounded as i32)
 }
 
 fn gps(exif: &::exif::Exif) -> Option<GpsInfo> {
@@ -180,6 +198,19 @@ mod tests {
         assert_eq!(parse_offset("-05:30"), FixedOffset::east_opt(-(5 * 3600 + 1800)));
         assert_eq!(parse_offset("07:00"), None);
         assert_eq!(parse_offset("+xx:00"), None);
+    }
+
+    #[test]
+    fn zone_is_inferred_from_gps_time_only_when_plausible() {
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y:%m:%d %H:%M:%S").unwrap();
+        // Galaxy S7 in Paris: 19:51:38 local, GPS 18:51:28 UTC -> +01:00.
+        let gps = Utc.from_utc_datetime(&t("2017:02:09 18:51:28"));
+        assert_eq!(offset_from_gps(t("2017:02:09 19:51:38"), gps), FixedOffset::east_opt(3600));
+        // A stale GPS time (20 minutes off any zone) says nothing.
+        let stale = Utc.from_utc_datetime(&t("2017:02:09 18:31:28"));
+        assert_eq!(offset_from_gps(t("2017:02:09 19:51:38"), stale), None);
+        let vn = Utc.from_utc_datetime(&t("2025:07:01 01:00:05"));
+        assert_eq!(offset_from_gps(t("2025:07:01 08:00:00"), vn), FixedOffset::east_opt(7 * 3600));
     }
 
     #[test]
