@@ -223,8 +223,8 @@ pub struct SentPush {
     pub body: String,
 }
 
-/// A started stub. Dropping it without [`RunningStub::shutdown`] leaves the server running
-/// until the runtime ends.
+/// A started stub. Dropping it stops the server without waiting; [`RunningStub::shutdown`]
+/// also waits for in-flight requests and releases the database file.
 pub struct RunningStub {
     addr: SocketAddr,
     state: AppState,
@@ -357,6 +357,17 @@ fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(limits::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::guard))
         .with_state(state)
+}
+
+impl Drop for RunningStub {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        for t in &self.background {
+            t.abort();
+        }
+    }
 }
 
 impl RunningStub {
