@@ -338,3 +338,26 @@ async fn uploads_that_expired_on_the_server_are_sent_again_before_the_report() {
     assert_ne!(url, gone, "uploaded again under a new URL");
     e.stub.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_run_returns_early_when_the_next_retry_is_after_its_deadline() {
+    use phananh_stub::faultproxy::{FaultConfig, FaultProxy};
+    let stub = phananh_stub::start(StubOptions::for_tests()).await.expect("stub");
+    let proxy = FaultProxy::start(stub.addr(), FaultConfig::clean()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut sync = fast_sync_options();
+    sync.backoff = phananh_core::sync::backoff::Backoff { base: Duration::from_secs(60), cap: Duration::from_secs(600) };
+    let client = Client::open(ClientOptions { base_url: Some(proxy.base_url()), sync, ..ClientOptions::new(dir.path()) }).unwrap();
+    sign_in(&client, &stub, "0912000209").await;
+    client.submit_draft(make_draft(&client, 1, &[small_photos()[0].clone()])).unwrap();
+    // The server answers 5xx/429 to everything now.
+    proxy.set_config(FaultConfig { http_error: 1.0, retry_after_s: 120, ..FaultConfig::clean() });
+    let t = std::time::Instant::now();
+    let s = client.run_pending(Duration::from_secs(20)).await.unwrap();
+    let took = t.elapsed();
+    assert_eq!((s.delivered, s.failed, s.pending), (0, 0, 1), "{s:?}");
+    assert!(!s.hit_deadline && took < Duration::from_secs(10), "returned early: {took:?}");
+    let next = s.next_attempt_at.expect("next attempt time for the scheduler");
+    assert!(next > chrono::Utc::now() + chrono::Duration::seconds(25), "backoff honoured: {next}");
+    stub.shutdown().await;
+}

@@ -42,6 +42,9 @@ pub struct RunSummary {
     pub steps: u32,
     /// Stopped because the deadline came, with work left.
     pub hit_deadline: bool,
+    /// Earliest moment an item backing off may be tried again (when nothing else was
+    /// runnable): the platform schedules its next background run for then.
+    pub next_attempt_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// Drain the outbox until nothing is runnable or `deadline` comes.
@@ -77,11 +80,16 @@ pub(crate) async fn drain(client: &Client, deadline: Instant) -> Result<RunSumma
         }
         summary.pending = pending;
         engine.publish_outbox(client.store(), client.storage_dir());
+        summary.next_attempt_at = earliest;
         let Some((item, step)) = next else {
             let Some(t) = earliest else { break };
-            // Sleep until the earliest retry (or a wake-up: new item, network back).
+            // Sleep until the earliest retry (or a wake-up: new item, network back), unless
+            // it comes after the deadline: then return now rather than idle out the budget.
             let wait = (t - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-            let until = (Instant::now() + wait).min(deadline);
+            if Instant::now() + wait > deadline {
+                break;
+            }
+            let until = Instant::now() + wait;
             tokio::select! {
                 _ = tokio::time::sleep_until(until) => {}
                 _ = engine.wake.notified() => {}
