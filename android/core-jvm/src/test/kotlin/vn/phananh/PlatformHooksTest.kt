@@ -87,8 +87,7 @@ class PlatformHooksTest {
         )
 
     private suspend fun signIn(repo: RustCoreRepository, phone: String) {
-        repo.requestOtp(phone)
-        repo.signIn(phone, stub.lastOtp())
+        repo.signIn(phone, stub.otpFor { repo.requestOtp(phone) })
     }
 
     private suspend fun draftWith(repo: RustCoreRepository, file: String): String {

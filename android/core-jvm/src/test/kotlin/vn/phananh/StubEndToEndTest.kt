@@ -72,9 +72,11 @@ class StubEndToEndTest {
     private suspend fun signIn(repo: RustCoreRepository, phone: String) {
         val login = LoginViewModel(repo, scope)
         login.changePhone(phone)
-        login.requestCode()
-        assertEquals(LoginStep.OTP, login.state.awaitState { !it.busy && (it.step == LoginStep.OTP || it.error != null) }.step)
-        login.changeCode(stub.lastOtp())
+        val code = stub.otpFor {
+            login.requestCode()
+            assertEquals(LoginStep.OTP, login.state.awaitState { !it.busy && (it.step == LoginStep.OTP || it.error != null) }.step)
+        }
+        login.changeCode(code)
         login.verify()
         withTimeout(10_000) { login.signedIn.first { it } }
         assertTrue(repo.isSignedIn())
@@ -259,9 +261,10 @@ class StubEndToEndTest {
             assertTrue(repo.config().categories.isNotEmpty())
             val login = LoginViewModel(repo, scope)
             login.changePhone("0912000004")
-            login.requestCode()
-            login.state.awaitState { it.step == LoginStep.OTP }
-            val right = stub.lastOtp()
+            val right = stub.otpFor {
+                login.requestCode()
+                login.state.awaitState { it.step == LoginStep.OTP }
+            }
             login.changeCode(if (right == "000000") "111111" else "000000")
             login.verify()
             val s = login.state.awaitState { !it.busy && (it.error != null || it.fieldErrors.isNotEmpty()) }

@@ -27,14 +27,33 @@ class StubProcess(simulateSeconds: Double? = null) : AutoCloseable {
         pb.environment()["RUST_LOG"] = "info"
         process = pb.start()
         thread(isDaemon = true, name = "stub-output") {
-            process.inputStream.bufferedReader().forEachLine { output += it }
+            try {
+                process.inputStream.bufferedReader().forEachLine { output += it }
+            } catch (_: java.io.IOException) {
+                // The stub was stopped.
+            }
         }
         baseUrl = waitFor(Regex("listening on (http://127\\.0\\.0\\.1:\\d+/)"), 20_000)
             ?: error("stub did not start: ${output.joinToString("\n")}")
     }
 
-    /** The last one-time code the stub "sent" (dev mode logs it). */
-    fun lastOtp(): String = waitFor(Regex("dev OTP (\\d{4,8})"), 5_000) ?: error("no OTP in the stub's log")
+    private val otpLine = Regex("dev OTP (\\d{4,8})")
+
+    /**
+     * Runs [request] (which asks for a code) and returns the code the stub "sent" for it: the
+     * first OTP line logged after the request, so an earlier test's code is never picked up.
+     */
+    suspend fun otpFor(request: suspend () -> Unit): String {
+        val before = synchronized(output) { output.count { otpLine.containsMatchIn(it) } }
+        request()
+        val deadline = System.nanoTime() + 5_000_000_000
+        while (System.nanoTime() < deadline) {
+            synchronized(output) { output.filter { otpLine.containsMatchIn(it) }.getOrNull(before) }
+                ?.let { return otpLine.find(it)!!.groupValues[1] }
+            Thread.sleep(10)
+        }
+        error("no OTP in the stub's log")
+    }
 
     private fun waitFor(re: Regex, timeoutMs: Long): String? {
         val deadline = System.nanoTime() + timeoutMs * 1_000_000
