@@ -105,3 +105,23 @@ for qq in 60 70 80 90; do
     printf '%-8s %8d %10s %8d %10s %8.3f\n' "$qq" "$tb" "$($py score "$out/ref.png" "$out/t$qq.jpg")" \
         "$pb" "$($py score "$out/ref.png" "$out/p$qq.jpg")" "$(calc "$tb / $pb")"
 done
+
+# Equal quality: the lowest quality at which our output scores at least libvips' q80 output
+# (binary search on 80..95), and its bytes beside libvips'.
+lo=80; hi=95; eq_q=""; eq_b=""; eq_s=""
+while [ "$lo" -le "$hi" ]; do
+    mid=$(( (lo + hi) / 2 ))
+    $phananh media compress "$photo" "$out/eq.jpg" --max-edge $edge --quality $mid --max-bytes 100000000 >/dev/null
+    s=$($py score "$out/ref.png" "$out/eq.jpg")
+    if awk "BEGIN { exit !($s >= ${SCORE[vips]}) }"; then
+        eq_q=$mid; eq_b=$(stat -c %s "$out/eq.jpg"); eq_s=$s; hi=$((mid - 1))
+    else
+        lo=$((mid + 1))
+    fi
+done
+if [ -n "$eq_q" ]; then
+    printf '\nequal quality: ours q%s scores %s >= libvips q%s %s at %d bytes = %.2fx libvips bytes (target <= 0.85)\n' \
+        "$eq_q" "$eq_s" "$q" "${SCORE[vips]}" "$eq_b" "$(calc "$eq_b / ${BYTES[vips]}")"
+else
+    echo "equal quality: no quality up to 95 reaches libvips' score"
+fi
