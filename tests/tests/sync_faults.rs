@@ -68,10 +68,13 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
     proxy.set_config(faults);
 
     let mut runs = 0;
+    let (mut retried, mut timeouts) = (0, 0);
     let deadline = Instant::now() + Duration::from_secs(420);
     loop {
         runs += 1;
         let s = client.run_pending(Duration::from_secs(60)).await.expect("run_pending");
+        retried += s.retried;
+        timeouts += s.timeouts;
         let (submitted, failed, total) = outbox_counts(&client);
         println!("run {runs}: {s:?}; submitted {submitted}/{total}, failed {failed}");
         if submitted + failed == total || Instant::now() > deadline {
@@ -88,7 +91,7 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
     println!(
         "FIGURES sync_faults: reports delivered {}/{n_reports}, duplicates {}, missing {}, files intact {}/{}, \
          payload {} B, client bytes on the wire {} B, overhead ratio {ratio:.4}, \
-         proxy: {} requests, {} cut mid-request, {} answers cut, {} stalls, {} injected 5xx/429; server row count {}; {:.1}s",
+         proxy: {} requests, {} cut mid-request, {} answers cut, {} stalls, {} injected 5xx/429; client retried {retried} steps ({timeouts} timeouts); server row count {}; {:.1}s",
         check.reports,
         check.duplicates,
         check.missing,

@@ -40,6 +40,10 @@ pub struct RunSummary {
     pub pending: u32,
     /// Steps executed (process, upload, create, rate).
     pub steps: u32,
+    /// Steps that met a transient failure (network, timeout, 5xx, 429) and will be retried.
+    pub retried: u32,
+    /// Of those, how many were timeouts.
+    pub timeouts: u32,
     /// Stopped because the deadline came, with work left.
     pub hit_deadline: bool,
     /// Earliest moment an item backing off may be tried again (when nothing else was
@@ -109,6 +113,10 @@ pub(crate) async fn drain(client: &Client, deadline: Instant) -> Result<RunSumma
             }
         };
         if let Outcome::Transient { detail, .. } = &outcome {
+            summary.retried += 1;
+            if detail.contains("timeout") || detail.contains("timed out") {
+                summary.timeouts += 1;
+            }
             *lock(&engine.last_error) = Some(detail.clone());
         } else if matches!(outcome, Outcome::Progressed | Outcome::Created { .. }) {
             *lock(&engine.last_error) = None;
