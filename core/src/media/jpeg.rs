@@ -3,6 +3,8 @@
 //! libjpeg reports errors by unwinding out of C; every call here runs under `catch_unwind`
 //! and turns that into a typed [`MediaError`]. Warnings (which libjpeg would let pass,
 //! painting grey over missing data) are errors too: a truncated photo is refused, not sent.
+//! This needs `panic = "unwind"` (Rust's default) in every profile that builds the core,
+//! including the Android/iOS library builds: with `abort`, a corrupt JPEG would end the app.
 
 use std::os::raw::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
