@@ -57,13 +57,15 @@ pub struct Session {
 
 pub struct Auth {
     secrets: Arc<dyn SecretStore>,
-    /// Serialises refreshes so a burst of 401s costs one refresh call.
-    refreshing: tokio::sync::Mutex<()>,
+    /// Serialises refreshes so a burst of 401s costs one refresh call. Holds the outcome of
+    /// the last refresh, keyed by the access token it replaced (`None`: refused). The
+    /// secret store (a foreign callback) is never called while this is held.
+    refreshing: tokio::sync::Mutex<Option<(String, Option<Session>)>>,
 }
 
 impl Auth {
     pub(crate) fn new(secrets: Arc<dyn SecretStore>) -> Self {
-        Self { secrets, refreshing: tokio::sync::Mutex::new(()) }
+        Self { secrets, refreshing: tokio::sync::Mutex::new(None) }
     }
 
     pub fn session(&self) -> Result<Option<Session>> {
@@ -95,27 +97,37 @@ impl Auth {
     /// After a 401 on a request sent with `failed` (the token it carried): refresh once and
     /// return the new access token, or `None` when signed out / the refresh was refused.
     pub(crate) async fn refresh_after_401(&self, api: &super::Api, failed: Option<&str>) -> Result<Option<String>> {
-        let _guard = self.refreshing.lock().await;
         let Some(current) = self.session()? else { return Ok(None) };
         if failed.is_some_and(|f| f != current.access_token) {
-            // Someone refreshed while we waited for the lock.
+            // Someone refreshed since this request was sent.
             return Ok(Some(current.access_token));
         }
-        match super::app::refresh(api, &current.refresh_token).await {
-            Ok(new) => {
+        let outcome = {
+            let mut last = self.refreshing.lock().await;
+            match last.as_ref() {
+                Some((replaced, outcome)) if *replaced == current.access_token => outcome.clone(),
+                _ => {
+                    let outcome = match super::app::refresh(api, &current.refresh_token).await {
+                        Ok(new) => Some(new),
+                        Err(Error::Unauthorized) | Err(Error::Forbidden(_)) | Err(Error::NotFound { .. }) => None,
+                        Err(Error::Server { status, .. }) if (400..500).contains(&status) => None,
+                        Err(e) => return Err(e),
+                    };
+                    *last = Some((current.access_token.clone(), outcome.clone()));
+                    outcome
+                }
+            }
+        };
+        match outcome {
+            Some(new) => {
                 self.set_session(&new)?;
                 Ok(Some(new.access_token))
             }
-            Err(Error::Unauthorized) | Err(Error::Forbidden(_)) | Err(Error::NotFound { .. }) => {
+            None => {
                 tracing::info!("session refresh refused; signed out");
                 self.clear()?;
                 Ok(None)
             }
-            Err(Error::Server { status, .. }) if (400..500).contains(&status) => {
-                self.clear()?;
-                Ok(None)
-            }
-            Err(e) => Err(e),
         }
     }
 }
