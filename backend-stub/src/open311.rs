@@ -136,13 +136,6 @@ pub struct PostRequestForm {
     pub media_url: Option<String>,
 }
 
-pub fn open311_status(s: ReportStatus) -> &'static str {
-    match s {
-        ReportStatus::Resolved | ReportStatus::Closed | ReportStatus::Rejected | ReportStatus::Duplicate => "closed",
-        _ => "open",
-    }
-}
-
 fn strip_json(s: &str) -> &str {
     s.strip_suffix(".json").unwrap_or(s)
 }
@@ -201,7 +194,7 @@ fn to_request(st: &AppState, conn: &rusqlite::Connection, r: &views::Row) -> Api
         .flatten();
     Ok(ServiceRequest {
         service_request_id: r.n.to_string(),
-        status: open311_status(r.status).into(),
+        status: r.status.open311().into(),
         status_notes: notes,
         service_name: CATEGORIES.iter().find(|c| c.0 == r.category).map(|c| c.1.to_string()).unwrap_or_default(),
         service_code: r.category.clone(),
@@ -281,7 +274,7 @@ pub async fn requests(State(st): State<AppState>, Query(q): Query<RequestsQuery>
         views::COLS
     ))?;
     let rows: Vec<views::Row> = s.query_map(params![start, end, code], views::row)?.collect::<Result<_, _>>()?;
-    for r in rows.iter().filter(|r| statuses.iter().any(|s| s == open311_status(r.status))) {
+    for r in rows.iter().filter(|r| statuses.iter().any(|s| s == r.status.open311())) {
         out.push(to_request(&st, &conn, r)?);
     }
     Ok(axum::Json(out))
@@ -430,7 +423,7 @@ pub async fn updates(State(st): State<AppState>, Query(q): Query<UpdatesQuery>) 
         out.push(RequestUpdate {
             update_id: format!("{n}-{id}"),
             service_request_id: n.to_string(),
-            status: open311_status(status).into(),
+            status: status.open311().into(),
             external_status_code: status,
             updated_datetime: ms_to_dt(at),
             description: message,

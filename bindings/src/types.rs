@@ -333,39 +333,10 @@ pub enum ReportStatus {
     Reopened,
 }
 
-impl From<cm::ReportStatus> for ReportStatus {
-    fn from(s: cm::ReportStatus) -> Self {
-        match s {
-            cm::ReportStatus::Received => Self::Received,
-            cm::ReportStatus::Forwarded => Self::Forwarded,
-            cm::ReportStatus::InProgress => Self::InProgress,
-            cm::ReportStatus::Resolved => Self::Resolved,
-            cm::ReportStatus::Closed => Self::Closed,
-            cm::ReportStatus::Rejected => Self::Rejected,
-            cm::ReportStatus::Duplicate => Self::Duplicate,
-            cm::ReportStatus::Reopened => Self::Reopened,
-        }
-    }
-}
-
-impl From<ReportStatus> for cm::ReportStatus {
-    fn from(s: ReportStatus) -> Self {
-        match s {
-            ReportStatus::Received => Self::Received,
-            ReportStatus::Forwarded => Self::Forwarded,
-            ReportStatus::InProgress => Self::InProgress,
-            ReportStatus::Resolved => Self::Resolved,
-            ReportStatus::Closed => Self::Closed,
-            ReportStatus::Rejected => Self::Rejected,
-            ReportStatus::Duplicate => Self::Duplicate,
-            ReportStatus::Reopened => Self::Reopened,
-        }
-    }
-}
-
 /// Localized status labels come from the core so every shell says the same thing.
 #[uniffi::export]
 pub fn status_label(status: ReportStatus, language: String) -> String {
+    use phananh_core::model::StatusText as _;
     let s = cm::ReportStatus::from(status);
     if language.starts_with("en") { s.label_en() } else { s.label_vi() }.to_owned()
 }

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use phananh_core::api::app::FeedQuery;
-use phananh_core::model::{LocalState, OutboxKind, ReportStatus};
+use phananh_core::model::{LocalState, OutboxKind, StatusText};
 use phananh_core::sync::OutboxSnapshot;
 use phananh_core::Client;
 use phananh_wire as wire;
@@ -17,7 +17,7 @@ use phananh_wire as wire;
 use crate::app::{print_json, Output};
 
 pub fn status_label(s: wire::ReportStatus) -> String {
-    ReportStatus::parse(s.as_str()).map(|c| format!("{} ({})", c.label_vi(), c.label_en())).unwrap_or_else(|| s.as_str().into())
+    format!("{} ({})", s.label_vi(), s.label_en())
 }
 
 pub async fn login(client: &Client, phone: &str, code: Option<String>, out: Output) -> anyhow::Result<()> {

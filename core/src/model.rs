@@ -172,58 +172,20 @@ impl DraftPatch {
     }
 }
 
-/// Server-side lifecycle of a case (DESIGN §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportStatus {
-    Received,
-    Forwarded,
-    InProgress,
-    Resolved,
-    Closed,
-    Rejected,
-    Duplicate,
-    Reopened,
+/// Server-side lifecycle of a case (DESIGN §3): the wire's type, so there is one list of
+/// statuses; [`StatusText`] adds what the shells show.
+pub use phananh_wire::ReportStatus;
+
+/// Status texts, in one place so every shell says the same thing.
+pub trait StatusText {
+    fn label_vi(self) -> &'static str;
+    fn label_en(self) -> &'static str;
+    /// A resident may rate a case in this state (and change the rating until closed).
+    fn is_rateable(self) -> bool;
 }
 
-impl ReportStatus {
-    pub const ALL: [ReportStatus; 8] = [
-        ReportStatus::Received,
-        ReportStatus::Forwarded,
-        ReportStatus::InProgress,
-        ReportStatus::Resolved,
-        ReportStatus::Closed,
-        ReportStatus::Rejected,
-        ReportStatus::Duplicate,
-        ReportStatus::Reopened,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportStatus::Received => "received",
-            ReportStatus::Forwarded => "forwarded",
-            ReportStatus::InProgress => "in_progress",
-            ReportStatus::Resolved => "resolved",
-            ReportStatus::Closed => "closed",
-            ReportStatus::Rejected => "rejected",
-            ReportStatus::Duplicate => "duplicate",
-            ReportStatus::Reopened => "reopened",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    /// Open311 GeoReport v2 knows only `open` and `closed`.
-    pub fn open311(self) -> &'static str {
-        match self {
-            ReportStatus::Resolved | ReportStatus::Closed | ReportStatus::Rejected | ReportStatus::Duplicate => "closed",
-            _ => "open",
-        }
-    }
-
-    pub fn label_vi(self) -> &'static str {
+impl StatusText for ReportStatus {
+    fn label_vi(self) -> &'static str {
         match self {
             ReportStatus::Received => "Đã tiếp nhận",
             ReportStatus::Forwarded => "Đã chuyển đơn vị xử lý",
@@ -236,7 +198,7 @@ impl ReportStatus {
         }
     }
 
-    pub fn label_en(self) -> &'static str {
+    fn label_en(self) -> &'static str {
         match self {
             ReportStatus::Received => "Received",
             ReportStatus::Forwarded => "Forwarded",
@@ -249,8 +211,7 @@ impl ReportStatus {
         }
     }
 
-    /// A resident may rate a case in these states (and change the rating until closed).
-    pub fn is_rateable(self) -> bool {
+    fn is_rateable(self) -> bool {
         matches!(self, ReportStatus::Resolved)
     }
 }

@@ -236,6 +236,14 @@ impl ReportStatus {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
+
+    /// Open311 GeoReport v2 knows only `open` and `closed`.
+    pub fn open311(self) -> &'static str {
+        match self {
+            ReportStatus::Resolved | ReportStatus::Closed | ReportStatus::Rejected | ReportStatus::Duplicate => "closed",
+            _ => "open",
+        }
+    }
 }
 
 /// One file of a new report: a finished tus upload.

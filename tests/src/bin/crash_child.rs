@@ -17,7 +17,7 @@ fn main() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let client = Client::open(ClientOptions::new(&dir)).expect("open");
     let out = std::io::stdout();
-    let mut say = |line: String| {
+    let say = |line: String| {
         let mut o = out.lock();
         writeln!(o, "{line}").unwrap();
         o.flush().unwrap();
