@@ -151,7 +151,7 @@ impl Engine {
     }
 
     /// (sent, total) of an item from the progress map, completed with stored facts.
-    fn item_bytes(&self, item: Uuid, stored: Option<&[(Uuid, u64, u64)]>) -> (u64, u64) {
+    fn item_bytes(&self, item: Uuid, stored: Option<&[AttachmentBytes]>) -> (u64, u64) {
         let progress = lock(&self.progress);
         let live = progress.get(&item);
         match stored {
@@ -205,13 +205,16 @@ impl Engine {
     }
 }
 
+/// (attachment id, bytes acknowledged, bytes total).
+pub(crate) type AttachmentBytes = (Uuid, u64, u64);
+
 /// The machine's view of an item's attachments, and (id, bytes acknowledged, bytes total)
 /// of each for progress.
 pub(crate) fn attachment_facts(
     store: &Store,
     storage_dir: &std::path::Path,
     item: &OutboxItem,
-) -> Result<(Vec<AttachmentView>, Vec<(Uuid, u64, u64)>)> {
+) -> Result<(Vec<AttachmentView>, Vec<AttachmentBytes>)> {
     let OutboxKind::Report { draft_id } = &item.kind else { return Ok((vec![], vec![])) };
     let draft = store.draft(*draft_id)?;
     let mut views = Vec::new();
