@@ -195,6 +195,14 @@ impl PhanAnhClient {
         cancellable(move || async move { core.run_pending(budget).await.map(Into::into) }).await
     }
 
+    /// The user pressed "cancel": the item leaves the outbox while the server cannot have it
+    /// yet (a report goes back to the drafts whole). `InvalidState` once it may have been sent.
+    pub async fn cancel_outbox_item(&self, client_id: String) -> Res<OutboxItem> {
+        let id = parse_id("client_id", &client_id)?;
+        let core = self.core.clone();
+        finish(move || core.cancel_outbox_item(id).map(Into::into)).await
+    }
+
     /// The user pressed "retry" on a failed item.
     pub async fn retry_outbox_item(&self, client_id: String) -> Res<OutboxItem> {
         let id = parse_id("client_id", &client_id)?;

@@ -72,6 +72,9 @@ pub struct OutboxEntry {
     pub blocked: Option<BlockReason>,
     /// Set when the item failed for good.
     pub failure: Option<FailureCode>,
+    /// The user may still take it back (`cancel_outbox_item`): the server cannot have it yet.
+    #[uniffi(default = false)]
+    pub cancellable: bool,
 }
 
 /// The whole outbox at one moment: the subscription replays it, then sends each change.
@@ -105,6 +108,7 @@ impl From<&cs::OutboxSnapshot> for OutboxSnapshot {
                     bytes_sent: e.bytes_sent,
                     bytes_total: e.bytes_total,
                     blocked: e.blocked.map(Into::into),
+                    cancellable: e.cancellable,
                 })
                 .collect(),
             bytes_sent: s.bytes_sent,

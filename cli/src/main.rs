@@ -67,6 +67,9 @@ enum Commands {
     },
     /// Try again to send an item that failed.
     Retry { client_id: uuid::Uuid },
+    /// Take an item back out of the outbox before it reaches the server (a report goes back
+    /// to your drafts, with everything you wrote and attached).
+    Cancel { client_id: uuid::Uuid },
     /// Your reports and where each one stands (as of the last sync).
     Reports {
         #[command(flatten)]
@@ -138,6 +141,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Commands::Retry { client_id } => {
             let item = g.open()?.retry_outbox_item(client_id)?;
             println!("{} will be sent again ({})", item.client_id, item.state.name());
+            Ok(())
+        }
+        Commands::Cancel { client_id } => {
+            g.open()?.cancel_outbox_item(client_id)?;
+            println!("{client_id} taken out of the outbox; see `phananh drafts`");
             Ok(())
         }
         Commands::Reports { out } => sync_cmd::reports(&g.open()?, out),

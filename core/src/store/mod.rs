@@ -100,6 +100,11 @@ const MIGRATIONS: &[&str] = &[
         json        TEXT NOT NULL
     );
     "#,
+    // 3: when the request that creates the report (or sends the rating) first went out. Until
+    // then the server cannot have it, so the user may still take the item back (cancel).
+    r#"
+    ALTER TABLE outbox ADD COLUMN first_send_at TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -145,4 +145,49 @@ impl Store {
             Ok(())
         })
     }
+
+    /// Record that the item's create/rating request is about to go out. Returns false when
+    /// the item is gone (the user cancelled it): then nothing must be sent.
+    pub fn mark_outbox_sending(&self, client_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE outbox SET first_send_at = COALESCE(first_send_at, ?2) WHERE client_id = ?1",
+                params![client_id.to_string(), ts(now)],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Whether the user may still take this item back: not delivered, and its create/rating
+    /// request never went out (so the server cannot hold it).
+    pub fn outbox_cancellable(&self, client_id: Uuid) -> Result<bool> {
+        self.read(|c| cancellable(c, client_id))
+    }
+
+    /// Take an item out of the outbox. A report's draft becomes editable again (nothing the
+    /// user wrote or attached is lost; uploads already done are reused on the next submit);
+    /// a rating is dropped. Refused once the server may have the item.
+    pub fn cancel_outbox_item(&self, client_id: Uuid) -> Result<OutboxItem> {
+        self.write(|tx| {
+            let item = tx
+                .query_row(&format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"), [client_id.to_string()], item_from_row)
+                .optional()?
+                .ok_or_else(|| Error::not_found(format!("outbox item {client_id}")))?;
+            if !cancellable(tx, client_id)? {
+                let state = if item.state == LocalState::Submitted { "submitted" } else { "sent to the server" };
+                return Err(Error::invalid_state(state, "cancel"));
+            }
+            tx.execute("DELETE FROM outbox WHERE client_id = ?1", [client_id.to_string()])?;
+            Ok(item)
+        })
+    }
+}
+
+fn cancellable(c: &Connection, client_id: Uuid) -> Result<bool> {
+    let row: Option<(String, Option<String>)> = c
+        .query_row("SELECT state, first_send_at FROM outbox WHERE client_id = ?1", [client_id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    Ok(matches!(row, Some((state, None)) if state != "submitted"))
 }

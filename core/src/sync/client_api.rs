@@ -126,6 +126,16 @@ impl Client {
         Ok(summary)
     }
 
+    /// The user pressed "cancel": take the item out of the outbox while the server cannot
+    /// have it yet (see [`crate::sync::OutboxEntry::cancellable`]). A report goes back to the
+    /// drafts with everything the user wrote and attached; a rating is dropped.
+    pub fn cancel_outbox_item(&self, client_id: Uuid) -> Result<OutboxItem> {
+        let item = self.store().cancel_outbox_item(client_id)?;
+        lock(&self.sync_engine().progress).remove(&client_id);
+        self.publish_outbox();
+        Ok(item)
+    }
+
     /// The user pressed "retry" on a failed item.
     pub fn retry_outbox_item(&self, client_id: Uuid) -> Result<OutboxItem> {
         let item = self.store().outbox_item(client_id)?;

@@ -191,7 +191,8 @@ impl Engine {
                 _ => None,
             };
             let (bytes_sent, bytes_total) = self.item_bytes(item.client_id, Some(&sizes));
-            entries.push(OutboxEntry { item, bytes_sent, bytes_total, blocked });
+            let cancellable = store.outbox_cancellable(item.client_id)?;
+            entries.push(OutboxEntry { item, bytes_sent, bytes_total, blocked, cancellable });
         }
         Ok(OutboxSnapshot {
             bytes_sent: entries.iter().map(|e| e.bytes_sent).sum(),

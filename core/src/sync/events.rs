@@ -43,6 +43,9 @@ pub struct OutboxEntry {
     pub bytes_total: u64,
     /// Why it is not moving, if it is not.
     pub blocked: Option<BlockReason>,
+    /// The user may still take it back ([`crate::Client::cancel_outbox_item`]): the server
+    /// cannot have it yet.
+    pub cancellable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]

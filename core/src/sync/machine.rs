@@ -84,6 +84,9 @@ pub enum Outcome {
     Permanent(Failure),
     /// The session is gone: every item waits for sign-in, none fails.
     SignedOut,
+    /// The user cancelled the item before its create/rating request went out: it left the
+    /// outbox, nothing was sent.
+    Withdrawn,
 }
 
 /// Why an item failed, in a form the shells can localize and act on.
@@ -208,7 +211,7 @@ pub fn apply(item: &OutboxItem, outcome: &Outcome, now: DateTime<Utc>, backoff: 
             next.state = LocalState::Failed { reason: f.to_reason(), retryable: f.retryable() };
             next.next_attempt_at = None;
         }
-        Outcome::SignedOut => {}
+        Outcome::SignedOut | Outcome::Withdrawn => {}
     }
     next
 }

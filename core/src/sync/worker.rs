@@ -125,10 +125,22 @@ pub(crate) async fn drain(client: &Client, deadline: Instant) -> Result<RunSumma
             // The session is gone (refresh refused): everything waits for sign-in.
             client.api()?.auth().clear()?;
         }
+        if outcome == Outcome::Withdrawn {
+            // The user cancelled the item while this step ran: nothing left to record.
+            lock(&engine.progress).remove(&item.client_id);
+            continue;
+        }
         let jitter: f64 = rand::rng().random();
         let next = machine::apply(&item, &outcome, Utc::now(), &engine.opts.backoff, jitter);
         if next != item {
-            client.store().update_outbox_item(&next)?;
+            match client.store().update_outbox_item(&next) {
+                // Cancelled by the user while the step ran (its work stays reusable).
+                Err(Error::NotFound { .. }) => {
+                    lock(&engine.progress).remove(&item.client_id);
+                    continue;
+                }
+                other => other?,
+            }
         }
         match (&item.state, &next.state) {
             (a, LocalState::Submitted) if *a != LocalState::Submitted => {
@@ -155,6 +167,9 @@ async fn run_step(client: &Client, engine: &Arc<Engine>, item: &OutboxItem, step
         }
         Step::CreateReport => {
             let OutboxKind::Report { draft_id } = item.kind else { return Err(Error::Internal("create for a rating".into())) };
+            if !client.store().mark_outbox_sending(item.client_id, Utc::now())? {
+                return Ok(Outcome::Withdrawn);
+            }
             match create_report(client, item.client_id, draft_id).await {
                 Ok(report) => Ok(Outcome::Created { server_id: report }),
                 Err(e) if matches!(machine::classify(&e), Outcome::Permanent(_)) => {
@@ -177,6 +192,9 @@ async fn run_step(client: &Client, engine: &Arc<Engine>, item: &OutboxItem, step
                 return Err(Error::Internal("rating step for a report".into()));
             };
             let api = client.api()?;
+            if !client.store().mark_outbox_sending(item.client_id, Utc::now())? {
+                return Ok(Outcome::Withdrawn);
+            }
             let req = wire::RatingRequest { level: rating.level, comment: rating.comment.clone(), reopen: rating.reopen };
             let report = api.rate(report_id, &req).await?;
             if client.store().merge_report(&report, true).is_ok_and(|m| m.is_changed()) {

@@ -51,6 +51,8 @@ interface CoreRepository {
     /** The outbox with upload progress: the current snapshot, then every change. */
     fun outboxUpdates(): Flow<OutboxSnapshot>
     suspend fun retryOutboxItem(clientId: String): OutboxItem
+    /** Take an item back while the server cannot have it yet; a report returns to the drafts. */
+    suspend fun cancelOutboxItem(clientId: String): OutboxItem
     /** Bounded background work (WorkManager): deliver, then pull status changes, until [deadline]. */
     suspend fun runPending(deadline: Instant): RunSummary
     fun setConnectivity(online: Boolean, metered: Boolean)

@@ -140,6 +140,16 @@ class FakeCoreRepository(
         queue[i]
     }
 
+    override suspend fun cancelOutboxItem(clientId: String): OutboxItem = synchronized(lock) {
+        val i = queue.indexOfFirst { it.clientId == clientId }.takeIf { it >= 0 } ?: throw PhanAnhException.NotFound("outbox item")
+        val item = queue[i]
+        if (item.state == LocalState.Submitted) throw PhanAnhException.InvalidState("submitted")
+        queue.removeAt(i)
+        (item.kind as? OutboxKind.Report)?.let { k -> drafts[k.draftId]?.let { drafts[k.draftId] = it.copy(state = LocalState.Draft) } }
+        publish()
+        item
+    }
+
     /** Fake delivery: every queued item is "submitted" at once when online and signed in. */
     override suspend fun runPending(deadline: Instant): RunSummary = synchronized(lock) {
         if (!online || !signedIn) return RunSummary(0u, 0u, queue.count { it.state != LocalState.Submitted }.toUInt(), 0u, false)

@@ -43,6 +43,7 @@ class RustCoreRepository(val client: PhanAnhClient) : CoreRepository, AutoClosea
         })
     }
     override suspend fun retryOutboxItem(clientId: String) = client.retryOutboxItem(clientId)
+    override suspend fun cancelOutboxItem(clientId: String) = client.cancelOutboxItem(clientId)
     override suspend fun runPending(deadline: Instant) = client.runPending(deadline)
     override fun setConnectivity(online: Boolean, metered: Boolean) = client.setConnectivity(online, metered)
 

@@ -49,6 +49,12 @@ class OutboxViewModel(
         }
     }
 
+    fun cancel(clientId: String) {
+        scope.launch {
+            runCatching { repo.cancelOutboxItem(clientId) }.onFailure { e -> _state.update { it.copy(error = e.toUiError()) } }
+        }
+    }
+
     fun retryAll() = _state.value.items.filter { it.canRetry }.forEach { retry(it.clientId) }
 
     private suspend fun OutboxSnapshot.toState() = OutboxState(
@@ -79,7 +85,7 @@ class OutboxViewModel(
             nextAttemptAt = item.nextAttemptAt?.millis(),
             createdAt = item.createdAt.millis(),
             canRetry = state is LocalState.Failed,
-            canCancel = false,
+            canCancel = cancellable,
             thumbnail = draft?.attachments?.firstOrNull()?.let { PhotoRef(it.path, it.kind.toUi()) },
         )
     }

@@ -159,8 +159,7 @@ class CoreScreenModels(private val graph: AppGraph) : ScreenModels {
         override val actions: OutboxActions = object : OutboxActions {
             override fun retry(clientId: String) = vm.retry(clientId)
             override fun retryAll() { vm.retryAll() }
-            // The core offers no cancel of an outbox item; the view-model never shows the button.
-            override fun cancel(clientId: String) {}
+            override fun cancel(clientId: String) = vm.cancel(clientId)
             override fun open(clientId: String) {}
             override fun back() {}
         }
