@@ -88,6 +88,7 @@ final class CoreService {
         try client.subscribeReports(listener: ReportsCallback(onSnapshot))
     }
     func retry(_ clientId: String) async throws { _ = try await client.retryOutboxItem(clientId: clientId) }
+    func cancel(_ clientId: String) async throws { _ = try await client.cancelOutboxItem(clientId: clientId) }
 
     // Reports
     func myReports() async throws -> [ReportRow] { try await client.myReports().map(ReportRow.init) }

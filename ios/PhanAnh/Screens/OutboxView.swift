@@ -32,6 +32,15 @@ final class OutboxModel: ObservableObject {
         (snapshot?.entries ?? []).filter { if case .submitted = $0.item.state { return false } else { return true } }
     }
 
+    /// Takes the item back while the core says the server cannot have it yet.
+    func cancel(_ entry: OutboxEntry) async {
+        do {
+            try await core.cancel(entry.item.clientId)
+        } catch {
+            self.error = error
+        }
+    }
+
     func retry(_ entry: OutboxEntry) async {
         do {
             try await core.retry(entry.item.clientId)
@@ -56,7 +65,7 @@ struct OutboxView: View {
             }
             if model.pending.isEmpty { Text(tr("outbox_empty")).foregroundStyle(.secondary) }
             ForEach(model.pending, id: \.item.clientId) { entry in
-                OutboxRow(entry: entry) { Task { await model.retry(entry) } }
+                OutboxRow(entry: entry, retry: { Task { await model.retry(entry) } }, cancel: { Task { await model.cancel(entry) } })
             }
         }
         .navigationTitle(tr("outbox_title"))
@@ -68,6 +77,7 @@ struct OutboxView: View {
 private struct OutboxRow: View {
     let entry: OutboxEntry
     let retry: () -> Void
+    let cancel: () -> Void
 
     var body: some View {
         VStack(alignment: .leading, spacing: 8) {
@@ -84,6 +94,10 @@ private struct OutboxRow: View {
                 Text(reason).foregroundStyle(.red).font(.callout)
                 if !retryable { Text(tr("outbox_failed_hint")).font(.footnote) }
                 Button(tr("action_retry"), action: retry)
+                    .buttonStyle(.bordered).frame(minHeight: minTouch)
+            }
+            if entry.cancellable {
+                Button(tr("outbox_cancel"), role: .destructive, action: cancel)
                     .buttonStyle(.bordered).frame(minHeight: minTouch)
             }
         }
