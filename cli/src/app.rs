@@ -61,7 +61,7 @@ impl Global {
     /// else `../shared/data/boundaries` beside the project, when present.
     pub fn boundaries_dir(&self) -> Option<PathBuf> {
         std::env::var_os("PHANANH_BOUNDARIES").map(PathBuf::from).or_else(|| {
-            let guess = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/boundaries");
+            let guess = shared_data().join("boundaries");
             guess.is_dir().then_some(guess)
         })
     }
@@ -82,6 +82,19 @@ impl Global {
     pub fn open(&self) -> anyhow::Result<Client> {
         Ok(Client::open(self.options()?)?)
     }
+}
+
+/// The shared test data beside the project (`$PHANANH_SHARED_DATA`, else `../shared/data`):
+/// real photos and the province's boundaries, used by the demo and as default boundaries.
+pub fn shared_data() -> PathBuf {
+    std::env::var_os("PHANANH_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
+}
+
+/// The runtime async commands run on (two workers: a phone-sized budget).
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
 /// Print a value as JSON (for `--json`).

@@ -35,12 +35,6 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
-fn shared_data() -> PathBuf {
-    std::env::var_os("PHANANH_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
-}
-
 fn step(n: u32, text: &str) {
     println!("\n[{n}] {text}");
 }
@@ -62,7 +56,7 @@ fn generate_video(dir: &std::path::Path) -> anyhow::Result<PathBuf> {
 pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let tmp = tempfile::tempdir().context("making a temporary folder")?;
-    let data = shared_data();
+    let data = crate::app::shared_data();
 
     step(1, "Starting the backend stub (SQLite in a temporary folder, simulated officers)");
     let mut opts = StubOptions::for_tests();

@@ -153,8 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Commands::Feed(args) => block_on(|c| async move { sync_cmd::feed(&c, args).await }, g),
         Commands::Rate(args) => block_on(|c| async move { sync_cmd::rate(&c, args).await }, g),
         Commands::Demo(args) => {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-            rt.block_on(demo::run(args))
+            app::runtime()?.block_on(demo::run(args))
         }
         Commands::Media(cmd) => media::run(cmd),
         Commands::Where(args) => where_cmd::run(g, args),
@@ -167,7 +166,7 @@ where
     F: FnOnce(phananh_core::Client) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = app::runtime()?;
     let client = g.open()?;
     rt.block_on(f(client))
 }
