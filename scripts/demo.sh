@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ci/00-deps.sh
-cargo build -p phananh-cli --locked
+cargo build -p phananh-cli --features demo --locked
 exec target/debug/phananh demo "$@"

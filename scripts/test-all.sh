@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# A CI run builds every workspace crate once: incremental caches only cost disk there.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 failed=()
 for step in scripts/ci/[0-9][0-9]-*.sh; do
     echo "::: step $(basename "$step")"

@@ -125,13 +125,9 @@ dependencies {
     implementation(libs.lifecycle.process)
     implementation(libs.core.ktx)
 
-    implementation(libs.camerax.core)
-    implementation(libs.camerax.camera2)
-    implementation(libs.camerax.lifecycle)
-    implementation(libs.camerax.video)
-    implementation(libs.camerax.view)
-
-    implementation(libs.work.runtime)
+    // Capture goes through the system camera app (camera/SystemCamera.kt) and background
+    // delivery through JobScheduler (work/SyncScheduler.kt): no CameraX (not on Maven Central,
+    // from which CI builds this module) and no WorkManager (see android/README.md).
     implementation(libs.media3.transformer)
     implementation(libs.media3.effect)
     implementation(libs.media3.common)
@@ -142,4 +138,12 @@ dependencies {
     implementation(libs.coroutines.play.services)
 
     testImplementation(libs.junit)
+    // The Robolectric tests (src/test) run in CI through android/app-check/app.sh with the
+    // libraries of android/app-check/deps.txt; the same artifacts under Gradle:
+    testImplementation("org.robolectric:robolectric:4.17")
+    testImplementation("androidx.test:core:1.7.0")
+    testImplementation("androidx.test.ext:junit:1.3.0")
+    testImplementation("androidx.compose.ui:ui-test-junit4")
+    // Not wired here (no SDK to check it with): the tests also use core-jvm's StubProcess.kt and
+    // TestSupport.kt, and need testOptions.unitTests.isIncludeAndroidResources = true.
 }

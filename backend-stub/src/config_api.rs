@@ -1,24 +1,19 @@
-//! Tenant config (same JSON as the core's `TenantConfig`), the wards GeoJSON and the unit
+//! Tenant config (the contract crate's `TenantConfig`, Hà Tĩnh fixture), the wards GeoJSON and the unit
 //! list, each with a strong ETag so clients refresh cheaply.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use phananh_wire::{CategoryDoc, LocationPolicyDoc, MediaLimitsDoc, RatingLevelDoc, TenantConfigDoc, UnitInfo};
+use phananh_wire::{TenantConfig, UnitInfo};
 use sha2::{Digest, Sha256};
 
-use crate::seed::CATEGORIES;
 use crate::wards::Wards;
 use crate::AppState;
 
-/// (value, label_vi, label_en, may_reopen): the three levels Vietnamese IOCs use.
-pub const RATING_SCALE: &[(u8, &str, &str, bool)] = &[
-    (3, "Hài lòng", "Satisfied", false),
-    (2, "Chấp nhận được", "Acceptable", false),
-    (1, "Không hài lòng", "Not satisfied", true),
-];
-
 pub struct Published {
+    /// The tenant config as served (the contract crate's Hà Tĩnh fixture with this server's
+    /// URLs and version).
+    pub tenant: TenantConfig,
     pub config: Vec<u8>,
     pub config_etag: String,
     pub boundaries_etag: String,
@@ -30,57 +25,20 @@ fn etag(bytes: &[u8]) -> String {
 
 impl Published {
     pub fn build(base: &str, wards: &Wards) -> Published {
-        let mut doc = TenantConfigDoc {
-            tenant_id: "ha-tinh".into(),
-            name_vi: "Hà Tĩnh".into(),
-            name_en: "Ha Tinh".into(),
-            api_base_url: format!("{base}/"),
-            categories: CATEGORIES
-                .iter()
-                .map(|(code, vi, en, _, hours)| CategoryDoc {
-                    code: code.to_string(),
-                    name_vi: vi.to_string(),
-                    name_en: en.to_string(),
-                    deadline_hours: Some(*hours),
-                })
-                .collect(),
-            rating_scale: RATING_SCALE
-                .iter()
-                .map(|(v, vi, en, r)| RatingLevelDoc { value: *v, label_vi: vi.to_string(), label_en: en.to_string(), may_reopen: *r })
-                .collect(),
-            media: MediaLimitsDoc {
-                min_attachments: 0,
-                max_photos: 6,
-                max_videos: 1,
-                max_photo_input_bytes: 40 * 1024 * 1024,
-                max_video_input_bytes: 100 * 1024 * 1024,
-                max_video_seconds: 60,
-                photo_max_edge: 1920,
-                photo_max_bytes: 500 * 1000,
-                max_decode_pixels: 100_000_000,
-                video_max_height: 720,
-                video_bitrate_kbps: 1500,
-                audio_bitrate_kbps: 96,
-            },
-            location: LocationPolicyDoc {
-                far_photo_m: 500.0,
-                stale_photo_days: 3,
-                max_fix_age_s: 300,
-                good_accuracy_m: 30.0,
-                poor_accuracy_m: 150.0,
-            },
-            description_min_chars: crate::limits::MIN_DESCRIPTION as u32,
-            description_max_chars: crate::limits::MAX_DESCRIPTION as u32,
-            rating_comment_max_chars: crate::limits::MAX_COMMENT as u32,
-            province_code: "42".into(),
-            province_name: "tỉnh Hà Tĩnh".into(),
-            boundaries_url: (!wards.wards.is_empty()).then(|| format!("{base}/api/v1/config/boundaries")),
-            version: String::new(),
-        };
+        let mut doc = TenantConfig::ha_tinh();
+        doc.api_base_url = format!("{base}/");
+        doc.boundaries_url =
+            (!wards.wards.is_empty()).then(|| format!("{base}/api/v1/config/boundaries"));
+        doc.version = String::new();
         let v = etag(&serde_json::to_vec(&doc).unwrap_or_default());
         doc.version = v.trim_matches('"').to_string();
         let config = serde_json::to_vec(&doc).unwrap_or_default();
-        Published { config_etag: v, config, boundaries_etag: etag(&wards.geojson) }
+        Published {
+            config_etag: v,
+            config,
+            tenant: doc,
+            boundaries_etag: etag(&wards.geojson),
+        }
     }
 }
 
@@ -88,30 +46,46 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim() == "*" || v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag))
+        .is_some_and(|v| {
+            v.trim() == "*"
+                || v.split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == etag)
+        })
 }
 
-fn with_etag(headers: &HeaderMap, etag: &str, content_type: &'static str, body: Vec<u8>) -> Response {
+fn with_etag(
+    headers: &HeaderMap,
+    etag: &str,
+    content_type: &'static str,
+    body: Vec<u8>,
+) -> Response {
     let mut r = if not_modified(headers, etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mut r = body.into_response();
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         r
     };
     if let Ok(v) = HeaderValue::from_str(etag) {
         r.headers_mut().insert(header::ETAG, v);
     }
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
 }
 
 /// The tenant configuration. Send `If-None-Match` with the last `ETag` to get 304.
 #[utoipa::path(get, path = "/api/v1/config", tag = "config",
     params(("If-None-Match" = Option<String>, Header, description = "ETag of the copy the client has")),
-    responses((status = 200, body = TenantConfigDoc, headers(("ETag" = String))), (status = 304, description = "unchanged")))]
+    responses((status = 200, body = TenantConfig, headers(("ETag" = String))), (status = 304, description = "unchanged")))]
 pub async fn config(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    with_etag(&headers, &st.config.config_etag, "application/json", st.config.config.clone())
+    with_etag(
+        &headers,
+        &st.config.config_etag,
+        "application/json",
+        st.config.config.clone(),
+    )
 }
 
 /// The communes/wards as a GeoJSON FeatureCollection (for offline lookup on the device).
@@ -121,15 +95,26 @@ pub async fn config(State(st): State<AppState>, headers: HeaderMap) -> Response 
               (status = 304, description = "unchanged"), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
 pub async fn boundaries(State(st): State<AppState>, headers: HeaderMap) -> Response {
     if st.wards.geojson.is_empty() {
-        return crate::problem::ApiError::not_found("this server runs without boundaries").into_response();
+        return crate::problem::ApiError::not_found("this server runs without boundaries")
+            .into_response();
     }
-    with_etag(&headers, &st.config.boundaries_etag, "application/geo+json", st.wards.geojson.clone())
+    with_etag(
+        &headers,
+        &st.config.boundaries_etag,
+        "application/geo+json",
+        st.wards.geojson.clone(),
+    )
 }
 
 pub fn unit_infos(st: &AppState) -> Vec<UnitInfo> {
     st.units
         .iter()
-        .map(|(code, u)| UnitInfo { code: code.clone(), name: u.name.clone(), kind: u.kind, ward_code: u.ward_code.clone() })
+        .map(|(code, u)| UnitInfo {
+            code: code.clone(),
+            name: u.name.clone(),
+            kind: u.kind,
+            ward_code: u.ward_code.clone(),
+        })
         .collect()
 }
 

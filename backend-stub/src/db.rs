@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema steps; step `i` brings `user_version` from `i` to `i + 1`. Append, never edit.
-const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2];
+const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6];
 
 const SCHEMA_1: &str = r#"
 CREATE TABLE units (
@@ -142,6 +142,73 @@ CREATE TABLE pushes (
 );
 "#;
 
+/// Issue 15: where a case came from and the Open311 contact details (IOC only), the
+/// audit log of identity reveals, OTPs stored hashed (old plain codes are burnt), and the
+/// size and hash of an upload as served (photos lose their metadata on completion).
+const SCHEMA_3: &str = r#"
+ALTER TABLE reports ADD COLUMN source TEXT NOT NULL DEFAULT 'app';
+ALTER TABLE reports ADD COLUMN contact TEXT;
+ALTER TABLE reports ADD COLUMN media_url TEXT;
+CREATE TABLE reveals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    report_n INTEGER NOT NULL REFERENCES reports(n),
+    actor_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+UPDATE otps SET code = '';
+ALTER TABLE uploads ADD COLUMN served_sha256 TEXT;
+ALTER TABLE uploads ADD COLUMN served_size INTEGER;
+"#;
+
+/// Token families (issue 14): every pair issued by one sign-in and its refreshes shares a
+/// family; `gen` counts refreshes; `used_at` is when a token was first used; a used refresh
+/// token keeps its successor pair encrypted under itself for the grace re-delivery. Tokens
+/// issued before this step get one family per user (a reuse then revokes all of them).
+const SCHEMA_4: &str = r#"
+ALTER TABLE tokens ADD COLUMN family TEXT;
+ALTER TABLE tokens ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tokens ADD COLUMN used_at INTEGER;
+ALTER TABLE tokens ADD COLUMN successor BLOB;
+UPDATE tokens SET family = 'legacy:' || user_id;
+CREATE INDEX tokens_family ON tokens(family);
+ALTER TABLE push_tokens ADD COLUMN family TEXT;
+"#;
+
+/// Consents to the privacy notice (version, time) and deleted accounts (issue 14).
+const SCHEMA_5: &str = r#"
+CREATE TABLE consents (
+    user_id TEXT NOT NULL REFERENCES users(id),
+    version TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX consents_user ON consents(user_id, at);
+ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+"#;
+
+/// Issue 13: official notices of the IOC, and the severe ones' pushes.
+const SCHEMA_6: &str = r#"
+CREATE TABLE notices (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'severe')),
+    area_json TEXT NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER,
+    published_at INTEGER NOT NULL,
+    published_by TEXT NOT NULL REFERENCES users(id)
+);
+CREATE INDEX notices_valid ON notices(valid_from, valid_to);
+CREATE TABLE notice_pushes (
+    notice_id TEXT NOT NULL REFERENCES notices(id),
+    user_id TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    token TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+"#;
+
 /// Open (creating if needed) the database. `None` is an in-memory database.
 pub fn open(path: Option<&Path>) -> anyhow::Result<Connection> {
     let conn = match path {
@@ -150,12 +217,15 @@ pub fn open(path: Option<&Path>) -> anyhow::Result<Connection> {
     };
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // FULL: a commit is on disk before the answer (a 201 means stored, even on power loss).
+    conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let latest = MIGRATIONS.len() as i64;
     if version > latest {
-        anyhow::bail!("stub database has schema version {version}, newer than this stub ({latest})");
+        anyhow::bail!(
+            "stub database has schema version {version}, newer than this stub ({latest})"
+        );
     }
     for (i, step) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
         let tx = conn.unchecked_transaction()?;
@@ -168,5 +238,29 @@ pub fn open(path: Option<&Path>) -> anyhow::Result<Connection> {
 
 /// Next value of the global change counter (the "my reports since" cursor).
 pub fn next_seq(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value", [], |r| r.get(0))
+    conn.query_row(
+        "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
+        [],
+        |r| r.get(0),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn commits_are_synced_in_full_and_migrations_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::open(Some(&dir.path().join("s.sqlite"))).unwrap();
+        let sync: i64 = conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, super::MIGRATIONS.len() as i64);
+        drop(conn);
+        // Reopening an up-to-date database changes nothing.
+        super::open(Some(&dir.path().join("s.sqlite"))).unwrap();
+    }
 }

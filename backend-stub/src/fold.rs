@@ -33,7 +33,11 @@ pub fn fold(s: &str) -> String {
 
 /// Words of a folded query; every one must occur in the folded text.
 pub fn terms(q: &str) -> Vec<String> {
-    fold(q).split(' ').filter(|t| !t.is_empty()).map(str::to_string).collect()
+    fold(q)
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]

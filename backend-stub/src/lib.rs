@@ -20,6 +20,7 @@ pub mod faultproxy;
 mod fold;
 mod limits;
 mod media_check;
+mod notices;
 mod officer;
 mod open311;
 mod openapi;
@@ -27,6 +28,7 @@ mod problem;
 mod reports;
 mod seed;
 mod simulate;
+mod strip;
 mod tus;
 mod views;
 mod wards;
@@ -46,6 +48,7 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 pub use seed::{staff_phone, CATEGORIES, DEPARTMENTS, IOC};
+pub use tus::STRAY_AGE;
 
 /// Where the stub keeps its database.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +57,8 @@ pub enum DbLocation {
     File(PathBuf),
 }
 
-/// A token bucket per client (per bearer token, else per IP address).
+/// A token bucket per client: per signed-in user when the request carries a valid access
+/// token, else per peer address (never a header the client could make up).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
     pub per_second: f64,
@@ -84,6 +88,9 @@ pub struct StubOptions {
     pub boundaries: Option<PathBuf>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How long a spent refresh token may be presented again (its answer was lost) and get
+    /// the same new pair, provided nothing of that pair has been used yet.
+    pub refresh_grace: Duration,
     /// Unfinished uploads are removed after this long.
     pub upload_expiry: Duration,
     /// `Tus-Max-Size`.
@@ -91,16 +98,63 @@ pub struct StubOptions {
     /// `None` disables rate limiting (load tests through a fault proxy).
     pub rate_limit: Option<RateLimit>,
     pub faults: Faults,
-    /// Keys accepted by Open311 `POST requests`.
-    pub open311_api_keys: Vec<String>,
+    /// Keys accepted by Open311 `POST requests`, as (name, key). None unless configured;
+    /// `dev` adds [`DEV_OPEN311_KEY`] (named `dev`).
+    pub open311_api_keys: Vec<(String, String)>,
+    /// The Open311 `jurisdiction_id` this server answers for; any other is 404.
+    pub open311_jurisdiction: String,
+    /// OTP send and verify budgets.
+    pub otp_limits: OtpLimits,
+    /// Uploads not yet attached to a report that one user may hold at once, and their
+    /// total declared size.
+    pub max_unfinished_uploads: u32,
+    pub max_unfinished_bytes: u64,
+}
+
+/// The published development key for Open311 `POST requests`; accepted only with `dev`.
+pub const DEV_OPEN311_KEY: &str = "dev-open311-key";
+
+/// Budgets of the OTP login, each over a fixed one-hour window. A budget spent locks that
+/// phone / address / the whole verify endpoint until its window ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OtpLimits {
+    /// Codes sent to one phone per hour.
+    pub sends_per_phone: u32,
+    /// Codes requested from one peer address per hour.
+    pub sends_per_addr: u32,
+    /// Wrong codes for one phone per hour (over all its codes).
+    pub fails_per_phone: u32,
+    /// Wrong codes from one peer address per hour (over all phones).
+    pub fails_per_addr: u32,
+    /// Wrong codes per hour, everyone together.
+    pub fails_global: u32,
+}
+
+impl Default for OtpLimits {
+    fn default() -> Self {
+        Self {
+            sends_per_phone: 5,
+            sends_per_addr: 20,
+            fails_per_phone: 10,
+            fails_per_addr: 30,
+            fails_global: 600,
+        }
+    }
 }
 
 /// The boundaries file of the shared test data, found from the working directory (the
 /// project root or a crate directory) or from this crate's source location.
 pub fn default_boundaries() -> Option<PathBuf> {
     const REL: &str = "shared/data/boundaries/ha_tinh_wards_2025.geojson";
-    let mut candidates = vec![PathBuf::from("..").join(REL), PathBuf::from("../..").join(REL)];
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(REL));
+    let mut candidates = vec![
+        PathBuf::from("..").join(REL),
+        PathBuf::from("../..").join(REL),
+    ];
+    candidates.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(REL),
+    );
     candidates.into_iter().find(|p| p.is_file())
 }
 
@@ -115,20 +169,45 @@ impl Default for StubOptions {
             boundaries: default_boundaries(),
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            refresh_grace: Duration::from_secs(120),
             upload_expiry: Duration::from_secs(24 * 3600),
             max_upload_bytes: 200 * 1024 * 1024,
-            rate_limit: Some(RateLimit { per_second: 20.0, burst: 100 }),
+            rate_limit: Some(RateLimit {
+                per_second: 20.0,
+                burst: 100,
+            }),
             faults: Faults::default(),
-            open311_api_keys: vec!["dev-open311-key".into()],
+            open311_api_keys: vec![],
+            open311_jurisdiction: "hatinh.gov.vn".into(),
+            otp_limits: OtpLimits::default(),
+            max_unfinished_uploads: 20,
+            max_unfinished_bytes: 1 << 30,
         }
     }
 }
 
 impl StubOptions {
-    /// In-process tests and the demo: any free loopback port, in-memory database, dev mode,
-    /// no rate limits.
+    /// In-process tests and the demo: any free loopback port, in-memory database, dev mode
+    /// (so the dev Open311 key), no rate limits.
     pub fn for_tests() -> Self {
-        Self { addr: SocketAddr::from(([127, 0, 0, 1], 0)), dev: true, rate_limit: None, ..Self::default() }
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            dev: true,
+            rate_limit: None,
+            // Every test client shares 127.0.0.1: address and global OTP budgets are wide
+            // (tests of those budgets set their own); the per-phone ones stay as deployed.
+            otp_limits: OtpLimits {
+                sends_per_addr: 100_000,
+                fails_per_addr: 100_000,
+                fails_global: 100_000,
+                ..OtpLimits::default()
+            },
+            // Fault-injection runs leave uploads whose creation answer was lost; the quota
+            // test sets its own.
+            max_unfinished_uploads: 10_000,
+            max_unfinished_bytes: u64::MAX,
+            ..Self::default()
+        }
     }
 }
 
@@ -136,9 +215,15 @@ pub(crate) struct Settings {
     pub dev: bool,
     pub access_ttl_ms: i64,
     pub refresh_ttl_ms: i64,
+    pub refresh_grace_ms: i64,
     pub upload_expiry_ms: i64,
     pub max_upload: u64,
-    pub open311_keys: Vec<String>,
+    /// (name, key)
+    pub open311_keys: Vec<(String, String)>,
+    pub jurisdiction: String,
+    pub otp: OtpLimits,
+    pub max_unfinished_uploads: u32,
+    pub max_unfinished_bytes: u64,
     pub faults: Faults,
 }
 
@@ -157,6 +242,11 @@ pub(crate) struct Shared {
     pub units: Vec<(String, Unit)>,
     pub data_dir: PathBuf,
     pub dev_otps: Mutex<HashMap<String, String>>,
+    /// Mixed into every stored OTP hash; lives only in memory, so a copy of the database
+    /// does not let anyone test the 10^6 possible codes offline.
+    pub otp_pepper: [u8; 32],
+    /// OTP budgets in use: key → (window start ms, count).
+    pub otp_budget: Mutex<HashMap<String, (i64, u32)>>,
     pub limiter: Option<limits::Limiter>,
     pub busy_uploads: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
     pub config: config_api::Published,
@@ -174,7 +264,10 @@ impl Shared {
         self.units.iter().find(|(c, _)| c == code).map(|(_, u)| u)
     }
     pub fn unit_ref(&self, code: &str) -> Option<phananh_wire::UnitRef> {
-        self.unit(code).map(|u| phananh_wire::UnitRef { code: code.to_string(), name: u.name.clone() })
+        self.unit(code).map(|u| phananh_wire::UnitRef {
+            code: code.to_string(),
+            name: u.name.clone(),
+        })
     }
     pub fn upload_path(&self, id: &str) -> PathBuf {
         self.data_dir.join("uploads").join(id)
@@ -238,10 +331,20 @@ pub struct RunningStub {
 /// Bind, open/seed the database, and serve in the background.
 pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
     let t0 = Instant::now();
-    let listener = tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("binding {}", opts.addr))?;
+    let listener = tokio::net::TcpListener::bind(opts.addr)
+        .await
+        .with_context(|| format!("binding {}", opts.addr))?;
     let addr = listener.local_addr()?;
-    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
-    let host = if addr.is_ipv6() && !addr.ip().is_unspecified() { format!("[{host}]") } else { host };
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    let host = if addr.is_ipv6() && !addr.ip().is_unspecified() {
+        format!("[{host}]")
+    } else {
+        host
+    };
     let base = format!("http://{host}:{}", addr.port());
 
     let (data_dir, tmp) = match &opts.data_dir {
@@ -251,7 +354,8 @@ pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
             (t.path().to_path_buf(), Some(t))
         }
     };
-    std::fs::create_dir_all(data_dir.join("uploads")).with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir.join("uploads"))
+        .with_context(|| format!("creating {}", data_dir.display()))?;
 
     let wards = match &opts.boundaries {
         Some(p) => wards::Wards::load(p)?,
@@ -290,9 +394,20 @@ pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
             dev: opts.dev,
             access_ttl_ms: opts.access_token_ttl.as_millis() as i64,
             refresh_ttl_ms: opts.refresh_token_ttl.as_millis() as i64,
+            refresh_grace_ms: opts.refresh_grace.as_millis() as i64,
             upload_expiry_ms: opts.upload_expiry.as_millis() as i64,
             max_upload: opts.max_upload_bytes,
-            open311_keys: opts.open311_api_keys.clone(),
+            open311_keys: {
+                let mut k = opts.open311_api_keys.clone();
+                if opts.dev && !k.iter().any(|(_, key)| key == DEV_OPEN311_KEY) {
+                    k.push(("dev".into(), DEV_OPEN311_KEY.into()));
+                }
+                k
+            },
+            jurisdiction: opts.open311_jurisdiction.clone(),
+            otp: opts.otp_limits,
+            max_unfinished_uploads: opts.max_unfinished_uploads,
+            max_unfinished_bytes: opts.max_unfinished_bytes,
             faults: opts.faults,
         },
         base,
@@ -300,6 +415,8 @@ pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
         units,
         data_dir,
         dev_otps: Mutex::new(HashMap::new()),
+        otp_pepper: rand::random(),
+        otp_budget: Mutex::new(HashMap::new()),
         limiter: opts.rate_limit.map(limits::Limiter::new),
         busy_uploads: Mutex::new(HashMap::new()),
         config,
@@ -308,10 +425,13 @@ pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
     let app = router(state.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.await;
-            });
+        let server = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop_rx.await;
+        });
         if let Err(e) = server.await {
             tracing::error!(error = %e, "stub server stopped");
         }
@@ -322,7 +442,15 @@ pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
     }
     let startup = t0.elapsed();
     tracing::info!(%addr, wards = state.wards.wards.len(), units = state.units.len(), ?startup, dev = opts.dev, "phananh-stub listening");
-    Ok(RunningStub { addr, state, stop: Some(stop_tx), task: Some(task), background, _tmp: tmp, startup })
+    Ok(RunningStub {
+        addr,
+        state,
+        stop: Some(stop_tx),
+        task: Some(task),
+        background,
+        _tmp: tmp,
+        startup,
+    })
 }
 
 fn router(state: AppState) -> Router {
@@ -331,7 +459,9 @@ fn router(state: AppState) -> Router {
         .route("/api/v1/auth/otp/request", post(auth::otp_request))
         .route("/api/v1/auth/otp/verify", post(auth::otp_verify))
         .route("/api/v1/auth/refresh", post(auth::refresh))
-        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/me", get(auth::me).delete(auth::delete_account))
+        .route("/api/v1/me/export", get(auth::export))
         .route("/api/v1/me/reports", get(reports::my_reports))
         .route("/api/v1/reports", post(reports::create))
         .route("/api/v1/reports/{id}", get(reports::detail))
@@ -341,13 +471,36 @@ fn router(state: AppState) -> Router {
         .route("/api/v1/config/boundaries", get(config_api::boundaries))
         .route("/api/v1/units", get(config_api::units))
         .route("/api/v1/push-tokens", post(auth::push_token))
+        .route("/api/v1/notices", get(notices::list))
+        .route("/api/v1/officer/notices", post(notices::publish))
         .route("/api/v1/officer/cases", get(officer::cases))
         .route("/api/v1/officer/cases/{id}/actions", post(officer::act))
+        .route("/api/v1/officer/cases/{id}/reveal", post(officer::reveal))
+        .route("/open311/discovery.json", get(open311::discovery_json))
+        .route("/open311/discovery.xml", get(open311::discovery_xml))
+        .route("/open311/v2/discovery.json", get(open311::discovery_json))
+        .route("/open311/v2/discovery.xml", get(open311::discovery_xml))
         .route("/open311/v2/services.json", get(open311::services))
+        .route("/open311/v2/services.xml", get(open311::services_xml))
         .route("/open311/v2/services/{code}", get(open311::service))
-        .route("/open311/v2/requests.json", get(open311::requests).post(open311::post_request))
+        .route(
+            "/open311/v2/requests.json",
+            get(open311::requests).post(open311::post_request),
+        )
+        .route(
+            "/open311/v2/requests.xml",
+            get(open311::requests_xml_get).post(open311::post_request_xml),
+        )
         .route("/open311/v2/requests/{id}", get(open311::request))
-        .route("/open311/v2/servicerequestupdates.json", get(open311::updates))
+        .route(
+            "/open311/v2/servicerequestupdates.json",
+            get(open311::updates),
+        )
+        .route(
+            "/open311/v2/servicerequestupdates.xml",
+            get(open311::updates_xml),
+        )
+        .route("/open311/{*rest}", axum::routing::any(open311::not_found))
         .route("/openapi.json", get(openapi::serve))
         .route("/media/{id}", get(reports::media))
         .layer(json_limit);
@@ -355,7 +508,11 @@ fn router(state: AppState) -> Router {
     api.merge(files)
         .fallback(limits::not_found)
         .method_not_allowed_fallback(limits::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::guard,
+        ))
+        .layer(axum::middleware::from_fn(open311::errors))
         .with_state(state)
 }
 
@@ -395,7 +552,12 @@ impl RunningStub {
             return None;
         }
         let phone = auth::normalize_phone(phone)?;
-        self.state.dev_otps.lock().unwrap_or_else(|p| p.into_inner()).get(&phone).cloned()
+        self.state
+            .dev_otps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&phone)
+            .cloned()
     }
 
     /// Dev helper: tokens for a phone (a new resident is created) without the OTP dance.
@@ -414,7 +576,9 @@ impl RunningStub {
 
     /// Dev helper: tokens of the seeded officer (or leader) of a unit.
     pub fn staff_login(&self, unit_code: &str, role: Role) -> anyhow::Result<TokenPair> {
-        let phone = self.staff_phone(unit_code, role).with_context(|| format!("no staff {role:?} for unit {unit_code}"))?;
+        let phone = self
+            .staff_phone(unit_code, role)
+            .with_context(|| format!("no staff {role:?} for unit {unit_code}"))?;
         self.login(&phone)
     }
 
@@ -429,7 +593,10 @@ impl RunningStub {
                  AND user_id = (SELECT id FROM users WHERE phone = ?2)",
                 rusqlite::params![now, p],
             ),
-            None => conn.execute("UPDATE tokens SET expires_at = ?1 WHERE kind = 'access' AND expires_at > ?1", [now]),
+            None => conn.execute(
+                "UPDATE tokens SET expires_at = ?1 WHERE kind = 'access' AND expires_at > ?1",
+                [now],
+            ),
         };
         r.unwrap_or(0)
     }
@@ -440,12 +607,17 @@ impl RunningStub {
 
     /// Unit responsible for a new report at this point (its ward's People's Committee).
     pub fn ward_unit_at(&self, lat: f64, lon: f64) -> Option<String> {
-        self.state.wards.locate(lat, lon).map(|w| seed::ward_unit_code(&w.code))
+        self.state
+            .wards
+            .locate(lat, lon)
+            .map(|w| seed::ward_unit_code(&w.code))
     }
 
     /// Push notifications "sent" to this phone's registered devices, oldest first.
     pub fn pushes(&self, phone: &str) -> Vec<SentPush> {
-        let Some(phone) = auth::normalize_phone(phone) else { return vec![] };
+        let Some(phone) = auth::normalize_phone(phone) else {
+            return vec![];
+        };
         let conn = self.state.conn();
         let res = conn
             .prepare(
@@ -467,9 +639,27 @@ impl RunningStub {
         res.unwrap_or_default()
     }
 
+    /// Notices "pushed" to this phone's registered devices: (notice id, platform), oldest first.
+    pub fn notice_pushes(&self, phone: &str) -> Vec<(String, String)> {
+        let Some(phone) = auth::normalize_phone(phone) else {
+            return vec![];
+        };
+        let conn = self.state.conn();
+        let res = conn
+            .prepare(
+                "SELECT p.notice_id, p.platform FROM notice_pushes p JOIN users u ON u.id = p.user_id
+                 WHERE u.phone = ?1 ORDER BY p.rowid",
+            )
+            .and_then(|mut s| s.query_map([phone], |r| Ok((r.get(0)?, r.get(1)?)))?.collect());
+        res.unwrap_or_default()
+    }
+
     /// Number of reports stored (exactly-once checks).
     pub fn report_count(&self) -> i64 {
-        self.state.conn().query_row("SELECT COUNT(*) FROM reports", [], |r| r.get(0)).unwrap_or(-1)
+        self.state
+            .conn()
+            .query_row("SELECT COUNT(*) FROM reports", [], |r| r.get(0))
+            .unwrap_or(-1)
     }
 
     /// Stop accepting, finish in-flight requests, stop background tasks, and release the
@@ -479,11 +669,20 @@ impl RunningStub {
             let _ = tx.send(());
         }
         // Uploads still streaming (a client that went quiet) keep what they have and stop.
-        for cancel in self.state.busy_uploads.lock().unwrap_or_else(|p| p.into_inner()).values() {
+        for cancel in self
+            .state
+            .busy_uploads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
             cancel.notify_one();
         }
         if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+            {
                 tracing::warn!("connections still open after 5 s; closing them");
                 task.abort();
                 let _ = task.await;
@@ -493,6 +692,9 @@ impl RunningStub {
             t.abort();
             let _ = t.await;
         }
-        let _ = self.state.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        let _ = self
+            .state
+            .conn()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
     }
 }

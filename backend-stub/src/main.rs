@@ -20,9 +20,17 @@ struct Args {
     /// Directory for uploaded media (default: next to the database, or a temporary one).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Development mode: OTP codes are printed to the log instead of sent by SMS.
+    /// Development mode: OTP codes are printed to the log instead of sent by SMS, and the
+    /// published Open311 key `dev-open311-key` is accepted.
     #[arg(long)]
     dev: bool,
+    /// An Open311 API key for `POST requests`, as NAME=KEY (repeatable). Without one (and
+    /// without --dev) Open311 posting is closed.
+    #[arg(long = "open311-key", value_name = "NAME=KEY", value_parser = parse_key)]
+    open311_keys: Vec<(String, String)>,
+    /// The Open311 jurisdiction_id served (requests naming another get 404).
+    #[arg(long, default_value = "hatinh.gov.vn")]
+    jurisdiction: String,
     /// With --dev: move every new case one workflow step forward after this many seconds.
     #[arg(long, value_name = "SECONDS", requires = "dev")]
     simulate: Option<f64>,
@@ -40,15 +48,40 @@ struct Args {
     access_ttl: u64,
 }
 
+fn parse_key(s: &str) -> Result<(String, String), String> {
+    let (name, key) = s.split_once('=').ok_or("expected NAME=KEY")?;
+    let (name, key) = (name.trim(), key.trim());
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("NAME: letters, digits, - and _".into());
+    }
+    if key.len() < 16 {
+        return Err("KEY: at least 16 characters".into());
+    }
+    Ok((name.to_string(), key.to_string()))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         // Plain text when logging to a file or a test harness's pipe.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("NO_COLOR").is_none())
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let a = Args::parse();
-    let db = if a.db == ":memory:" { DbLocation::Memory } else { DbLocation::File(PathBuf::from(&a.db)) };
+    let db = if a.db == ":memory:" {
+        DbLocation::Memory
+    } else {
+        DbLocation::File(PathBuf::from(&a.db))
+    };
     let data_dir = a.data_dir.clone().or_else(|| match &db {
         DbLocation::File(p) => Some(p.with_extension("media")),
         DbLocation::Memory => None,
@@ -60,7 +93,12 @@ async fn main() -> anyhow::Result<()> {
         dev: a.dev,
         simulate: a.simulate.filter(|s| *s > 0.0).map(Duration::from_secs_f64),
         access_token_ttl: Duration::from_secs(a.access_ttl.max(1)),
-        rate_limit: (a.rate_limit > 0.0).then_some(RateLimit { per_second: a.rate_limit, burst: a.rate_burst.max(1) }),
+        open311_api_keys: a.open311_keys.clone(),
+        open311_jurisdiction: a.jurisdiction.clone(),
+        rate_limit: (a.rate_limit > 0.0).then_some(RateLimit {
+            per_second: a.rate_limit,
+            burst: a.rate_burst.max(1),
+        }),
         ..StubOptions::default()
     };
     if let Some(b) = a.boundaries {
@@ -69,7 +107,11 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!("boundaries file not found; running without ward units (use --boundaries)");
     }
     let stub = phananh_stub::start(opts).await?;
-    println!("phananh-stub listening on {} (started in {:.1} ms)", stub.base_url(), stub.startup_time().as_secs_f64() * 1000.0);
+    println!(
+        "phananh-stub listening on {} (started in {:.1} ms)",
+        stub.base_url(),
+        stub.startup_time().as_secs_f64() * 1000.0
+    );
     tokio::signal::ctrl_c().await?;
     stub.shutdown().await;
     Ok(())

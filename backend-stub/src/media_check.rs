@@ -2,8 +2,15 @@
 //! must send a JPEG. Only the formats the app produces or accepts are allowed.
 
 /// MIME types an upload may declare (`filetype` metadata).
-pub const ALLOWED: &[&str] =
-    &["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "video/mp4", "video/quicktime"];
+pub const ALLOWED: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "image/heif",
+    "video/mp4",
+    "video/quicktime",
+];
 
 /// Bytes needed to decide.
 pub const SNIFF_LEN: usize = 16;
@@ -38,7 +45,9 @@ pub fn sniff(b: &[u8]) -> Option<&'static str> {
 /// Does the declared type fit the bytes? MP4 and QuickTime share a container, and so do
 /// HEIC and HEIF, so those pairs are accepted for each other.
 pub fn matches(declared: &str, bytes: &[u8]) -> bool {
-    let Some(found) = sniff(bytes) else { return false };
+    let Some(found) = sniff(bytes) else {
+        return false;
+    };
     declared == found || family(declared) == family(found)
 }
 
@@ -47,6 +56,47 @@ fn family(m: &str) -> &str {
         "video/mp4" | "video/quicktime" => "isobmff-video",
         "image/heic" | "image/heif" => "heif",
         other => other,
+    }
+}
+
+/// Largest photo accepted: real phone photos are under 20 MB, and photos are parsed and
+/// rewritten (metadata stripped) in memory on completion.
+pub const MAX_PHOTO_BYTES: u64 = 40 * 1024 * 1024;
+
+/// A completed upload must parse as what it claims: an MP4/QuickTime file as an ISO-BMFF
+/// movie with a `moov` (Mozilla's mp4parse), a JPEG/PNG/WebP through its decoder's header
+/// reader. HEIC/HEIF are checked by their `ftyp` brand only (no parser in the stub).
+pub fn validate(path: &std::path::Path, declared: &str) -> Result<(), String> {
+    use std::io::BufReader;
+    let open = || {
+        std::fs::File::open(path)
+            .map(BufReader::new)
+            .map_err(|e| format!("unreadable: {e}"))
+    };
+    match declared {
+        "video/mp4" | "video/quicktime" => {
+            let ctx = mp4parse::read_mp4(&mut open()?)
+                .map_err(|e| format!("not a valid MP4/QuickTime movie ({e:?})"))?;
+            if ctx.timescale.is_none() && ctx.tracks.is_empty() {
+                return Err("an MP4 without a movie header".into());
+            }
+            Ok(())
+        }
+        "image/jpeg" | "image/png" | "image/webp" => {
+            let fmt = match declared {
+                "image/jpeg" => image::ImageFormat::Jpeg,
+                "image/png" => image::ImageFormat::Png,
+                _ => image::ImageFormat::WebP,
+            };
+            let (w, h) = image::ImageReader::with_format(open()?, fmt)
+                .into_dimensions()
+                .map_err(|e| format!("not a valid {declared} ({e})"))?;
+            if w == 0 || h == 0 {
+                return Err(format!("a {declared} without pixels"));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 

@@ -22,7 +22,14 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, type_: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, type_, detail: Some(detail.into()), errors: vec![], retry_after_s: None, headers: vec![] }
+        Self {
+            status,
+            type_,
+            detail: Some(detail.into()),
+            errors: vec![],
+            retry_after_s: None,
+            headers: vec![],
+        }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, pt::BAD_REQUEST, detail)
@@ -43,26 +50,46 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, pt::PAYLOAD_TOO_LARGE, detail)
     }
     pub fn unsupported_media(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, pt::UNSUPPORTED_MEDIA_TYPE, detail)
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            pt::UNSUPPORTED_MEDIA_TYPE,
+            detail,
+        )
     }
     pub fn rate_limited(retry_after_s: u64) -> Self {
-        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, pt::RATE_LIMITED, "too many requests; retry later");
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            pt::RATE_LIMITED,
+            "too many requests; retry later",
+        );
         e.retry_after_s = Some(retry_after_s.max(1));
         e
     }
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         // The detail goes to the log, not to the client.
         tracing::error!(error = %detail, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, pt::INTERNAL, "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            pt::INTERNAL,
+            "internal error",
+        )
     }
     /// 422 with field errors.
     pub fn validation(errors: Vec<FieldProblem>) -> Self {
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, pt::VALIDATION, "some fields are invalid");
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            pt::VALIDATION,
+            "some fields are invalid",
+        );
         e.errors = errors;
         e
     }
     pub fn field(field: impl Into<String>, reason: &str, detail: impl Into<String>) -> Self {
-        Self::validation(vec![FieldProblem { field: field.into(), reason: reason.into(), detail: Some(detail.into()) }])
+        Self::validation(vec![FieldProblem {
+            field: field.into(),
+            reason: reason.into(),
+            detail: Some(detail.into()),
+        }])
     }
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
@@ -118,14 +145,18 @@ impl From<std::io::Error> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::JsonDataError(e) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, pt::VALIDATION, e.body_text())
-            }
+            JsonRejection::JsonDataError(e) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pt::VALIDATION,
+                e.body_text(),
+            ),
             JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(e.body_text()),
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::unsupported_media("expected Content-Type: application/json")
             }
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large("request body too large"),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::too_large("request body too large")
+            }
             other => ApiError::bad_request(other.body_text()),
         }
     }

@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use phananh_wire::{
-    problem_types as pt, EventKind, FeedPage, FieldProblem, MediaKind, MyReportsPage, NewMedia, NewReport, RatingRequest,
-    Report, ReportStatus, IDEMPOTENCY_KEY,
+    problem_types as pt, EventKind, FeedPage, FieldProblem, MediaKind, MyReportsPage, NewMedia,
+    NewReport, RatingRequest, Report, ReportStatus, IDEMPOTENCY_KEY,
 };
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use serde::Deserialize;
@@ -36,7 +36,18 @@ pub struct NewCase {
     pub attributes: BTreeMap<String, String>,
     pub captured_at: Option<i64>,
     pub media: Vec<StoredMedia>,
+    /// `app`, or `open311:<key name>`.
+    pub source: String,
+    /// Open311 contact details (JSON), shown to the IOC only.
+    pub contact: Option<String>,
+    /// Open311 `media_url`.
+    pub media_url: Option<String>,
 }
+
+/// Categories whose subject is the local administration itself (a slow or rude official, a
+/// procedure refused): such a case goes to the category's provincial department, never to
+/// the ward People's Committee it complains about.
+pub const ABOUT_OFFICIALS: &[&str] = &["thu_tuc_hanh_chinh"];
 
 /// A finished upload checked for attaching to a case or an answer.
 pub struct StoredMedia {
@@ -50,38 +61,63 @@ pub struct StoredMedia {
 
 pub fn check_category(errs: &mut Vec<FieldProblem>, code: &str) {
     if !CATEGORIES.iter().any(|c| c.0 == code) {
-        errs.push(FieldProblem { field: "category".into(), reason: "unknown".into(), detail: Some(format!("no category {code:?}")) });
+        errs.push(FieldProblem {
+            field: "category".into(),
+            reason: "unknown".into(),
+            detail: Some(format!("no category {code:?}")),
+        });
     }
 }
 
 pub fn check_position(errs: &mut Vec<FieldProblem>, lat: f64, lon: f64) {
     if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
-        errs.push(FieldProblem { field: "lat".into(), reason: "out_of_range".into(), detail: Some("latitude in [-90, 90]".into()) });
+        errs.push(FieldProblem {
+            field: "lat".into(),
+            reason: "out_of_range".into(),
+            detail: Some("latitude in [-90, 90]".into()),
+        });
     }
     if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
-        errs.push(FieldProblem { field: "lon".into(), reason: "out_of_range".into(), detail: Some("longitude in [-180, 180]".into()) });
+        errs.push(FieldProblem {
+            field: "lon".into(),
+            reason: "out_of_range".into(),
+            detail: Some("longitude in [-180, 180]".into()),
+        });
     }
 }
 
 pub fn check_attributes(errs: &mut Vec<FieldProblem>, attrs: &BTreeMap<String, String>) {
     if attrs.len() > limits::MAX_ATTRIBUTES {
-        errs.push(FieldProblem { field: "attributes".into(), reason: "too_long".into(), detail: None });
+        errs.push(FieldProblem {
+            field: "attributes".into(),
+            reason: "too_long".into(),
+            detail: None,
+        });
         return;
     }
     for (k, v) in attrs {
         if k == seed::SEVERITY_ATTR {
             if !seed::SEVERITY_VALUES.iter().any(|(c, _)| c == v) {
-                errs.push(FieldProblem { field: format!("attributes.{k}"), reason: "invalid".into(), detail: Some("not one of the listed values".into()) });
+                errs.push(FieldProblem {
+                    field: format!("attributes.{k}"),
+                    reason: "invalid".into(),
+                    detail: Some("not one of the listed values".into()),
+                });
             }
         } else {
             let k: String = k.chars().take(64).collect();
-            errs.push(FieldProblem { field: format!("attributes.{k}"), reason: "unknown".into(), detail: Some("the category has no such attribute".into()) });
+            errs.push(FieldProblem {
+                field: format!("attributes.{k}"),
+                reason: "unknown".into(),
+                detail: Some("the category has no such attribute".into()),
+            });
         }
     }
 }
 
 /// Check media references and resolve them to stored uploads.
 pub fn resolve_media(
+    limits_cfg: &phananh_wire::MediaLimits,
     conn: &Connection,
     user: &AuthUser,
     media: &[NewMedia],
@@ -90,15 +126,27 @@ pub fn resolve_media(
 ) -> Vec<StoredMedia> {
     let mut out = Vec::new();
     if media.len() > limits::MAX_MEDIA {
-        errs.push(FieldProblem { field: field.into(), reason: "too_long".into(), detail: Some(format!("at most {} files", limits::MAX_MEDIA)) });
+        errs.push(FieldProblem {
+            field: field.into(),
+            reason: "too_long".into(),
+            detail: Some(format!("at most {} files", limits::MAX_MEDIA)),
+        });
         return out;
     }
     let (photos, videos) = media.iter().fold((0, 0), |(p, v), m| match m.kind {
         MediaKind::Photo => (p + 1, v),
         MediaKind::Video => (p, v + 1),
     });
-    if photos > 6 || videos > 1 {
-        errs.push(FieldProblem { field: field.into(), reason: "too_long".into(), detail: Some("at most 6 photos and 1 video".into()) });
+    if photos > limits_cfg.max_photos || videos > limits_cfg.max_videos {
+        let detail = format!(
+            "at most {} photos and {} video(s)",
+            limits_cfg.max_photos, limits_cfg.max_videos
+        );
+        errs.push(FieldProblem {
+            field: field.into(),
+            reason: "too_long".into(),
+            detail: Some(detail),
+        });
     }
     for (i, m) in media.iter().enumerate() {
         let kind_ok = match m.kind {
@@ -106,32 +154,58 @@ pub fn resolve_media(
             MediaKind::Video => m.mime.starts_with("video/"),
         };
         if !kind_ok {
-            errs.push(FieldProblem { field: format!("{field}.{i}.mime"), reason: "invalid".into(), detail: Some("mime does not fit kind".into()) });
+            errs.push(FieldProblem {
+                field: format!("{field}.{i}.mime"),
+                reason: "invalid".into(),
+                detail: Some("mime does not fit kind".into()),
+            });
             continue;
         }
-        if out.iter().any(|o: &StoredMedia| m.upload_url.trim_end_matches('/').ends_with(&o.id)) {
-            errs.push(FieldProblem { field: format!("{field}.{i}.upload_url"), reason: "invalid".into(), detail: Some("listed twice".into()) });
+        if out
+            .iter()
+            .any(|o: &StoredMedia| m.upload_url.trim_end_matches('/').ends_with(&o.id))
+        {
+            errs.push(FieldProblem {
+                field: format!("{field}.{i}.upload_url"),
+                reason: "invalid".into(),
+                detail: Some("listed twice".into()),
+            });
             continue;
         }
         match crate::tus::resolve_for_attach(conn, user, &m.upload_url, &m.sha256, &m.mime) {
-            Ok((id, size)) => out.push(StoredMedia {
+            Ok((id, size, served_sha)) => out.push(StoredMedia {
                 id,
                 kind: m.kind,
                 mime: m.mime.to_ascii_lowercase(),
                 size,
-                sha256: m.sha256.to_ascii_lowercase(),
+                sha256: served_sha,
                 captured_at: m.captured_at.map(|t| t.timestamp_millis()),
             }),
-            Err(detail) => errs.push(FieldProblem { field: format!("{field}.{i}.upload_url"), reason: "invalid".into(), detail: Some(detail) }),
+            Err(detail) => errs.push(FieldProblem {
+                field: format!("{field}.{i}.upload_url"),
+                reason: "invalid".into(),
+                detail: Some(detail),
+            }),
         }
     }
     out
 }
 
-pub fn attach_media(conn: &Connection, n: i64, event_id: Option<i64>, media: &[StoredMedia]) -> rusqlite::Result<()> {
-    let base: i64 = conn.query_row("SELECT COUNT(*) FROM media WHERE report_n = ?1", [n], |r| r.get(0))?;
+pub fn attach_media(
+    conn: &Connection,
+    n: i64,
+    event_id: Option<i64>,
+    media: &[StoredMedia],
+) -> rusqlite::Result<()> {
+    let base: i64 = conn.query_row("SELECT COUNT(*) FROM media WHERE report_n = ?1", [n], |r| {
+        r.get(0)
+    })?;
     for (i, m) in media.iter().enumerate() {
-        let kind = if m.kind == MediaKind::Video { "video" } else { "photo" };
+        let kind = if m.kind == MediaKind::Video {
+            "video"
+        } else {
+            "photo"
+        };
         conn.execute(
             "INSERT INTO media(id, report_n, event_id, ord, kind, mime, size, sha256, captured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![m.id, n, event_id, base + i as i64, kind, m.mime, m.size as i64, m.sha256, m.captured_at],
@@ -153,11 +227,41 @@ pub fn append_event(
     actor: Option<&str>,
     media: &[StoredMedia],
 ) -> rusqlite::Result<i64> {
+    append_event_kind(
+        conn,
+        n,
+        &views::event_kind_str(kind),
+        kind != EventKind::Rated,
+        status,
+        unit,
+        message,
+        actor,
+        media,
+    )
+}
+
+/// [`append_event`] with a kind the wire enum does not name (it reads as `other`).
+#[allow(clippy::too_many_arguments)]
+pub fn append_event_kind(
+    conn: &Connection,
+    n: i64,
+    kind: &str,
+    notify: bool,
+    status: ReportStatus,
+    unit: Option<&str>,
+    message: Option<&str>,
+    actor: Option<&str>,
+    media: &[StoredMedia],
+) -> rusqlite::Result<i64> {
     let now = now_ms();
-    let id: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE report_n = ?1", [n], |r| r.get(0))?;
+    let id: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE report_n = ?1",
+        [n],
+        |r| r.get(0),
+    )?;
     conn.execute(
         "INSERT INTO events(report_n, id, at, kind, status, unit_code, message, actor_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![n, id, now, views::event_kind_str(kind), status.as_str(), unit, message, actor],
+        params![n, id, now, kind, status.as_str(), unit, message, actor],
     )?;
     attach_media(conn, n, Some(id), media)?;
     let seq = db::next_seq(conn)?;
@@ -165,7 +269,7 @@ pub fn append_event(
         "UPDATE reports SET status = ?2, updated_at = ?3, version = version + 1, seq = ?4 WHERE n = ?1",
         params![n, status.as_str(), now, seq],
     )?;
-    if kind != EventKind::Rated {
+    if notify {
         notify_reporter(conn, n, status, now)?;
     }
     Ok(id)
@@ -186,7 +290,12 @@ pub fn status_label_vi(s: ReportStatus) -> &'static str {
 
 /// "Send" a push to each device the reporter registered: recorded (and logged without the
 /// token) since the stub holds no FCM/APNs credentials. Tests read them back.
-fn notify_reporter(conn: &Connection, n: i64, status: ReportStatus, now: i64) -> rusqlite::Result<()> {
+fn notify_reporter(
+    conn: &Connection,
+    n: i64,
+    status: ReportStatus,
+    now: i64,
+) -> rusqlite::Result<()> {
     let body = format!("Phản ánh #{n}: {}", status_label_vi(status));
     let inserted = conn.execute(
         "INSERT INTO pushes(user_id, platform, token, report_n, status, body, at)
@@ -201,11 +310,25 @@ fn notify_reporter(conn: &Connection, n: i64, status: ReportStatus, now: i64) ->
 
 /// Insert a checked case, routed to the ward containing its point (the IOC when outside
 /// every ward), with its deadline and first timeline event. Returns its row number.
-pub fn insert_case(st: &AppState, conn: &Connection, reporter: &AuthUser, c: &NewCase) -> ApiResult<i64> {
+pub fn insert_case(
+    st: &AppState,
+    conn: &Connection,
+    reporter: &AuthUser,
+    c: &NewCase,
+) -> ApiResult<i64> {
     let now = now_ms();
     let ward = st.wards.locate(c.lat, c.lon);
-    let unit = ward.map(|w| seed::ward_unit_code(&w.code)).filter(|u| st.unit(u).is_some()).unwrap_or_else(|| crate::IOC.to_string());
-    let cat = CATEGORIES.iter().find(|x| x.0 == c.category).ok_or_else(|| ApiError::internal("category vanished"))?;
+    let cat = CATEGORIES
+        .iter()
+        .find(|x| x.0 == c.category)
+        .ok_or_else(|| ApiError::internal("category vanished"))?;
+    let unit = if ABOUT_OFFICIALS.contains(&cat.0) && st.unit(cat.3).is_some() {
+        cat.3.to_string()
+    } else {
+        ward.map(|w| seed::ward_unit_code(&w.code))
+            .filter(|u| st.unit(u).is_some())
+            .unwrap_or_else(|| crate::IOC.to_string())
+    };
     let deadline = now + cat.4 as i64 * 3_600_000;
     let search = fold::fold(&format!(
         "{} {} {} {}",
@@ -217,8 +340,9 @@ pub fn insert_case(st: &AppState, conn: &Connection, reporter: &AuthUser, c: &Ne
     let seq = db::next_seq(conn)?;
     conn.execute(
         "INSERT INTO reports(client_id, reporter_id, body_hash, category, description, search, lat, lon, accuracy_m, ward_code,
-            address, anonymous, attributes, captured_at, status, unit_code, deadline, duplicate_of, created_at, updated_at, version, seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'received', ?15, ?16, NULL, ?17, ?17, 1, ?18)",
+            address, anonymous, attributes, captured_at, status, unit_code, deadline, duplicate_of, created_at, updated_at, version, seq,
+            source, contact, media_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'received', ?15, ?16, NULL, ?17, ?17, 1, ?18, ?19, ?20, ?21)",
         params![
             c.client_id,
             reporter.id,
@@ -237,12 +361,18 @@ pub fn insert_case(st: &AppState, conn: &Connection, reporter: &AuthUser, c: &Ne
             unit,
             deadline,
             now,
-            seq
+            seq,
+            c.source,
+            c.contact,
+            c.media_url
         ],
     )?;
     let n = conn.last_insert_rowid();
     attach_media(conn, n, None, &c.media)?;
-    let msg = format!("Đã tiếp nhận phản ánh; đơn vị dự kiến xử lý: {}", st.unit(&unit).map(|u| u.name.as_str()).unwrap_or(&unit));
+    let msg = format!(
+        "Đã tiếp nhận phản ánh; đơn vị dự kiến xử lý: {}",
+        st.unit(&unit).map(|u| u.name.as_str()).unwrap_or(&unit)
+    );
     conn.execute(
         "INSERT INTO events(report_n, id, at, kind, status, unit_code, message, actor_id) VALUES (?1, 1, ?2, 'received', 'received', ?3, ?4, NULL)",
         params![n, now, crate::IOC, msg],
@@ -260,35 +390,67 @@ fn created(status: StatusCode, report: Report) -> Response {
     params(("Idempotency-Key" = String, Header, description = "the report's client_id (UUID)")),
     responses((status = 201, description = "created", body = Report), (status = 200, description = "replay of an earlier request", body = Report),
               (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
-pub async fn create(State(st): State<AppState>, user: AuthUser, headers: HeaderMap, Json(req): Json<NewReport>) -> ApiResult<Response> {
+pub async fn create(
+    State(st): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    Json(req): Json<NewReport>,
+) -> ApiResult<Response> {
     let Some(key) = headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()) else {
-        return Err(ApiError::bad_request("Idempotency-Key header (the report's client_id) required"));
+        return Err(ApiError::bad_request(
+            "Idempotency-Key header (the report's client_id) required",
+        ));
     };
     if key.trim().parse::<uuid::Uuid>().ok() != Some(req.client_id) {
-        return Err(ApiError::field("client_id", "invalid", "must equal the Idempotency-Key header"));
+        return Err(ApiError::field(
+            "client_id",
+            "invalid",
+            "must equal the Idempotency-Key header",
+        ));
     }
-    let body_hash = hex::encode(Sha256::digest(serde_json::to_vec(&req).map_err(ApiError::internal)?));
+    let body_hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(&req).map_err(ApiError::internal)?,
+    ));
     let client_id = req.client_id.to_string();
     let conn = st.conn();
     let existing: Option<(i64, String)> = conn
-        .query_row("SELECT n, body_hash FROM reports WHERE reporter_id = ?1 AND client_id = ?2", params![user.id, client_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT n, body_hash FROM reports WHERE reporter_id = ?1 AND client_id = ?2",
+            params![user.id, client_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     if let Some((n, h)) = existing {
         if h != body_hash {
-            return Err(ApiError::conflict(pt::IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different body"));
+            return Err(ApiError::conflict(
+                pt::IDEMPOTENCY_CONFLICT,
+                "this Idempotency-Key was used with a different body",
+            ));
         }
-        return Ok(created(StatusCode::OK, views::report(&st, &conn, n, Some(&user))?));
+        return Ok(created(
+            StatusCode::OK,
+            views::report(&st, &conn, n, Some(&user))?,
+        ));
     }
     let mut errs = Vec::new();
     check_category(&mut errs, &req.category);
     let description = req.description.trim().to_string();
-    if let Err(e) = check_len("description", &description, limits::MIN_DESCRIPTION, limits::MAX_DESCRIPTION) {
+    if let Err(e) = check_len(
+        "description",
+        &description,
+        limits::MIN_DESCRIPTION,
+        limits::MAX_DESCRIPTION,
+    ) {
         errs.push(e);
     }
     check_position(&mut errs, req.lat, req.lon);
     if let Some(a) = req.accuracy_m {
         if !(a.is_finite() && (0.0..=100_000.0).contains(&a)) {
-            errs.push(FieldProblem { field: "accuracy_m".into(), reason: "out_of_range".into(), detail: None });
+            errs.push(FieldProblem {
+                field: "accuracy_m".into(),
+                reason: "out_of_range".into(),
+                detail: None,
+            });
         }
     }
     if let Some(w) = &req.ward_code {
@@ -302,7 +464,14 @@ pub async fn create(State(st): State<AppState>, user: AuthUser, headers: HeaderM
         }
     }
     check_attributes(&mut errs, &req.attributes);
-    let media = resolve_media(&conn, &user, &req.media, "media", &mut errs);
+    let media = resolve_media(
+        &st.config.tenant.media,
+        &conn,
+        &user,
+        &req.media,
+        "media",
+        &mut errs,
+    );
     if !errs.is_empty() {
         return Err(ApiError::validation(errs));
     }
@@ -319,6 +488,9 @@ pub async fn create(State(st): State<AppState>, user: AuthUser, headers: HeaderM
         attributes: req.attributes.clone(),
         captured_at: req.captured_at.map(|t| t.timestamp_millis()),
         media,
+        source: "app".into(),
+        contact: None,
+        media_url: None,
     };
     let tx = conn.unchecked_transaction()?;
     let n = insert_case(&st, &tx, &user, &case)?;
@@ -335,7 +507,11 @@ pub async fn create(State(st): State<AppState>, user: AuthUser, headers: HeaderM
 #[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", security((), ("bearer" = [])),
     params(("id" = String, Path, description = "report id", example = "1")),
     responses((status = 200, body = Report), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
-pub async fn detail(State(st): State<AppState>, MaybeUser(user): MaybeUser, Path(id): Path<String>) -> ApiResult<axum::Json<Report>> {
+pub async fn detail(
+    State(st): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Report>> {
     let n = parse_id(&id)?;
     let conn = st.conn();
     Ok(axum::Json(views::report(&st, &conn, n, user.as_ref())?))
@@ -355,27 +531,44 @@ fn page_limit(l: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
     match l {
         None => Ok(default),
         Some(n) if (1..=max).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::field("limit", "out_of_range", format!("between 1 and {max}"))),
+        Some(_) => Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("between 1 and {max}"),
+        )),
     }
 }
 
 fn parse_cursor(field: &str, c: &Option<String>) -> ApiResult<i64> {
     match c.as_deref().map(str::trim) {
         None | Some("") => Ok(0),
-        Some(s) => s.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| ApiError::field(field, "invalid", "not a cursor from this server")),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v >= 0)
+            .ok_or_else(|| ApiError::field(field, "invalid", "not a cursor from this server")),
     }
 }
 
 /// My reports that changed after `since`, oldest change first, with full timelines.
 #[utoipa::path(get, path = "/api/v1/me/reports", tag = "reports", security(("bearer" = [])), params(SinceQuery),
     responses((status = 200, body = MyReportsPage), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
-pub async fn my_reports(State(st): State<AppState>, user: AuthUser, Query(q): Query<SinceQuery>) -> ApiResult<axum::Json<MyReportsPage>> {
+pub async fn my_reports(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<SinceQuery>,
+) -> ApiResult<axum::Json<MyReportsPage>> {
     let since = parse_cursor("since", &q.since)?;
     let limit = page_limit(q.limit, 50, limits::MAX_PAGE)?;
     let conn = st.conn();
-    let mut s = conn.prepare_cached(&format!("SELECT {}, seq FROM reports WHERE reporter_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", views::COLS))?;
+    let mut s = conn.prepare_cached(&format!(
+        "SELECT {}, seq FROM reports WHERE reporter_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        views::COLS
+    ))?;
     let rows: Vec<(views::Row, i64)> = s
-        .query_map(params![user.id, since, limit as i64 + 1], |r| Ok((views::row(r)?, r.get(20)?)))?
+        .query_map(params![user.id, since, limit as i64 + 1], |r| {
+            Ok((views::row(r)?, r.get(views::NCOLS)?))
+        })?
         .collect::<Result<_, _>>()?;
     let has_more = rows.len() > limit as usize;
     let mut items = Vec::new();
@@ -384,7 +577,11 @@ pub async fn my_reports(State(st): State<AppState>, user: AuthUser, Query(q): Qu
         items.push(views::build(&st, &conn, &r, Some(&user))?);
         cursor = seq;
     }
-    Ok(axum::Json(MyReportsPage { items, next_cursor: cursor.to_string(), has_more }))
+    Ok(axum::Json(MyReportsPage {
+        items,
+        next_cursor: cursor.to_string(),
+        has_more,
+    }))
 }
 
 /// Rate a resolved report (its reporter only); editable until closed; a "not satisfied"
@@ -392,7 +589,12 @@ pub async fn my_reports(State(st): State<AppState>, user: AuthUser, Query(q): Qu
 #[utoipa::path(put, path = "/api/v1/reports/{id}/rating", tag = "reports", security(("bearer" = [])), request_body = RatingRequest,
     params(("id" = String, Path, description = "report id", example = "1")),
     responses((status = 200, body = Report), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
-pub async fn rate(State(st): State<AppState>, user: AuthUser, Path(id): Path<String>, Json(req): Json<RatingRequest>) -> ApiResult<axum::Json<Report>> {
+pub async fn rate(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    Json(req): Json<RatingRequest>,
+) -> ApiResult<axum::Json<Report>> {
     let n = parse_id(&id)?;
     let conn = st.conn();
     let r = views::load_row(&conn, n)?;
@@ -400,13 +602,25 @@ pub async fn rate(State(st): State<AppState>, user: AuthUser, Path(id): Path<Str
         return Err(ApiError::forbidden("only the reporter may rate a report"));
     }
     let mut errs = Vec::new();
-    let level = crate::config_api::RATING_SCALE.iter().find(|l| l.0 == req.level);
+    let level = st.config.tenant.rating_level(req.level);
     match level {
-        None => errs.push(FieldProblem { field: "level".into(), reason: "invalid".into(), detail: Some("not a level of the rating scale".into()) }),
-        Some(l) if req.reopen && !l.3 => errs.push(FieldProblem { field: "reopen".into(), reason: "not_allowed".into(), detail: Some("only a dissatisfied rating may ask to reopen".into()) }),
+        None => errs.push(FieldProblem {
+            field: "level".into(),
+            reason: "invalid".into(),
+            detail: Some("not a level of the rating scale".into()),
+        }),
+        Some(l) if req.reopen && !l.may_reopen => errs.push(FieldProblem {
+            field: "reopen".into(),
+            reason: "not_allowed".into(),
+            detail: Some("only a dissatisfied rating may ask to reopen".into()),
+        }),
         _ => {}
     }
-    let comment = req.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let comment = req
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     if let Some(c) = comment {
         if let Err(e) = check_len("comment", c, 0, limits::MAX_COMMENT) {
             errs.push(e);
@@ -416,7 +630,13 @@ pub async fn rate(State(st): State<AppState>, user: AuthUser, Path(id): Path<Str
         return Err(ApiError::validation(errs));
     }
     if r.status != ReportStatus::Resolved {
-        return Err(ApiError::conflict(pt::INVALID_TRANSITION, format!("a {} report cannot be rated; only resolved ones", r.status.as_str())));
+        return Err(ApiError::conflict(
+            pt::INVALID_TRANSITION,
+            format!(
+                "a {} report cannot be rated; only resolved ones",
+                r.status.as_str()
+            ),
+        ));
     }
     let tx = conn.unchecked_transaction()?;
     tx.execute(
@@ -424,9 +644,27 @@ pub async fn rate(State(st): State<AppState>, user: AuthUser, Path(id): Path<Str
          ON CONFLICT(report_n) DO UPDATE SET level = excluded.level, comment = excluded.comment, reopen = excluded.reopen, rated_at = excluded.rated_at",
         params![n, req.level as i64, comment, req.reopen as i64, now_ms()],
     )?;
-    append_event(&tx, n, EventKind::Rated, ReportStatus::Resolved, None, None, Some(&user.id), &[])?;
+    append_event(
+        &tx,
+        n,
+        EventKind::Rated,
+        ReportStatus::Resolved,
+        None,
+        None,
+        Some(&user.id),
+        &[],
+    )?;
     if req.reopen {
-        append_event(&tx, n, EventKind::Reopened, ReportStatus::Reopened, Some(&r.unit_code), Some("Người phản ánh không hài lòng và đề nghị xử lý lại"), Some(&user.id), &[])?;
+        append_event(
+            &tx,
+            n,
+            EventKind::Reopened,
+            ReportStatus::Reopened,
+            Some(&r.unit_code),
+            Some("Người phản ánh không hài lòng và đề nghị xử lý lại"),
+            Some(&user.id),
+            &[],
+        )?;
     }
     tx.commit()?;
     Ok(axum::Json(views::report(&st, &conn, n, Some(&user))?))
@@ -453,7 +691,10 @@ pub struct FeedQuery {
 /// Public feed, newest first. Carries no reporter data.
 #[utoipa::path(get, path = "/api/v1/feed", tag = "reports", params(FeedQuery),
     responses((status = 200, body = FeedPage), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
-pub async fn feed(State(st): State<AppState>, Query(q): Query<FeedQuery>) -> ApiResult<axum::Json<FeedPage>> {
+pub async fn feed(
+    State(st): State<AppState>,
+    Query(q): Query<FeedQuery>,
+) -> ApiResult<axum::Json<FeedPage>> {
     let limit = page_limit(q.limit, 20, 100)?;
     let cursor = parse_cursor("cursor", &q.cursor)?;
     let mut sql = format!("SELECT {} FROM reports WHERE 1 = 1", views::COLS);
@@ -463,9 +704,17 @@ pub async fn feed(State(st): State<AppState>, Query(q): Query<FeedQuery>) -> Api
         args.push(Box::new(cursor));
     }
     if let Some(b) = q.bbox.as_deref().filter(|b| !b.trim().is_empty()) {
-        let v: Vec<f64> = b.split(',').filter_map(|x| x.trim().parse::<f64>().ok()).filter(|x| x.is_finite()).collect();
+        let v: Vec<f64> = b
+            .split(',')
+            .filter_map(|x| x.trim().parse::<f64>().ok())
+            .filter(|x| x.is_finite())
+            .collect();
         if v.len() != 4 || v[0] > v[2] || v[1] > v[3] {
-            return Err(ApiError::field("bbox", "invalid", "minLon,minLat,maxLon,maxLat"));
+            return Err(ApiError::field(
+                "bbox",
+                "invalid",
+                "minLon,minLat,maxLon,maxLat",
+            ));
         }
         sql += " AND lon >= ? AND lat >= ? AND lon <= ? AND lat <= ?";
         for x in v {
@@ -482,7 +731,10 @@ pub async fn feed(State(st): State<AppState>, Query(q): Query<FeedQuery>) -> Api
         args.push(Box::new(c.to_string()));
     }
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        let sts: Option<Vec<ReportStatus>> = s.split(',').map(|x| ReportStatus::parse(x.trim())).collect();
+        let sts: Option<Vec<ReportStatus>> = s
+            .split(',')
+            .map(|x| ReportStatus::parse(x.trim()))
+            .collect();
         let Some(sts) = sts else {
             return Err(ApiError::field("status", "invalid", "unknown status"));
         };
@@ -493,7 +745,11 @@ pub async fn feed(State(st): State<AppState>, Query(q): Query<FeedQuery>) -> Api
     }
     if let Some(text) = q.q.as_deref() {
         if text.chars().count() > limits::MAX_QUERY_TEXT {
-            return Err(ApiError::field("q", "too_long", format!("at most {} characters", limits::MAX_QUERY_TEXT)));
+            return Err(ApiError::field(
+                "q",
+                "too_long",
+                format!("at most {} characters", limits::MAX_QUERY_TEXT),
+            ));
         }
         for t in fold::terms(text).into_iter().take(10) {
             sql += " AND instr(search, ?) > 0";
@@ -504,55 +760,161 @@ pub async fn feed(State(st): State<AppState>, Query(q): Query<FeedQuery>) -> Api
     args.push(Box::new(limit as i64 + 1));
     let conn = st.conn();
     let mut s = conn.prepare(&sql)?;
-    let rows: Vec<views::Row> = s.query_map(rusqlite::params_from_iter(args.iter().map(|b| b.as_ref())), views::row)?.collect::<Result<_, _>>()?;
+    let rows: Vec<views::Row> = s
+        .query_map(
+            rusqlite::params_from_iter(args.iter().map(|b| b.as_ref())),
+            views::row,
+        )?
+        .collect::<Result<_, _>>()?;
     let more = rows.len() > limit as usize;
-    let items = rows.iter().take(limit as usize).map(|r| views::feed_item(&st, &conn, r)).collect::<ApiResult<Vec<_>>>()?;
-    let next_cursor = if more { items.last().map(|i| i.id.clone()) } else { None };
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(|r| views::feed_item(&st, &conn, r))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let next_cursor = if more {
+        items.last().map(|i| i.id.clone())
+    } else {
+        None
+    };
     Ok(axum::Json(FeedPage { items, next_cursor }))
 }
 
-/// GET /media/{id}: a file attached to a case (public, like the case's handling). Supports
-/// `If-None-Match` and single `Range: bytes=` requests so players can seek in videos.
-pub async fn media(State(st): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult<Response> {
-    use tokio::io::{AsyncReadExt, AsyncSeekExt};
-    let row: Option<(String, String, i64)> = st
+/// Headers every media answer carries: the declared type is the only one (`nosniff`) and
+/// nothing in the file may run or load anything (`sandbox`, `default-src 'none'`).
+fn media_headers(h: &mut HeaderMap) {
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-site"),
+    );
+}
+
+/// Chunk size of media streaming: memory per download is about this much.
+pub const MEDIA_CHUNK: usize = 64 * 1024;
+
+/// `len` bytes of `file` from its current position, read chunk by chunk as the client takes them.
+fn file_body(file: tokio::fs::File, len: u64) -> axum::body::Body {
+    use tokio::io::AsyncReadExt;
+    let stream = futures_util::stream::unfold((file, len), |(mut f, left)| async move {
+        if left == 0 {
+            return None;
+        }
+        let mut buf = bytes::BytesMut::zeroed(left.min(MEDIA_CHUNK as u64) as usize);
+        match f.read(&mut buf).await {
+            Ok(0) => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "media file shorter than recorded",
+                )),
+                (f, 0),
+            )),
+            Ok(k) => {
+                buf.truncate(k);
+                Some((Ok(buf.freeze()), (f, left - k as u64)))
+            }
+            Err(e) => Some((Err(e), (f, 0))),
+        }
+    });
+    axum::body::Body::from_stream(stream)
+}
+
+/// GET /media/{id}: a file attached to a case, streamed from disk (memory per request is
+/// one chunk, whatever the file or range size). Photos are public like the case's
+/// handling (the feed shows them); videos need a signed-in caller (they are large, so the
+/// per-user rate limit applies). Supports `If-None-Match` and single `Range: bytes=`
+/// requests so players can seek in videos.
+pub async fn media(
+    State(st): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    use tokio::io::AsyncSeekExt;
+    let row: Option<(String, String, String, i64)> = st
         .conn()
-        .query_row("SELECT mime, sha256, size FROM media WHERE id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(
+            "SELECT kind, mime, sha256, size FROM media WHERE id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
         .optional()?;
-    let Some((mime, sha, size)) = row else {
+    let Some((kind, mime, sha, size)) = row else {
         return Err(ApiError::not_found("no such media"));
     };
-    let size = size as u64;
+    let public = kind != "video";
+    if !public && user.is_none() {
+        return Err(ApiError::unauthorized(
+            "sign in to watch videos (Authorization: Bearer <token>)",
+        ));
+    }
+    let size = u64::try_from(size).map_err(ApiError::internal)?;
     let etag = format!("\"{sha}\"");
     let mut common = HeaderMap::new();
-    common.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(ApiError::internal)?);
-    common.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    media_headers(&mut common);
+    common.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).map_err(ApiError::internal)?,
+    );
+    common.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if public {
+            "public, max-age=31536000, immutable"
+        } else {
+            "private, max-age=31536000, immutable"
+        }),
+    );
     common.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
         return Ok((StatusCode::NOT_MODIFIED, common).into_response());
     }
-    let content_type = HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|r| parse_range(r, size));
+    let content_type = HeaderValue::from_str(&mime)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|r| parse_range(r, size));
     let mut file = tokio::fs::File::open(st.upload_path(&id)).await?;
+    common.insert(header::CONTENT_TYPE, content_type);
     match range {
         None => {
-            let mut bytes = Vec::with_capacity(size as usize);
-            file.read_to_end(&mut bytes).await?;
-            common.insert(header::CONTENT_TYPE, content_type);
-            Ok((common, bytes).into_response())
+            common.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+            Ok((common, file_body(file, size)).into_response())
         }
         Some(None) => {
-            common.insert(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{size}")).map_err(ApiError::internal)?);
-            let e = ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, pt::BAD_REQUEST, format!("the file has {size} bytes"));
+            common.remove(header::CONTENT_TYPE);
+            common.insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&format!("bytes */{size}")).map_err(ApiError::internal)?,
+            );
+            let e = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                pt::BAD_REQUEST,
+                format!("the file has {size} bytes"),
+            );
             Ok((common, e).into_response())
         }
         Some(Some((start, end))) => {
             file.seek(std::io::SeekFrom::Start(start)).await?;
-            let mut bytes = vec![0u8; (end - start + 1) as usize];
-            file.read_exact(&mut bytes).await?;
-            common.insert(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")).map_err(ApiError::internal)?);
-            common.insert(header::CONTENT_TYPE, content_type);
-            Ok((StatusCode::PARTIAL_CONTENT, common, bytes).into_response())
+            let len = end - start + 1;
+            common.insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
+                    .map_err(ApiError::internal)?,
+            );
+            common.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+            Ok((StatusCode::PARTIAL_CONTENT, common, file_body(file, len)).into_response())
         }
     }
 }
@@ -560,7 +922,12 @@ pub async fn media(State(st): State<AppState>, headers: HeaderMap, Path(id): Pat
 /// One `bytes=` range → inclusive (start, end) within `size`; `None` when unsatisfiable.
 /// Multi-range requests are answered with their first range.
 fn parse_range(header: &str, size: u64) -> Option<(u64, u64)> {
-    let spec = header.trim().strip_prefix("bytes=")?.split(',').next()?.trim();
+    let spec = header
+        .trim()
+        .strip_prefix("bytes=")?
+        .split(',')
+        .next()?
+        .trim();
     let (a, b) = spec.split_once('-')?;
     let (start, end) = match (a.trim(), b.trim()) {
         ("", suffix) => {
@@ -568,7 +935,10 @@ fn parse_range(header: &str, size: u64) -> Option<(u64, u64)> {
             (size.saturating_sub(n), size.checked_sub(1)?)
         }
         (s, "") => (s.parse().ok()?, size.checked_sub(1)?),
-        (s, e) => (s.parse().ok()?, e.parse::<u64>().ok()?.min(size.checked_sub(1)?)),
+        (s, e) => (
+            s.parse().ok()?,
+            e.parse::<u64>().ok()?.min(size.checked_sub(1)?),
+        ),
     };
     (start <= end && end < size).then_some((start, end))
 }

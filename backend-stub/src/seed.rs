@@ -12,17 +12,71 @@ pub const IOC: &str = "ioc";
 
 /// (code, name_vi, name_en, responsible department, deadline hours)
 pub const CATEGORIES: &[(&str, &str, &str, &str, u32)] = &[
-    ("giao_thong", "Giao thông", "Traffic and roads", "so-xay-dung", 72),
-    ("moi_truong", "Môi trường", "Environment", "so-nong-nghiep-moi-truong", 72),
-    ("trat_tu_do_thi", "Trật tự đô thị", "Urban order", "so-xay-dung", 72),
+    (
+        "giao_thong",
+        "Giao thông",
+        "Traffic and roads",
+        "so-xay-dung",
+        72,
+    ),
+    (
+        "moi_truong",
+        "Môi trường",
+        "Environment",
+        "so-nong-nghiep-moi-truong",
+        72,
+    ),
+    (
+        "trat_tu_do_thi",
+        "Trật tự đô thị",
+        "Urban order",
+        "so-xay-dung",
+        72,
+    ),
     ("xay_dung", "Xây dựng", "Construction", "so-xay-dung", 120),
-    ("dien_chieu_sang", "Điện chiếu sáng", "Street lighting", "so-cong-thuong", 48),
-    ("cap_thoat_nuoc", "Cấp thoát nước", "Water supply and drainage", "so-xay-dung", 48),
-    ("an_ninh_trat_tu", "An ninh trật tự", "Public security", "cong-an-tinh", 24),
-    ("an_sinh_xa_hoi", "An sinh xã hội", "Social welfare", "so-y-te", 120),
+    (
+        "dien_chieu_sang",
+        "Điện chiếu sáng",
+        "Street lighting",
+        "so-cong-thuong",
+        48,
+    ),
+    (
+        "cap_thoat_nuoc",
+        "Cấp thoát nước",
+        "Water supply and drainage",
+        "so-xay-dung",
+        48,
+    ),
+    (
+        "an_ninh_trat_tu",
+        "An ninh trật tự",
+        "Public security",
+        "cong-an-tinh",
+        24,
+    ),
+    (
+        "an_sinh_xa_hoi",
+        "An sinh xã hội",
+        "Social welfare",
+        "so-y-te",
+        120,
+    ),
     ("y_te", "Y tế", "Health", "so-y-te", 48),
-    ("giao_duc", "Giáo dục", "Education", "so-giao-duc-dao-tao", 120),
-    ("thu_tuc_hanh_chinh", "Thủ tục hành chính", "Administrative procedures", "so-noi-vu", 120),
+    (
+        "giao_duc",
+        "Giáo dục",
+        "Education",
+        "so-giao-duc-dao-tao",
+        120,
+    ),
+    (
+        "thu_tuc_hanh_chinh",
+        "Thủ tục hành chính",
+        "Administrative procedures",
+        "so-noi-vu",
+        120,
+    ),
     ("khac", "Khác", "Other", "van-phong-ubnd-tinh", 120),
 ];
 
@@ -36,15 +90,21 @@ pub const DEPARTMENTS: &[(&str, &str)] = &[
     ("so-giao-duc-dao-tao", "Sở Giáo dục và Đào tạo"),
     ("so-noi-vu", "Sở Nội vụ"),
     ("so-tai-chinh", "Sở Tài chính"),
-    ("so-van-hoa-the-thao-du-lich", "Sở Văn hóa, Thể thao và Du lịch"),
+    (
+        "so-van-hoa-the-thao-du-lich",
+        "Sở Văn hóa, Thể thao và Du lịch",
+    ),
     ("so-khoa-hoc-cong-nghe", "Sở Khoa học và Công nghệ"),
     ("van-phong-ubnd-tinh", "Văn phòng UBND tỉnh"),
 ];
 
 /// Optional Open311 attribute every category offers: how serious the problem is.
 pub const SEVERITY_ATTR: &str = "muc_do";
-pub const SEVERITY_VALUES: &[(&str, &str)] =
-    &[("nhe", "Nhẹ"), ("trung_binh", "Trung bình"), ("nghiem_trong", "Nghiêm trọng")];
+pub const SEVERITY_VALUES: &[(&str, &str)] = &[
+    ("nhe", "Nhẹ"),
+    ("trung_binh", "Trung bình"),
+    ("nghiem_trong", "Nghiêm trọng"),
+];
 
 pub fn ward_unit_code(ward_code: &str) -> String {
     format!("ubnd-{ward_code}")
@@ -64,9 +124,18 @@ pub fn seed(conn: &mut Connection, wards: &Wards, now_ms: i64) -> rusqlite::Resu
         UnitKind::Ioc,
         None,
     )];
-    units.extend(DEPARTMENTS.iter().map(|(c, n)| (c.to_string(), n.to_string(), UnitKind::Department, None)));
+    units.extend(
+        DEPARTMENTS
+            .iter()
+            .map(|(c, n)| (c.to_string(), n.to_string(), UnitKind::Department, None)),
+    );
     units.extend(wards.wards.iter().map(|w| {
-        (ward_unit_code(&w.info.code), format!("UBND {}", w.info.full_name), UnitKind::Ward, Some(w.info.code.clone()))
+        (
+            ward_unit_code(&w.info.code),
+            format!("UBND {}", w.info.full_name),
+            UnitKind::Ward,
+            Some(w.info.code.clone()),
+        )
     }));
     {
         let mut ins_unit = tx.prepare(
@@ -78,9 +147,19 @@ pub fn seed(conn: &mut Connection, wards: &Wards, now_ms: i64) -> rusqlite::Resu
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for (i, (code, name, kind, ward)) in units.iter().enumerate() {
-            ins_unit.execute(params![code, name, crate::unit_kind_str(*kind), ward, i as i64])?;
+            ins_unit.execute(params![
+                code,
+                name,
+                crate::unit_kind_str(*kind),
+                ward,
+                i as i64
+            ])?;
             for role in [Role::Officer, Role::Leader] {
-                let label = if role == Role::Leader { "Lãnh đạo" } else { "Cán bộ" };
+                let label = if role == Role::Leader {
+                    "Lãnh đạo"
+                } else {
+                    "Cán bộ"
+                };
                 ins_user.execute(params![
                     format!("{}-{}", crate::role_str(role), code),
                     staff_phone(i, role),

@@ -10,8 +10,12 @@ use crate::{now_ms, AppState};
 
 fn next_action(s: ReportStatus) -> Option<CaseAction> {
     match s {
-        ReportStatus::Received | ReportStatus::Reopened => Some(CaseAction::Accept { message: None }),
-        ReportStatus::Forwarded => Some(CaseAction::Start { message: Some("Cán bộ đang kiểm tra hiện trường".into()) }),
+        ReportStatus::Received | ReportStatus::Reopened => {
+            Some(CaseAction::Accept { message: None })
+        }
+        ReportStatus::Forwarded => Some(CaseAction::Start {
+            message: Some("Cán bộ đang kiểm tra hiện trường".into()),
+        }),
         ReportStatus::InProgress => Some(CaseAction::Resolve {
             message: "Đơn vị đã xử lý xong nội dung phản ánh. Cảm ơn bạn đã phản ánh.".into(),
             media: vec![],
@@ -31,7 +35,9 @@ pub async fn run(st: AppState, step: Duration) {
             .and_then(|mut s| s.query_map([due], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
             .unwrap_or_default();
         for (n, status, unit) in cases {
-            let Some(action) = ReportStatus::parse(&status).and_then(next_action) else { continue };
+            let Some(action) = ReportStatus::parse(&status).and_then(next_action) else {
+                continue;
+            };
             let officer = AuthUser {
                 id: format!("officer-{unit}"),
                 phone: String::new(),

@@ -24,7 +24,8 @@ pub struct Wards {
 
 impl Wards {
     pub fn load(path: &Path) -> anyhow::Result<Wards> {
-        let bytes = std::fs::read(path).with_context(|| format!("reading boundaries {}", path.display()))?;
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("reading boundaries {}", path.display()))?;
         let t0 = std::time::Instant::now();
         // `Value::from_str` is compiled (optimised) inside serde_json; a generic `from_slice`
         // would be instantiated here, unoptimised in dev builds, and take ~5× longer.
@@ -44,7 +45,10 @@ impl Wards {
             let geom = &f["geometry"];
             let polys: Vec<&Value> = match geom["type"].as_str() {
                 Some("Polygon") => vec![&geom["coordinates"]],
-                Some("MultiPolygon") => geom["coordinates"].as_array().map(|a| a.iter().collect()).unwrap_or_default(),
+                Some("MultiPolygon") => geom["coordinates"]
+                    .as_array()
+                    .map(|a| a.iter().collect())
+                    .unwrap_or_default(),
                 other => bail!("feature {code}: unsupported geometry {other:?}"),
             };
             let mut polygons = Vec::new();
@@ -59,24 +63,42 @@ impl Wards {
                         .filter_map(|pt| Some([pt.get(0)?.as_f64()?, pt.get(1)?.as_f64()?]))
                         .collect();
                     for p in &pts {
-                        bbox = [bbox[0].min(p[0]), bbox[1].min(p[1]), bbox[2].max(p[0]), bbox[3].max(p[1])];
+                        bbox = [
+                            bbox[0].min(p[0]),
+                            bbox[1].min(p[1]),
+                            bbox[2].max(p[0]),
+                            bbox[3].max(p[1]),
+                        ];
                     }
                     rings.push(pts);
                 }
                 polygons.push(rings);
             }
-            wards.push(Ward { info: WardInfo { code, name, full_name }, bbox, polygons });
+            wards.push(Ward {
+                info: WardInfo {
+                    code,
+                    name,
+                    full_name,
+                },
+                bbox,
+                polygons,
+            });
         }
         // Freeing the big JSON tree is slow in dev builds and nobody needs to wait for it.
         std::thread::spawn(move || drop(doc));
-        Ok(Wards { wards, geojson: bytes })
+        Ok(Wards {
+            wards,
+            geojson: bytes,
+        })
     }
 
     /// The ward containing (lat, lon), if any.
     pub fn locate(&self, lat: f64, lon: f64) -> Option<&WardInfo> {
         self.wards
             .iter()
-            .filter(|w| lon >= w.bbox[0] && lat >= w.bbox[1] && lon <= w.bbox[2] && lat <= w.bbox[3])
+            .filter(|w| {
+                lon >= w.bbox[0] && lat >= w.bbox[1] && lon <= w.bbox[2] && lat <= w.bbox[3]
+            })
             .find(|w| w.polygons.iter().any(|rings| in_polygon(rings, lon, lat)))
             .map(|w| &w.info)
     }
@@ -113,7 +135,13 @@ mod tests {
 
     #[test]
     fn square_with_hole() {
-        let outer = vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]];
+        let outer = vec![
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [10.0, 10.0],
+            [0.0, 10.0],
+            [0.0, 0.0],
+        ];
         let hole = vec![[4.0, 4.0], [6.0, 4.0], [6.0, 6.0], [4.0, 6.0], [4.0, 4.0]];
         let rings = vec![outer, hole];
         assert!(in_polygon(&rings, 1.0, 1.0));

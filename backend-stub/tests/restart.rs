@@ -23,11 +23,32 @@ async fn restart_on_the_same_files_loses_nothing() {
     let api = Api::with(opts(dir.path())).await;
     let tokens = api.login("0915000001").await;
     let t = tokens.access_token.clone();
-    let (id, sent) = api.report_with_photo(&t, "Ổ voi trên quốc lộ 1A", THANH_SEN).await;
-    let officer = api.stub.staff_login("ubnd-18073", Role::Officer).unwrap().access_token;
-    assert_eq!(api.act(&officer, &id, json!({"action": "accept"})).await.status(), 200);
-    let before: Report = api.get(&format!("api/v1/reports/{id}"), Some(&t)).await.json().await.unwrap();
-    let page: MyReportsPage = api.get("api/v1/me/reports", Some(&t)).await.json().await.unwrap();
+    let (id, sent) = api
+        .report_with_photo(&t, "Ổ voi trên quốc lộ 1A", THANH_SEN)
+        .await;
+    let officer = api
+        .stub
+        .staff_login("ubnd-18073", Role::Officer)
+        .unwrap()
+        .access_token;
+    assert_eq!(
+        api.act(&officer, &id, json!({"action": "accept"}))
+            .await
+            .status(),
+        200
+    );
+    let before: Report = api
+        .get(&format!("api/v1/reports/{id}"), Some(&t))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let page: MyReportsPage = api
+        .get("api/v1/me/reports", Some(&t))
+        .await
+        .json()
+        .await
+        .unwrap();
     // A half-finished upload.
     let photo_bytes = photo("synthetic_gps/outside_vinh_nghe_an_orient1.jpg");
     let r = api
@@ -45,10 +66,18 @@ async fn restart_on_the_same_files_loses_nothing() {
     api.stub.shutdown().await;
 
     let api2 = Api::with(opts(dir.path())).await;
-    eprintln!("restart on an existing database: {:?}", api2.stub.startup_time());
+    eprintln!(
+        "restart on an existing database: {:?}",
+        api2.stub.startup_time()
+    );
     assert_eq!(api2.stub.report_count(), 1);
     // The old session still works; the report is identical except for the server address.
-    let after: Report = api2.get(&format!("api/v1/reports/{id}"), Some(&t)).await.json().await.unwrap();
+    let after: Report = api2
+        .get(&format!("api/v1/reports/{id}"), Some(&t))
+        .await
+        .json()
+        .await
+        .unwrap();
     let strip = |r: &Report| {
         let mut r = r.clone();
         for m in &mut r.media {
@@ -57,10 +86,27 @@ async fn restart_on_the_same_files_loses_nothing() {
         r
     };
     assert_eq!(strip(&after), strip(&before));
-    let got = api2.get(&after.media[0].url, None).await.bytes().await.unwrap();
-    assert_eq!(sha256_hex(&got), sent.media[0].sha256);
+    let got = api2
+        .get(&after.media[0].url, None)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(sha256_hex(&got), after.media[0].sha256);
+    assert_ne!(
+        sent.media[0].sha256, after.media[0].sha256,
+        "the photo's metadata was stripped on the server"
+    );
     // Cursor continues: nothing new since the page before the restart.
-    let p: MyReportsPage = api2.get(&format!("api/v1/me/reports?since={}", page.next_cursor), Some(&t)).await.json().await.unwrap();
+    let p: MyReportsPage = api2
+        .get(
+            &format!("api/v1/me/reports?since={}", page.next_cursor),
+            Some(&t),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(p.items.is_empty());
     // A replay of the creation still finds the same report.
     let replay = api2.create_report(&t, &sent).await;
@@ -68,7 +114,12 @@ async fn restart_on_the_same_files_loses_nothing() {
     assert_eq!(replay.json::<Report>().await.unwrap().id, id);
     // The half-done upload resumes where it stopped.
     let half = half.replacen(&api.base, &api2.base, 1);
-    let r = api2.req(Method::HEAD, &half, Some(&t)).header("Tus-Resumable", "1.0.0").send().await.unwrap();
+    let r = api2
+        .req(Method::HEAD, &half, Some(&t))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["upload-offset"], "40000");
     let r = api2
         .req(Method::PATCH, &half, Some(&t))
@@ -81,9 +132,20 @@ async fn restart_on_the_same_files_loses_nothing() {
         .unwrap();
     assert_eq!(r.status(), 204);
     // Refresh tokens survive too, and new reports get new ids.
-    let r = api2.post_json("api/v1/auth/refresh", None, &json!({"refresh_token": tokens.refresh_token})).await;
+    let r = api2
+        .post_json(
+            "api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": tokens.refresh_token}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let r: Report = api2.create_report(&t, &new_report("Phản ánh sau khi khởi động lại", THANH_SEN)).await.json().await.unwrap();
+    let r: Report = api2
+        .create_report(&t, &new_report("Phản ánh sau khi khởi động lại", THANH_SEN))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_ne!(r.id, id);
     assert_eq!(api2.stub.report_count(), 2);
     api2.stub.shutdown().await;

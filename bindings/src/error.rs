@@ -3,10 +3,12 @@
 //! something uniffi can carry, and gives each variant its stable code.
 
 use phananh_core::error::StorageReason;
-use phananh_core::{PublicError, ValidationReason as CoreReason};
+use phananh_core::PublicError;
 
-/// Why a field is not acceptable. Mirrors `phananh_core::ValidationReason`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub use phananh_core::{FieldError, ValidationReason};
+
+/// Why a field is not acceptable: the contract crate's type, exported as it is.
+#[uniffi::remote(Enum)]
 pub enum ValidationReason {
     Required,
     TooShort { min: u32 },
@@ -19,33 +21,11 @@ pub enum ValidationReason {
     Invalid { detail: String },
 }
 
-impl From<CoreReason> for ValidationReason {
-    fn from(r: CoreReason) -> Self {
-        match r {
-            CoreReason::Required => Self::Required,
-            CoreReason::TooShort { min } => Self::TooShort { min },
-            CoreReason::TooLong { max } => Self::TooLong { max },
-            CoreReason::UnknownCategory => Self::UnknownCategory,
-            CoreReason::TooMany { max } => Self::TooMany { max },
-            CoreReason::TooFew { min } => Self::TooFew { min },
-            CoreReason::TooLarge { max_bytes } => Self::TooLarge { max_bytes },
-            CoreReason::OutOfRange => Self::OutOfRange,
-            CoreReason::Invalid { detail } => Self::Invalid { detail },
-        }
-    }
-}
-
 /// One field that needs the user's attention (`category`, `attachments[2]`, `rating.level`...).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct FieldProblem {
+#[uniffi::remote(Record)]
+pub struct FieldError {
     pub field: String,
     pub reason: ValidationReason,
-}
-
-impl From<phananh_core::FieldError> for FieldProblem {
-    fn from(e: phananh_core::FieldError) -> Self {
-        Self { field: e.field, reason: e.reason.into() }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -73,7 +53,7 @@ pub enum PhanAnhError {
     #[error("no network")]
     Offline,
     #[error("some fields need attention")]
-    Validation { errors: Vec<FieldProblem> },
+    Validation { errors: Vec<FieldError> },
     #[error("not found: {what}")]
     NotFound { what: String },
     #[error("please sign in")]
@@ -119,13 +99,13 @@ impl From<PublicError> for PhanAnhError {
     fn from(e: PublicError) -> Self {
         match e {
             PublicError::Offline => Self::Offline,
-            PublicError::Validation { errors } => {
-                Self::Validation { errors: errors.into_iter().map(Into::into).collect() }
-            }
+            PublicError::Validation { errors } => Self::Validation { errors },
             PublicError::NotFound { what } => Self::NotFound { what },
             PublicError::Unauthorized => Self::Unauthorized,
             PublicError::Forbidden => Self::Forbidden,
-            PublicError::Storage { reason } => Self::Storage { problem: reason.into() },
+            PublicError::Storage { reason } => Self::Storage {
+                problem: reason.into(),
+            },
             PublicError::Media { reason } => Self::Media { reason },
             PublicError::InvalidState { detail } => Self::InvalidState { detail },
             PublicError::Server { status } => Self::Server { status },
@@ -146,10 +126,12 @@ impl From<phananh_core::Error> for PhanAnhError {
 /// A malformed id from the shell: reported as a validation problem of that argument.
 pub(crate) fn bad_id(field: &str) -> PhanAnhError {
     PhanAnhError::Validation {
-        errors: vec![FieldProblem {
-            field: field.to_owned(),
-            reason: ValidationReason::Invalid { detail: "not a valid id".into() },
-        }],
+        errors: vec![FieldError::new(
+            field,
+            ValidationReason::Invalid {
+                detail: "not a valid id".into(),
+            },
+        )],
     }
 }
 
@@ -166,10 +148,14 @@ mod tests {
         let cases = [
             PublicError::Offline,
             PublicError::Validation { errors: vec![] },
-            PublicError::NotFound { what: "draft".into() },
+            PublicError::NotFound {
+                what: "draft".into(),
+            },
             PublicError::Unauthorized,
             PublicError::Forbidden,
-            PublicError::Storage { reason: StorageReason::Full },
+            PublicError::Storage {
+                reason: StorageReason::Full,
+            },
             PublicError::Media { reason: "x".into() },
             PublicError::InvalidState { detail: "x".into() },
             PublicError::Server { status: 503 },
@@ -186,17 +172,20 @@ mod tests {
     fn validation_detail_survives_the_conversion() {
         let e = phananh_core::Error::Validation(vec![phananh_core::FieldError::new(
             "description",
-            CoreReason::TooShort { min: 10 },
+            ValidationReason::TooShort { min: 10 },
         )]);
         assert_eq!(
             PhanAnhError::from(e),
             PhanAnhError::Validation {
-                errors: vec![FieldProblem {
-                    field: "description".into(),
-                    reason: ValidationReason::TooShort { min: 10 }
-                }]
+                errors: vec![FieldError::new(
+                    "description",
+                    ValidationReason::TooShort { min: 10 }
+                )]
             }
         );
-        assert_eq!(parse_id("draft_id", "nope").unwrap_err().code(), "validation");
+        assert_eq!(
+            parse_id("draft_id", "nope").unwrap_err().code(),
+            "validation"
+        );
     }
 }

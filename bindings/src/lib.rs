@@ -13,14 +13,13 @@ mod location;
 mod logging;
 mod platform;
 mod reports;
-mod runtime;
 mod subscriptions;
 mod sync;
 mod task;
 mod types;
 
 pub use client::{ClientConfig, PhanAnhClient};
-pub use error::{FieldProblem, PhanAnhError, StorageProblem, ValidationReason};
+pub use error::{FieldError, PhanAnhError, StorageProblem, ValidationReason};
 pub use location::*;
 pub use logging::{LogLevel, LogRecord, LogSink};
 pub use platform::{ImageDecoder, PlatformError, SecretStore, VideoTarget, VideoTranscoder};
@@ -31,6 +30,13 @@ pub use task::TaskHandle;
 pub use types::*;
 
 /// Version of the core library, so a shell can tell which build it loaded.
+/// Version of the privacy notice the apps show before the first sign-in; the core sends it
+/// with the sign-in and the server records it. The apps ask again when it grows.
+#[uniffi::export]
+pub fn privacy_notice_version() -> String {
+    phananh_core::PRIVACY_NOTICE_VERSION.to_owned()
+}
+
 #[uniffi::export]
 pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()

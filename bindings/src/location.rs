@@ -8,12 +8,20 @@ use crate::types::{LocationFix, WardRef};
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum LocationWarning {
     /// A photo was taken this far from where the report is.
-    PhotoFar { distance_m: f64 },
+    PhotoFar {
+        distance_m: f64,
+    },
     /// The oldest photo with a position was taken this many days ago.
-    PhotoStale { age_days: u32 },
+    PhotoStale {
+        age_days: u32,
+    },
     /// No fresh fix: the position used is this old.
-    StaleFix { age_s: u64 },
-    PoorAccuracy { accuracy_m: f64 },
+    StaleFix {
+        age_s: u64,
+    },
+    PoorAccuracy {
+        accuracy_m: f64,
+    },
     OutsideProvince,
 }
 
@@ -60,7 +68,10 @@ impl From<cl::Lookup> for WardLookup {
             candidates: l
                 .candidates
                 .into_iter()
-                .map(|c| WardCandidate { ward: c.ward.into(), distance_m: c.distance_m })
+                .map(|c| WardCandidate {
+                    ward: c.ward.into(),
+                    distance_m: c.distance_m,
+                })
                 .collect(),
             address: l.address,
         }

@@ -66,16 +66,20 @@ fn bridge() -> &'static Bridge {
         let (tx, rx) = sync_channel::<LogRecord>(QUEUE);
         let sink: Arc<RwLock<Option<Arc<dyn LogSink>>>> = Arc::default();
         let slot = sink.clone();
-        let spawned = std::thread::Builder::new().name("phananh-log".into()).spawn(move || {
-            for record in rx {
-                // Take the sink out of the lock before calling into foreign code.
-                let current = slot.read().unwrap_or_else(|p| p.into_inner()).clone();
-                if let Some(s) = current {
-                    // A throwing Kotlin/Swift logger must not kill log delivery.
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.log(record)));
+        let spawned = std::thread::Builder::new()
+            .name("phananh-log".into())
+            .spawn(move || {
+                for record in rx {
+                    // Take the sink out of the lock before calling into foreign code.
+                    let current = slot.read().unwrap_or_else(|p| p.into_inner()).clone();
+                    if let Some(s) = current {
+                        // A throwing Kotlin/Swift logger must not kill log delivery.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            s.log(record)
+                        }));
+                    }
                 }
-            }
-        });
+            });
         if spawned.is_err() {
             eprintln!("phananh: cannot start the log thread; core logs are not forwarded");
         }
@@ -83,7 +87,12 @@ fn bridge() -> &'static Bridge {
         if tracing::subscriber::set_global_default(subscriber).is_err() {
             eprintln!("phananh: a tracing subscriber is already installed; core logs go there");
         }
-        Bridge { tx, sink, max_level: AtomicU8::new(LogLevel::Info as u8), dropped: AtomicU64::new(0) }
+        Bridge {
+            tx,
+            sink,
+            max_level: AtomicU8::new(LogLevel::Info as u8),
+            dropped: AtomicU64::new(0),
+        }
     })
 }
 
@@ -99,7 +108,9 @@ pub fn set_log_sink(sink: Option<Arc<dyn LogSink>>, max_level: LogLevel) {
 /// Records dropped because the platform logger could not keep up.
 #[uniffi::export]
 pub fn dropped_log_records() -> u64 {
-    BRIDGE.get().map_or(0, |b| b.dropped.load(Ordering::Relaxed))
+    BRIDGE
+        .get()
+        .map_or(0, |b| b.dropped.load(Ordering::Relaxed))
 }
 
 struct Forward;
@@ -134,7 +145,11 @@ struct Text {
 
 impl Text {
     fn finish(self) -> String {
-        if self.fields.is_empty() { self.message } else { format!("{}{}", self.message, self.fields) }
+        if self.fields.is_empty() {
+            self.message
+        } else {
+            format!("{}{}", self.message, self.fields)
+        }
     }
 }
 
@@ -143,7 +158,8 @@ impl Visit for Text {
         if field.name() == "message" {
             self.message = format!("{value:?}");
         } else {
-            self.fields.push_str(&format!(" {}={value:?}", field.name()));
+            self.fields
+                .push_str(&format!(" {}={value:?}", field.name()));
         }
     }
 
@@ -175,12 +191,25 @@ mod tests {
         tracing::debug!("not wanted");
         tracing::warn!(attempt = 3, "retrying upload");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while !sink.0.lock().unwrap().iter().any(|r| r.target == module_path!()) && std::time::Instant::now() < deadline {
+        while !sink
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.target == module_path!())
+            && std::time::Instant::now() < deadline
+        {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         // Other tests of this binary log too: look at this test's records only.
-        let got: Vec<_> =
-            sink.0.lock().unwrap().iter().filter(|r| r.target == module_path!()).cloned().collect();
+        let got: Vec<_> = sink
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.target == module_path!())
+            .cloned()
+            .collect();
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].level, LogLevel::Warn);
         assert_eq!(got[0].message, "retrying upload attempt=3");

@@ -37,7 +37,12 @@ pub trait SecretStore: Send + Sync {
 /// with a long edge of at least `min_long_edge` pixels when the source has that many.
 #[uniffi::export(foreign)]
 pub trait ImageDecoder: Send + Sync {
-    fn decode_to_file(&self, src: String, dest: String, min_long_edge: u32) -> Result<(), PlatformError>;
+    fn decode_to_file(
+        &self,
+        src: String,
+        dest: String,
+        min_long_edge: u32,
+    ) -> Result<(), PlatformError>;
 }
 
 /// What a transcoded video must be: H.264 + AAC in MP4, upright, short edge ≤ `max_height`.
@@ -66,9 +71,16 @@ impl From<&CoreVideoTarget> for VideoTarget {
 /// Transcodes videos and extracts poster frames. The core verifies the output afterwards.
 #[uniffi::export(foreign)]
 pub trait VideoTranscoder: Send + Sync {
-    fn transcode(&self, src: String, dest: String, target: VideoTarget) -> Result<(), PlatformError>;
-    /// Writes an upright JPEG still of the video to `dest_jpeg`.
-    fn poster_frame(&self, src: String, dest_jpeg: String) -> Result<(), PlatformError>;
+    fn transcode(
+        &self,
+        src: String,
+        dest: String,
+        target: VideoTarget,
+    ) -> Result<(), PlatformError>;
+    /// Writes an upright JPEG still of the video at `at_ms` milliseconds from its start (the
+    /// nearest frame; the core picks the time) to `dest_jpeg`.
+    fn poster_frame(&self, src: String, dest_jpeg: String, at_ms: u64)
+        -> Result<(), PlatformError>;
 }
 
 fn path(p: &Path) -> String {
@@ -87,7 +99,9 @@ impl phananh_core::api::SecretStore for SecretStoreAdapter {
         self.0.get(key.to_owned()).map_err(secret_failed)
     }
     fn set(&self, key: &str, value: &str) -> phananh_core::Result<()> {
-        self.0.set(key.to_owned(), value.to_owned()).map_err(secret_failed)
+        self.0
+            .set(key.to_owned(), value.to_owned())
+            .map_err(secret_failed)
     }
     fn delete(&self, key: &str) -> phananh_core::Result<()> {
         self.0.delete(key.to_owned()).map_err(secret_failed)
@@ -101,18 +115,34 @@ fn secret_failed(e: PlatformError) -> CoreError {
 pub(crate) struct ImageDecoderAdapter(pub Arc<dyn ImageDecoder>);
 
 impl phananh_core::media::ImageDecoder for ImageDecoderAdapter {
-    fn decode_to_file(&self, src: &Path, dest: &Path, min_long_edge: u32) -> phananh_core::Result<()> {
-        self.0.decode_to_file(path(src), path(dest), min_long_edge).map_err(|e| tool_failed("image decoder", e))
+    fn decode_to_file(
+        &self,
+        src: &Path,
+        dest: &Path,
+        min_long_edge: u32,
+    ) -> phananh_core::Result<()> {
+        self.0
+            .decode_to_file(path(src), path(dest), min_long_edge)
+            .map_err(|e| tool_failed("image decoder", e))
     }
 }
 
 pub(crate) struct VideoTranscoderAdapter(pub Arc<dyn VideoTranscoder>);
 
 impl phananh_core::media::VideoTranscoder for VideoTranscoderAdapter {
-    fn transcode(&self, src: &Path, dest: &Path, target: &CoreVideoTarget) -> phananh_core::Result<()> {
-        self.0.transcode(path(src), path(dest), target.into()).map_err(|e| tool_failed("video transcoder", e))
+    fn transcode(
+        &self,
+        src: &Path,
+        dest: &Path,
+        target: &CoreVideoTarget,
+    ) -> phananh_core::Result<()> {
+        self.0
+            .transcode(path(src), path(dest), target.into())
+            .map_err(|e| tool_failed("video transcoder", e))
     }
-    fn poster_frame(&self, src: &Path, dest_jpeg: &Path) -> phananh_core::Result<()> {
-        self.0.poster_frame(path(src), path(dest_jpeg)).map_err(|e| tool_failed("poster frame", e))
+    fn poster_frame(&self, src: &Path, dest_jpeg: &Path, at_ms: u64) -> phananh_core::Result<()> {
+        self.0
+            .poster_frame(path(src), path(dest_jpeg), at_ms)
+            .map_err(|e| tool_failed("poster frame", e))
     }
 }

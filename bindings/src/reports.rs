@@ -40,7 +40,11 @@ impl From<ReportStatus> for wire::ReportStatus {
 
 impl From<wire::WardInfo> for WardRef {
     fn from(w: wire::WardInfo) -> Self {
-        Self { code: w.code, name: w.name, full_name: w.full_name }
+        Self {
+            code: w.code,
+            name: w.name,
+            full_name: w.full_name,
+        }
     }
 }
 
@@ -53,7 +57,10 @@ pub struct UnitRef {
 
 impl From<wire::UnitRef> for UnitRef {
     fn from(u: wire::UnitRef) -> Self {
-        Self { code: u.code, name: u.name }
+        Self {
+            code: u.code,
+            name: u.name,
+        }
     }
 }
 
@@ -79,7 +86,13 @@ impl From<wire::MediaRef> for MediaRef {
             wire::MediaKind::Photo => RemoteMediaKind::Photo,
             wire::MediaKind::Video => RemoteMediaKind::Video,
         };
-        Self { id: m.id, url: m.url, kind, mime: m.mime, size_bytes: m.size_bytes }
+        Self {
+            id: m.id,
+            url: m.url,
+            kind,
+            mime: m.mime,
+            size_bytes: m.size_bytes,
+        }
     }
 }
 
@@ -157,7 +170,12 @@ pub struct RatingInfo {
 
 impl From<wire::RatingInfo> for RatingInfo {
     fn from(r: wire::RatingInfo) -> Self {
-        Self { level: r.level, comment: r.comment, reopen: r.reopen, rated_at: time(r.rated_at) }
+        Self {
+            level: r.level,
+            comment: r.comment,
+            reopen: r.reopen,
+            rated_at: time(r.rated_at),
+        }
     }
 }
 
@@ -301,8 +319,8 @@ pub struct FeedPage {
     pub fetched_at: SystemTime,
 }
 
-impl From<phananh_core::sync::FeedResult> for FeedPage {
-    fn from(r: phananh_core::sync::FeedResult) -> Self {
+impl From<phananh_core::client::FeedResult> for FeedPage {
+    fn from(r: phananh_core::client::FeedResult) -> Self {
         Self {
             items: r.page.items.into_iter().map(Into::into).collect(),
             next_cursor: r.page.next_cursor,
@@ -336,7 +354,13 @@ impl From<wire::UserInfo> for UserInfo {
             wire::Role::Officer => Role::Officer,
             wire::Role::Leader => Role::Leader,
         };
-        Self { id: u.id, phone: u.phone, display_name: u.display_name, role, unit: u.unit.map(Into::into) }
+        Self {
+            id: u.id,
+            phone: u.phone,
+            display_name: u.display_name,
+            role,
+            unit: u.unit.map(Into::into),
+        }
     }
 }
 
@@ -350,6 +374,10 @@ pub struct OtpRequested {
 
 impl From<wire::OtpRequested> for OtpRequested {
     fn from(o: wire::OtpRequested) -> Self {
-        Self { phone: o.phone, expires_in_s: o.expires_in_s, max_attempts: o.max_attempts }
+        Self {
+            phone: o.phone,
+            expires_in_s: o.expires_in_s,
+            max_attempts: o.max_attempts,
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Subscriptions: the current state first, then every change, delivered to a foreign listener
 //! until the returned [`TaskHandle`] is closed or dropped.
 //!
-//! Delivery runs on the core runtime and calls the listener on a blocking-pool thread with no
+//! Delivery runs on the core client's runtime and calls the listener on a blocking-pool thread with no
 //! lock held, one value at a time and in order. The core's streams coalesce (a slow listener
 //! sees the newest snapshot, not a backlog), so progress bars cannot fall behind.
 
@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use crate::client::PhanAnhClient;
 use crate::error::PhanAnhError;
-use crate::runtime;
 use crate::sync::{OutboxSnapshot, ReportsSnapshot};
 use crate::task::TaskHandle;
 
@@ -36,11 +35,16 @@ async fn deliver(f: impl FnOnce() + Send + 'static) {
 #[uniffi::export]
 impl PhanAnhClient {
     /// The outbox with upload progress: the current snapshot at once, then each change.
-    pub fn subscribe_outbox(&self, listener: Arc<dyn OutboxListener>) -> Result<Arc<TaskHandle>, PhanAnhError> {
-        let core = self.core.clone();
-        let task = runtime::handle()?.spawn(async move {
-            // Reading the first snapshot touches the store: do it here, not on the caller's thread.
-            let Ok(mut sub) = tokio::task::spawn_blocking(move || core.subscribe_outbox()).await else { return };
+    pub fn subscribe_outbox(
+        &self,
+        listener: Arc<dyn OutboxListener>,
+    ) -> Result<Arc<TaskHandle>, PhanAnhError> {
+        let outbox = self.core.outbox();
+        let task = self.core.runtime().spawn(async move {
+            // Reading the first snapshot touches the store: the core does it on its blocking pool.
+            let Ok(mut sub) = outbox.subscribe().await else {
+                return;
+            };
             while let Some(snapshot) = sub.next().await {
                 let value = OutboxSnapshot::from(&*snapshot);
                 let l = listener.clone();
@@ -52,10 +56,15 @@ impl PhanAnhClient {
 
     /// "My reports" from the local cache: the current list at once, then each real change
     /// (a status sync that changed nothing sends nothing).
-    pub fn subscribe_reports(&self, listener: Arc<dyn ReportsListener>) -> Result<Arc<TaskHandle>, PhanAnhError> {
-        let core = self.core.clone();
-        let task = runtime::handle()?.spawn(async move {
-            let Ok(mut sub) = tokio::task::spawn_blocking(move || core.subscribe_reports()).await else { return };
+    pub fn subscribe_reports(
+        &self,
+        listener: Arc<dyn ReportsListener>,
+    ) -> Result<Arc<TaskHandle>, PhanAnhError> {
+        let reports = self.core.reports();
+        let task = self.core.runtime().spawn(async move {
+            let Ok(mut sub) = reports.subscribe().await else {
+                return;
+            };
             while let Some(snapshot) = sub.next().await {
                 let value = ReportsSnapshot::from(&*snapshot);
                 let l = listener.clone();

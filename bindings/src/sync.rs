@@ -26,52 +26,62 @@ impl From<cs::BlockReason> for BlockReason {
     }
 }
 
-/// Why an item failed for good (stable codes the shells localize and act on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub use phananh_wire::{FailureCode, OutboxFailure};
+
+/// Why an item failed for good (stable codes the shells localize and act on): the contract
+/// crate's type, exported as it is.
+#[uniffi::remote(Enum)]
 pub enum FailureCode {
-    /// The server refused the content: edit the report and send again.
     Rejected,
-    /// Not allowed for this account.
     Forbidden,
-    /// A file is larger than the server accepts.
     TooLarge,
-    /// An attached file cannot be read or processed.
     Media,
-    /// The report being rated no longer exists on the server.
     NotFound,
-    /// The server holds a different report under the same key.
     Conflict,
+    Interrupted,
+    Other,
 }
 
-impl From<cs::FailureCode> for FailureCode {
-    fn from(c: cs::FailureCode) -> Self {
-        match c {
-            cs::FailureCode::Rejected => Self::Rejected,
-            cs::FailureCode::Forbidden => Self::Forbidden,
-            cs::FailureCode::TooLarge => Self::TooLarge,
-            cs::FailureCode::Media => Self::Media,
-            cs::FailureCode::NotFound => Self::NotFound,
-            cs::FailureCode::Conflict => Self::Conflict,
-        }
-    }
+/// A failed item's reason: the code to localize, the HTTP status when there was one, and the
+/// server's field problems (shown next to each field of the report). `detail` is English for
+/// logs and support only; never show it as the message.
+#[uniffi::remote(Record)]
+pub struct OutboxFailure {
+    pub code: FailureCode,
+    pub status: Option<u16>,
+    pub fields: Vec<crate::error::FieldError>,
+    pub detail: String,
 }
 
-/// The code of a failed item's stored reason (`None` for transient reasons).
-pub(crate) fn failure_code(reason: &str) -> Option<FailureCode> {
-    cs::Failure::from_reason(reason).map(|f| f.code.into())
+pub use phananh_core::sync::TransientKind;
+
+/// Why the outbox is retrying (it will by itself).
+#[uniffi::remote(Enum)]
+pub enum TransientKind {
+    Network,
+    Timeout,
+    Server,
+    Local,
+}
+
+/// Could retrying without changes help (e.g. after signing in again)?
+#[uniffi::export]
+pub fn failure_is_retryable(code: FailureCode) -> bool {
+    code.retryable()
 }
 
 /// One outbox row with its upload progress.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct OutboxEntry {
     pub item: OutboxItem,
-    /// Bytes of this item's files sent so far.
+    /// Bytes of this item's files the server has acknowledged.
     pub bytes_sent: u64,
-    /// Bytes of this item's files in total.
+    /// Bytes to upload in total: 0 while `preparing`, then fixed for the whole upload.
     pub bytes_total: u64,
+    /// Photos/videos are being compressed before the upload starts.
+    #[uniffi(default = false)]
+    pub preparing: bool,
     pub blocked: Option<BlockReason>,
-    /// Set when the item failed for good.
-    pub failure: Option<FailureCode>,
     /// The user may still take it back (`cancel_outbox_item`): the server cannot have it yet.
     #[uniffi(default = false)]
     pub cancellable: bool,
@@ -89,8 +99,8 @@ pub struct OutboxSnapshot {
     pub signed_in: bool,
     /// A background run (`run_pending`) is working right now.
     pub running: bool,
-    /// Last transient problem (for a discreet "retrying…" line).
-    pub last_error: Option<String>,
+    /// Kind of the last transient problem (for a discreet, localized "retrying…" line).
+    pub last_error: Option<TransientKind>,
 }
 
 impl From<&cs::OutboxSnapshot> for OutboxSnapshot {
@@ -100,13 +110,10 @@ impl From<&cs::OutboxSnapshot> for OutboxSnapshot {
                 .entries
                 .iter()
                 .map(|e| OutboxEntry {
-                    failure: match &e.item.state {
-                        phananh_core::model::LocalState::Failed { reason, .. } => failure_code(reason),
-                        _ => None,
-                    },
                     item: e.item.clone().into(),
                     bytes_sent: e.bytes_sent,
                     bytes_total: e.bytes_total,
+                    preparing: e.preparing,
                     blocked: e.blocked.map(Into::into),
                     cancellable: e.cancellable,
                 })
@@ -117,7 +124,7 @@ impl From<&cs::OutboxSnapshot> for OutboxSnapshot {
             metered: s.network.metered,
             signed_in: s.signed_in,
             running: s.running,
-            last_error: s.last_error.clone(),
+            last_error: s.last_error,
         }
     }
 }

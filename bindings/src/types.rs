@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
-use phananh_core::{config as cc, model as cm};
+use phananh_core::model as cm;
 
 pub(crate) fn time(t: DateTime<Utc>) -> SystemTime {
     t.into()
@@ -109,13 +109,21 @@ pub struct WardRef {
 
 impl From<cm::WardRef> for WardRef {
     fn from(w: cm::WardRef) -> Self {
-        Self { code: w.code, name: w.name, full_name: w.full_name }
+        Self {
+            code: w.code,
+            name: w.name,
+            full_name: w.full_name,
+        }
     }
 }
 
 impl From<WardRef> for cm::WardRef {
     fn from(w: WardRef) -> Self {
-        Self { code: w.code, name: w.name, full_name: w.full_name }
+        Self {
+            code: w.code,
+            name: w.name,
+            full_name: w.full_name,
+        }
     }
 }
 
@@ -147,9 +155,11 @@ pub struct Attachment {
     pub ordinal: u32,
     /// File name the user picked, for display only.
     pub original_name: String,
-    /// Absolute path of the copy in app storage (thumbnails read this).
+    /// Absolute path of the copy in app storage (thumbnails read this). Once the report is
+    /// delivered, a small JPEG preview instead (a poster frame for a video): see `preview`.
     pub path: String,
-    /// Absolute path of the compressed/transcoded file, once processed.
+    /// Absolute path of the compressed/transcoded file, once processed; `None` again after
+    /// delivery (the file is removed).
     pub processed_path: Option<String>,
     pub mime: Option<String>,
     pub size_bytes: u64,
@@ -157,6 +167,8 @@ pub struct Attachment {
     pub captured_at: Option<SystemTime>,
     pub exif_location: Option<LocationFix>,
     pub upload: UploadState,
+    /// The report was delivered and only a ≤ 320 px JPEG preview is kept at `path`.
+    pub preview: bool,
 }
 
 impl From<cm::Attachment> for Attachment {
@@ -175,6 +187,7 @@ impl From<cm::Attachment> for Attachment {
             captured_at: a.captured_at.map(time),
             exif_location: a.exif_location.map(Into::into),
             upload: a.upload.into(),
+            preview: a.preview,
         }
     }
 }
@@ -186,8 +199,10 @@ pub enum LocalState {
     Queued,
     Uploading,
     Submitted,
-    /// `retryable` failures are retried by the core itself; the others need the user.
-    Failed { reason: String, retryable: bool },
+    /// Stopped until the user acts (retry, edit, delete); `failure.code` says why.
+    Failed {
+        failure: crate::sync::OutboxFailure,
+    },
 }
 
 impl From<cm::LocalState> for LocalState {
@@ -197,7 +212,7 @@ impl From<cm::LocalState> for LocalState {
             cm::LocalState::Queued => Self::Queued,
             cm::LocalState::Uploading => Self::Uploading,
             cm::LocalState::Submitted => Self::Submitted,
-            cm::LocalState::Failed { reason, retryable } => Self::Failed { reason, retryable },
+            cm::LocalState::Failed { failure } => Self::Failed { failure },
         }
     }
 }
@@ -273,7 +288,12 @@ pub struct Rating {
 
 impl From<cm::Rating> for Rating {
     fn from(r: cm::Rating) -> Self {
-        Self { level: r.level, comment: r.comment, reopen: r.reopen, rated_at: time(r.rated_at) }
+        Self {
+            level: r.level,
+            comment: r.comment,
+            reopen: r.reopen,
+            rated_at: time(r.rated_at),
+        }
     }
 }
 
@@ -286,8 +306,13 @@ pub enum OutboxKind {
 impl From<cm::OutboxKind> for OutboxKind {
     fn from(k: cm::OutboxKind) -> Self {
         match k {
-            cm::OutboxKind::Report { draft_id } => Self::Report { draft_id: draft_id.to_string() },
-            cm::OutboxKind::Rating { report_id, rating } => Self::Rating { report_id, rating: rating.into() },
+            cm::OutboxKind::Report { draft_id } => Self::Report {
+                draft_id: draft_id.to_string(),
+            },
+            cm::OutboxKind::Rating { report_id, rating } => Self::Rating {
+                report_id,
+                rating: rating.into(),
+            },
         }
     }
 }
@@ -338,19 +363,30 @@ pub enum ReportStatus {
 pub fn status_label(status: ReportStatus, language: String) -> String {
     use phananh_core::model::StatusText as _;
     let s = cm::ReportStatus::from(status);
-    if language.starts_with("en") { s.label_en() } else { s.label_vi() }.to_owned()
+    if language.starts_with("en") {
+        s.label_en()
+    } else {
+        s.label_vi()
+    }
+    .to_owned()
 }
 
 // ----- tenant config ---------------------------------------------------------------------
+// The contract crate's types, exported as they are (`uniffi::remote`): the field lists below
+// are checked against `phananh_wire::config` by the compiler, so they cannot drift.
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub use phananh_core::config::{Category, LocationPolicy, MediaLimits, RatingLevel, TenantConfig};
+
+/// A category of report (Open311 service) and its handling deadline.
+#[uniffi::remote(Record)]
 pub struct Category {
     pub code: String,
     pub name_vi: String,
     pub name_en: String,
+    pub deadline_hours: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RatingLevel {
     pub value: u8,
     pub label_vi: String,
@@ -358,7 +394,7 @@ pub struct RatingLevel {
     pub may_reopen: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct MediaLimits {
     pub min_attachments: u32,
     pub max_photos: u32,
@@ -374,19 +410,20 @@ pub struct MediaLimits {
     pub audio_bitrate_kbps: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct LocationPolicy {
     pub far_photo_m: f64,
     pub stale_photo_days: u32,
     pub max_fix_age_s: u32,
     pub good_accuracy_m: f64,
     pub poor_accuracy_m: f64,
+    pub good_fix_wait_s: u32,
 }
 
-/// The province's configuration (white label): categories, rating scale, limits. Read-only
-/// here: a config goes into the core as the JSON document the server serves (and a white-label
-/// build bundles), so the core alone parses and checks it.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+/// The province's configuration (white label): categories, rating scale, limits, location
+/// policy. Read-only here: a config goes into the core as the JSON document the server serves
+/// (and a white-label build bundles), so the core alone parses and checks it.
+#[uniffi::remote(Record)]
 pub struct TenantConfig {
     pub tenant_id: String,
     pub name_vi: String,
@@ -401,55 +438,8 @@ pub struct TenantConfig {
     pub rating_comment_max_chars: u32,
     pub province_code: String,
     pub province_name: String,
-}
-
-impl From<cc::TenantConfig> for TenantConfig {
-    fn from(c: cc::TenantConfig) -> Self {
-        let m = c.media;
-        let l = c.location;
-        Self {
-            tenant_id: c.tenant_id,
-            name_vi: c.name_vi,
-            name_en: c.name_en,
-            api_base_url: c.api_base_url,
-            categories: c
-                .categories
-                .into_iter()
-                .map(|k| Category { code: k.code, name_vi: k.name_vi, name_en: k.name_en })
-                .collect(),
-            rating_scale: c
-                .rating_scale
-                .into_iter()
-                .map(|r| RatingLevel { value: r.value, label_vi: r.label_vi, label_en: r.label_en, may_reopen: r.may_reopen })
-                .collect(),
-            media: MediaLimits {
-                min_attachments: m.min_attachments,
-                max_photos: m.max_photos,
-                max_videos: m.max_videos,
-                max_photo_input_bytes: m.max_photo_input_bytes,
-                max_video_input_bytes: m.max_video_input_bytes,
-                max_video_seconds: m.max_video_seconds,
-                photo_max_edge: m.photo_max_edge,
-                photo_max_bytes: m.photo_max_bytes,
-                max_decode_pixels: m.max_decode_pixels,
-                video_max_height: m.video_max_height,
-                video_bitrate_kbps: m.video_bitrate_kbps,
-                audio_bitrate_kbps: m.audio_bitrate_kbps,
-            },
-            location: LocationPolicy {
-                far_photo_m: l.far_photo_m,
-                stale_photo_days: l.stale_photo_days,
-                max_fix_age_s: l.max_fix_age_s,
-                good_accuracy_m: l.good_accuracy_m,
-                poor_accuracy_m: l.poor_accuracy_m,
-            },
-            description_min_chars: c.description_min_chars,
-            description_max_chars: c.description_max_chars,
-            rating_comment_max_chars: c.rating_comment_max_chars,
-            province_code: c.province_code,
-            province_name: c.province_name,
-        }
-    }
+    pub boundaries_url: Option<String>,
+    pub version: String,
 }
 
 #[cfg(test)]
@@ -457,22 +447,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tenant_config_keeps_the_scale_and_categories() {
-        let core = cc::TenantConfig::ha_tinh();
-        let ffi = TenantConfig::from(core.clone());
-        assert_eq!(ffi.categories.len(), core.categories.len());
-        assert_eq!(ffi.rating_scale.iter().filter(|r| r.may_reopen).count(), 1);
-        assert_eq!(ffi.media.photo_max_edge, core.media.photo_max_edge);
-    }
-
-    #[test]
     fn edits_become_one_patch_and_none_clears() {
         let p = patch(vec![
             DraftEdit::Category { code: None },
-            DraftEdit::Description { text: "Đèn đường hỏng".into() },
+            DraftEdit::Description {
+                text: "Đèn đường hỏng".into(),
+            },
         ]);
         assert_eq!(p.category, Some(None));
         assert_eq!(p.description.as_deref(), Some("Đèn đường hỏng"));
         assert!(p.location.is_none() && p.anonymous.is_none());
     }
+}
+
+/// What "download my data" wrote.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DataExportSummary {
+    /// The folder holding `data.json` and the media.
+    pub path: String,
+    pub reports: u32,
+    pub media_files: u32,
+    /// Media the server listed that could not be fetched (named in `data.json`).
+    pub media_missing: u32,
 }

@@ -36,7 +36,8 @@ impl Global {
         if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
             return Ok(PathBuf::from(x).join("phananh"));
         }
-        let home = std::env::var_os("HOME").context("cannot find your home folder; pass --data-dir")?;
+        let home =
+            std::env::var_os("HOME").context("cannot find your home folder; pass --data-dir")?;
         Ok(PathBuf::from(home).join(".local/share/phananh"))
     }
 
@@ -60,10 +61,12 @@ impl Global {
     /// The province's boundaries for naming the commune/ward offline: `$PHANANH_BOUNDARIES`,
     /// else `../shared/data/boundaries` beside the project, when present.
     pub fn boundaries_dir(&self) -> Option<PathBuf> {
-        std::env::var_os("PHANANH_BOUNDARIES").map(PathBuf::from).or_else(|| {
-            let guess = shared_data().join("boundaries");
-            guess.is_dir().then_some(guess)
-        })
+        std::env::var_os("PHANANH_BOUNDARIES")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let guess = shared_data().join("boundaries");
+                guess.is_dir().then_some(guess)
+            })
     }
 
     pub fn options(&self) -> anyhow::Result<ClientOptions> {
@@ -72,15 +75,23 @@ impl Global {
             Some(s) => Some(s.clone()),
             None => self.saved_server()?,
         };
-        opts.secret_store = Some(std::sync::Arc::new(crate::secrets::FileSecretStore::new(opts.storage_dir.join("session.json"))));
-        opts.boundaries = self.boundaries_dir().map(phananh_core::location::BoundarySource::Dir);
-        opts.image_decoder = Some(std::sync::Arc::new(phananh_core::media::HeifConvertDecoder::default()));
-        opts.video_transcoder = Some(std::sync::Arc::new(phananh_core::media::FfmpegTranscoder::default()));
+        opts.secret_store = Some(std::sync::Arc::new(crate::secrets::FileSecretStore::new(
+            opts.storage_dir.join("session.json"),
+        )));
+        opts.boundaries = self
+            .boundaries_dir()
+            .map(phananh_core::location::BoundarySource::Dir);
+        opts.image_decoder = Some(std::sync::Arc::new(
+            phananh_desktop::HeifConvertDecoder::default(),
+        ));
+        opts.video_transcoder = Some(std::sync::Arc::new(
+            phananh_desktop::FfmpegTranscoder::default(),
+        ));
         Ok(opts)
     }
 
-    pub fn open(&self) -> anyhow::Result<Client> {
-        Ok(Client::open(self.options()?)?)
+    pub async fn open(&self) -> anyhow::Result<Client> {
+        Ok(Client::open(self.options()?).await?)
     }
 }
 
@@ -94,7 +105,10 @@ pub fn shared_data() -> PathBuf {
 
 /// The runtime async commands run on (two workers: a phone-sized budget).
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
 }
 
 /// Print a value as JSON (for `--json`).

@@ -12,18 +12,20 @@ pub enum ConfigCommand {
     SetServer { url: String },
 }
 
-pub fn run(g: &Global, out: Output, cmd: Option<ConfigCommand>) -> anyhow::Result<()> {
+pub async fn run(g: &Global, out: Output, cmd: Option<ConfigCommand>) -> anyhow::Result<()> {
     match cmd.unwrap_or(ConfigCommand::Show) {
         ConfigCommand::SetServer { url } => {
             if !phananh_core::config::is_acceptable_base_url(&url) {
-                anyhow::bail!("the server URL must start with https:// (http:// only for this machine)");
+                anyhow::bail!(
+                    "the server URL must start with https:// (http:// only for this machine)"
+                );
             }
             g.save_server(&url)?;
             println!("server set to {url}");
         }
         ConfigCommand::Show => {
-            let client = g.open()?;
-            let cfg = client.config();
+            let client = g.open().await?;
+            let cfg = client.tenant().config();
             if out.json {
                 print_json(&cfg);
                 return Ok(());
@@ -37,7 +39,11 @@ pub fn run(g: &Global, out: Output, cmd: Option<ConfigCommand>) -> anyhow::Resul
             }
             println!("rating levels (use the number with `phananh rate`):");
             for r in &cfg.rating_scale {
-                let reopen = if r.may_reopen { "  (may ask to reopen)" } else { "" };
+                let reopen = if r.may_reopen {
+                    "  (may ask to reopen)"
+                } else {
+                    ""
+                };
                 println!("  {}  {} / {}{reopen}", r.value, r.label_vi, r.label_en);
             }
             let m = &cfg.media;

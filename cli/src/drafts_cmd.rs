@@ -35,7 +35,8 @@ pub struct NewReport {
     /// What is wrong, in your words.
     #[arg(long)]
     pub text: String,
-    /// Hide your name and phone number from everyone but the province's officers.
+    /// Hide your name and phone number from every unit handling the report; only an IOC leader
+    /// can see them, with a reason that appears in the report's timeline.
     #[arg(long)]
     pub anonymous: bool,
     /// Keep it as a draft instead of queueing it for sending.
@@ -57,23 +58,33 @@ pub enum DraftsCommand {
 
 /// Create the draft, attach media, place it, and queue it. Each step is saved as it
 /// happens: if one fails, what came before stays in the draft and the line says how to go on.
-pub fn new_report(client: &Client, a: NewReport) -> anyhow::Result<Draft> {
-    let draft = client.create_draft()?;
+pub async fn new_report(client: &Client, a: NewReport) -> anyhow::Result<Draft> {
+    let drafts = client.drafts();
+    let draft = drafts.create().await?;
     let id = draft.id;
-    let keep = |e: anyhow::Error| e.context(format!("draft {id} is saved; fix the problem and use `phananh drafts`"));
-    client
-        .update_draft(
+    let keep = |e: anyhow::Error| {
+        e.context(format!(
+            "draft {id} is saved; fix the problem and use `phananh drafts`"
+        ))
+    };
+    drafts
+        .update(
             id,
-            &DraftPatch {
+            DraftPatch {
                 category: Some(Some(a.category.clone())),
                 description: Some(a.text.clone()),
                 anonymous: Some(a.anonymous),
                 ..Default::default()
             },
         )
+        .await
         .map_err(|e| keep(e.into()))?;
     for p in a.photos.iter().chain(a.video.iter()) {
-        client.add_attachment(id, p).with_context(|| format!("attaching {}", p.display())).map_err(keep)?;
+        drafts
+            .add_attachment(id, p.clone())
+            .await
+            .with_context(|| format!("attaching {}", p.display()))
+            .map_err(keep)?;
     }
     let device: Vec<LocationFix> = match (a.lat, a.lon) {
         (Some(lat), Some(lon)) => vec![LocationFix {
@@ -86,17 +97,24 @@ pub fn new_report(client: &Client, a: NewReport) -> anyhow::Result<Draft> {
         }],
         _ => vec![],
     };
-    let assessment = client.set_draft_location(id, &device).map_err(|e| keep(e.into()))?;
+    let assessment = drafts
+        .set_location(id, device)
+        .await
+        .map_err(|e| keep(e.into()))?;
     for w in &assessment.warnings {
         eprintln!("warning: {}", warning_text(w));
     }
     if a.draft {
-        return Ok(client.draft(id)?);
+        return Ok(drafts.get(id).await?);
     }
-    client.submit_draft(id).map_err(|e| keep(e.into()))?;
-    let d = client.draft(id)?;
+    drafts.submit(id).await.map_err(|e| keep(e.into()))?;
+    let d = drafts.get(id).await?;
     if !a.out.json {
-        let place = d.ward.as_ref().map(|w| w.full_name.as_str()).unwrap_or("(no commune/ward found)");
+        let place = d
+            .ward
+            .as_ref()
+            .map(|w| w.full_name.as_str())
+            .unwrap_or("(no commune/ward found)");
         println!("report {id} queued for sending — {place}");
     }
     Ok(d)
@@ -104,10 +122,19 @@ pub fn new_report(client: &Client, a: NewReport) -> anyhow::Result<Draft> {
 
 pub fn warning_text(w: &LocationWarning) -> String {
     match w {
-        LocationWarning::PhotoFar { distance_m } => format!("the photo was taken {:.0} m from the report's position", distance_m),
-        LocationWarning::PhotoStale { age_days } => format!("the photo was taken {age_days} days ago"),
-        LocationWarning::StaleFix { age_s } => format!("the position is {} minutes old", age_s / 60),
-        LocationWarning::PoorAccuracy { accuracy_m } => format!("the position is only accurate to {:.0} m", accuracy_m),
+        LocationWarning::PhotoFar { distance_m } => format!(
+            "the photo was taken {:.0} m from the report's position",
+            distance_m
+        ),
+        LocationWarning::PhotoStale { age_days } => {
+            format!("the photo was taken {age_days} days ago")
+        }
+        LocationWarning::StaleFix { age_s } => {
+            format!("the position is {} minutes old", age_s / 60)
+        }
+        LocationWarning::PoorAccuracy { accuracy_m } => {
+            format!("the position is only accurate to {:.0} m", accuracy_m)
+        }
         LocationWarning::OutsideProvince => "the position is outside the province".into(),
     }
 }
@@ -128,19 +155,23 @@ pub fn draft_json(d: &Draft) -> serde_json::Value {
     })
 }
 
-pub fn run(g: &Global, out: Output, cmd: Option<DraftsCommand>) -> anyhow::Result<()> {
-    let client = g.open()?;
+pub async fn run(g: &Global, out: Output, cmd: Option<DraftsCommand>) -> anyhow::Result<()> {
+    let service = g.open().await?.drafts();
     match cmd.unwrap_or(DraftsCommand::List) {
         DraftsCommand::List => {
-            let drafts = client.drafts()?;
+            let drafts = service.list().await?;
             if out.json {
                 print_json(&drafts.iter().map(draft_json).collect::<Vec<_>>());
             } else if drafts.is_empty() {
                 println!("no drafts");
             } else {
                 for d in drafts {
-                    let problems = client.validate_draft(d.id)?;
-                    let status = if problems.is_empty() { "ready".to_owned() } else { format!("{} to fix", problems.len()) };
+                    let problems = service.validate(d.id).await?;
+                    let status = if problems.is_empty() {
+                        "ready".to_owned()
+                    } else {
+                        format!("{} to fix", problems.len())
+                    };
                     println!(
                         "{}  {:<16} {:<10} {} file(s)  {}",
                         d.id,
@@ -153,11 +184,15 @@ pub fn run(g: &Global, out: Output, cmd: Option<DraftsCommand>) -> anyhow::Resul
             }
         }
         DraftsCommand::Submit { id } => {
-            let item = client.submit_draft(id)?;
-            if out.json { print_json(&item) } else { println!("draft {id} queued as {}", item.client_id) }
+            let item = service.submit(id).await?;
+            if out.json {
+                print_json(&item)
+            } else {
+                println!("draft {id} queued as {}", item.client_id)
+            }
         }
         DraftsCommand::Delete { id } => {
-            client.delete_draft(id)?;
+            service.delete(id).await?;
             if !out.json {
                 println!("draft {id} deleted");
             }

@@ -14,13 +14,24 @@ pub const EXIT_MEDIA: u8 = 8;
 pub const EXIT_SERVER: u8 = 9;
 
 pub fn explain(e: &anyhow::Error) -> (String, u8) {
-    let Some(core) = e.chain().find_map(|c| c.downcast_ref::<phananh_core::Error>()) else {
+    let Some(core) = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<phananh_core::Error>())
+    else {
         return (format!("{e:#}"), EXIT_FAILURE);
     };
     let (line, code) = explain_core(core);
     // Context added on the way up ("draft X is saved; ...") tells the user how to go on.
-    let outer: Vec<String> = e.chain().take_while(|c| c.downcast_ref::<phananh_core::Error>().is_none()).map(|c| c.to_string()).collect();
-    if outer.is_empty() { (line, code) } else { (format!("{line} ({})", outer.join(": ")), code) }
+    let outer: Vec<String> = e
+        .chain()
+        .take_while(|c| c.downcast_ref::<phananh_core::Error>().is_none())
+        .map(|c| c.to_string())
+        .collect();
+    if outer.is_empty() {
+        (line, code)
+    } else {
+        (format!("{line} ({})", outer.join(": ")), code)
+    }
 }
 
 fn explain_core(core: &phananh_core::Error) -> (String, u8) {
@@ -55,11 +66,45 @@ fn reason(r: &ValidationReason) -> String {
         ValidationReason::Required => "is required".into(),
         ValidationReason::TooShort { min } => format!("is too short (at least {min} characters)"),
         ValidationReason::TooLong { max } => format!("is too long (at most {max} characters)"),
-        ValidationReason::UnknownCategory => "is not a known category (see `phananh config`)".into(),
+        ValidationReason::UnknownCategory => {
+            "is not a known category (see `phananh config`)".into()
+        }
         ValidationReason::TooMany { max } => format!("has too many (at most {max})"),
         ValidationReason::TooFew { min } => format!("needs at least {min}"),
-        ValidationReason::TooLarge { max_bytes } => format!("is too large (at most {} MB)", max_bytes / 1_000_000),
+        ValidationReason::TooLarge { max_bytes } => {
+            format!("is too large (at most {} MB)", max_bytes / 1_000_000)
+        }
         ValidationReason::OutOfRange => "is out of range".into(),
         ValidationReason::Invalid { detail } => format!("is invalid: {detail}"),
     }
+}
+
+/// One line for a failed outbox item, from its typed code (the English detail follows for
+/// support, in brackets).
+pub fn describe_failure(f: &phananh_core::sync::Failure) -> String {
+    use phananh_core::sync::FailureCode as C;
+    let what = match f.code {
+        C::Rejected => "the server refused the report; fix it and send again".to_owned(),
+        C::Forbidden => "not allowed for this account".to_owned(),
+        C::TooLarge => "a file is larger than the server accepts".to_owned(),
+        C::Media => "an attached file cannot be read or processed".to_owned(),
+        C::NotFound => "the report no longer exists on the server".to_owned(),
+        C::Conflict => "the server holds a different report under the same key".to_owned(),
+        C::Interrupted => "processing was interrupted too many times".to_owned(),
+        C::Other => "failed".to_owned(),
+    };
+    let fields: Vec<String> = f
+        .fields
+        .iter()
+        .map(|e| format!("{} {}", e.field, reason(&e.reason)))
+        .collect();
+    let mut line = if fields.is_empty() {
+        what
+    } else {
+        format!("{what}: {}", fields.join("; "))
+    };
+    if !f.detail.is_empty() {
+        line.push_str(&format!(" [{}]", f.detail));
+    }
+    line
 }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod app;
 mod config_cmd;
+#[cfg(feature = "demo")]
 mod demo;
 mod drafts_cmd;
 mod fail;
@@ -55,6 +56,20 @@ enum Commands {
     },
     /// Sign out of this device (queued reports stay queued).
     Logout,
+    /// The province's official notices (weather, disasters, traffic) for a place: those
+    /// covering it, most severe first (from the cache when offline). Without --lat/--lon,
+    /// only the province-wide ones.
+    Notices {
+        #[arg(long, requires = "lon", allow_negative_numbers = true)]
+        lat: Option<f64>,
+        #[arg(long, requires = "lat", allow_negative_numbers = true)]
+        lon: Option<f64>,
+        #[command(flatten)]
+        out: app::Output,
+    },
+    /// Your data and your account: download everything, or delete the account.
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Send what is queued (with progress) and fetch the news on your reports.
     Sync(sync_cmd::SyncArgs),
     /// What is waiting to be sent, with progress; `--watch` sends it with live progress bars.
@@ -87,7 +102,8 @@ enum Commands {
         cmd: Option<drafts_cmd::DraftsCommand>,
     },
     /// Show the whole mission on this machine: a local server, a flaky link, a report from
-    /// photo to rating (under a minute).
+    /// photo to rating (under a minute). Developer builds only (`--features demo`).
+    #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
     /// Photo and video tools (inspect, compress).
     #[command(subcommand)]
@@ -109,66 +125,151 @@ enum ReportCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Download my data: the server's record of this account (reports, timelines, ratings,
+    /// consents) and this device's unsent drafts, as data.json plus the media, in a new
+    /// folder under DIR.
+    Export {
+        dir: std::path::PathBuf,
+        #[command(flatten)]
+        out: app::Output,
+    },
+    /// Delete my account: the server erases your phone number and name (your public reports
+    /// stay, with nobody able to see who filed them), then this device forgets your drafts,
+    /// queued reports and session. Cannot be undone; `--yes` confirms.
+    Delete {
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let g = &cli.global;
     match cli.command {
-        Commands::Config { out, cmd } => config_cmd::run(g, out, cmd),
+        // Offline tools that open no client.
+        Commands::Media(cmd) => media::run(cmd),
+        Commands::Where(args) => where_cmd::run(&cli.global, args),
+        command => app::runtime()?.block_on(run_async(&cli.global, command)),
+    }
+}
+
+/// Every command that uses the client: one runtime, the client opened on it.
+async fn run_async(g: &app::Global, command: Commands) -> anyhow::Result<()> {
+    match command {
+        Commands::Config { out, cmd } => config_cmd::run(g, out, cmd).await,
         Commands::Report(ReportCommand::New(args)) => {
             let json = args.out.json;
-            let client = g.open()?;
-            let draft = drafts_cmd::new_report(&client, args)?;
+            let client = g.open().await?;
+            let draft = drafts_cmd::new_report(&client, args).await?;
             if json {
                 app::print_json(&drafts_cmd::draft_json(&draft));
             }
             Ok(())
         }
-        Commands::Drafts { out, cmd } => drafts_cmd::run(g, out, cmd),
-        Commands::Login { phone, code, out } => block_on(|c| async move { sync_cmd::login(&c, &phone, code, out).await }, g),
+        Commands::Drafts { out, cmd } => drafts_cmd::run(g, out, cmd).await,
+        Commands::Login { phone, code, out } => {
+            sync_cmd::login(&g.open().await?, &phone, code, out).await
+        }
         Commands::Logout => {
-            g.open()?.sign_out()?;
-            println!("signed out");
+            let client = g.open().await?;
+            let unsent = client.session().unsent_count().await?;
+            client.session().sign_out().await?;
+            if unsent > 0 {
+                println!("signed out; {unsent} unsent draft(s)/report(s) are kept for this account and go out when it signs in again");
+            } else {
+                println!("signed out");
+            }
             Ok(())
         }
-        Commands::Sync(args) => block_on(|c| async move { sync_cmd::sync(&c, args).await }, g),
-        Commands::Outbox { watch: false, out } => sync_cmd::outbox(&g.open()?, out),
-        Commands::Outbox { watch: true, out } => block_on(
-            |c| async move {
-                sync_cmd::send_with_progress(&c, std::time::Duration::from_secs(600), out.json).await?;
-                sync_cmd::outbox(&c, out)
-            },
-            g,
-        ),
+        Commands::Notices { lat, lon, out } => {
+            let r = g.open().await?.notices().at(lat.zip(lon)).await?;
+            if out.json {
+                app::print_json(&serde_json::json!({
+                    "ward": r.ward, "from_cache": r.from_cache, "fetched_at": r.fetched_at, "notices": r.notices,
+                }));
+            } else {
+                if r.from_cache {
+                    println!(
+                        "(offline: as of {})",
+                        r.fetched_at.format("%Y-%m-%d %H:%M UTC")
+                    );
+                }
+                if r.notices.is_empty() {
+                    println!("no notice for this place");
+                }
+                for n in &r.notices {
+                    let level = match n.severity {
+                        phananh_core::wire::NoticeSeverity::Severe => "KHẨN",
+                        phananh_core::wire::NoticeSeverity::Warning => "Cảnh báo",
+                        phananh_core::wire::NoticeSeverity::Info => "Thông tin",
+                    };
+                    println!("[{level}] {}\n  {}", n.title, n.body);
+                }
+            }
+            Ok(())
+        }
+        Commands::Account(AccountCommand::Export { dir, out }) => {
+            let s = g.open().await?.session().export_data(dir).await?;
+            if out.json {
+                app::print_json(&serde_json::json!({
+                    "path": s.path, "reports": s.reports, "media_files": s.media_files, "media_missing": s.media_missing,
+                }));
+            } else {
+                println!(
+                    "wrote {} ({} report(s), {} media file(s))",
+                    s.path.display(),
+                    s.reports,
+                    s.media_files
+                );
+                if s.media_missing > 0 {
+                    println!(
+                        "{} media file(s) could not be fetched; data.json names them",
+                        s.media_missing
+                    );
+                }
+            }
+            Ok(())
+        }
+        Commands::Account(AccountCommand::Delete { yes }) => {
+            if !yes {
+                anyhow::bail!("deleting your account cannot be undone: run `phananh account delete --yes` to confirm");
+            }
+            g.open().await?.session().delete_account().await?;
+            println!("account deleted; this device no longer holds its data");
+            Ok(())
+        }
+        Commands::Sync(args) => sync_cmd::sync(&g.open().await?, args).await,
+        Commands::Outbox { watch: false, out } => sync_cmd::outbox(&g.open().await?, out).await,
+        Commands::Outbox { watch: true, out } => {
+            let c = g.open().await?;
+            sync_cmd::send_with_progress(&c, std::time::Duration::from_secs(600), out.json).await?;
+            sync_cmd::outbox(&c, out).await
+        }
         Commands::Retry { client_id } => {
-            let item = g.open()?.retry_outbox_item(client_id)?;
-            println!("{} will be sent again ({})", item.client_id, item.state.name());
+            let item = g.open().await?.outbox().retry(client_id).await?;
+            println!(
+                "{} will be sent again ({})",
+                item.client_id,
+                item.state.name()
+            );
             Ok(())
         }
         Commands::Cancel { client_id } => {
-            g.open()?.cancel_outbox_item(client_id)?;
+            g.open().await?.outbox().cancel(client_id).await?;
             println!("{client_id} taken out of the outbox; see `phananh drafts`");
             Ok(())
         }
-        Commands::Reports { out } => sync_cmd::reports(&g.open()?, out),
-        Commands::Report(ReportCommand::Show { id, out }) => block_on(|c| async move { sync_cmd::show(&c, &id, out).await }, g),
-        Commands::Feed(args) => block_on(|c| async move { sync_cmd::feed(&c, args).await }, g),
-        Commands::Rate(args) => block_on(|c| async move { sync_cmd::rate(&c, args).await }, g),
-        Commands::Demo(args) => {
-            app::runtime()?.block_on(demo::run(args))
+        Commands::Reports { out } => sync_cmd::reports(&g.open().await?, out).await,
+        Commands::Report(ReportCommand::Show { id, out }) => {
+            sync_cmd::show(&g.open().await?, &id, out).await
         }
+        Commands::Feed(args) => sync_cmd::feed(&g.open().await?, args).await,
+        Commands::Rate(args) => sync_cmd::rate(&g.open().await?, args).await,
+        #[cfg(feature = "demo")]
+        Commands::Demo(args) => demo::run(args).await,
         Commands::Media(cmd) => media::run(cmd),
         Commands::Where(args) => where_cmd::run(g, args),
     }
-}
-
-/// Run an async command on a runtime made for it, with the client open.
-fn block_on<F, Fut>(f: F, g: &app::Global) -> anyhow::Result<()>
-where
-    F: FnOnce(phananh_core::Client) -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<()>>,
-{
-    let rt = app::runtime()?;
-    let client = g.open()?;
-    rt.block_on(f(client))
 }
 
 fn main() -> std::process::ExitCode {

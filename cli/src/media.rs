@@ -6,7 +6,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
 use phananh_core::config::MediaLimits;
-use phananh_core::media::{self, CompressOptions, Encoder, HeifConvertDecoder};
+use phananh_core::media::{self, CompressOptions, Encoder};
+use phananh_desktop::HeifConvertDecoder;
 use serde_json::json;
 
 #[derive(Debug, Subcommand)]
@@ -50,12 +51,23 @@ pub fn run(cmd: MediaCommand) -> anyhow::Result<()> {
         MediaCommand::Inspect { file, json: _ } => {
             let format = media::sniff_file(&file).with_context(|| file.display().to_string())?;
             let value = match format.kind() {
-                phananh_core::model::MediaKind::Photo => serde_json::to_value(media::inspect_photo(&file, Some(&decoder))?)?,
-                phananh_core::model::MediaKind::Video => serde_json::to_value(media::inspect_video(&file)?)?,
+                phananh_core::model::MediaKind::Photo => {
+                    serde_json::to_value(media::inspect_photo(&file, Some(&decoder))?)?
+                }
+                phananh_core::model::MediaKind::Video => {
+                    serde_json::to_value(media::inspect_video(&file)?)?
+                }
             };
             println!("{}", serde_json::to_string_pretty(&value)?);
         }
-        MediaCommand::Compress { input, output, max_edge, max_bytes, quality, encoder } => {
+        MediaCommand::Compress {
+            input,
+            output,
+            max_edge,
+            max_bytes,
+            quality,
+            encoder,
+        } => {
             let limits = MediaLimits::default();
             let mut opts = CompressOptions::from_limits(&limits);
             if let Some(e) = max_edge {

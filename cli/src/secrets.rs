@@ -15,7 +15,10 @@ pub struct FileSecretStore {
 
 impl FileSecretStore {
     pub fn new(path: PathBuf) -> Self {
-        Self { path, lock: Mutex::new(()) }
+        Self {
+            path,
+            lock: Mutex::new(()),
+        }
     }
 
     fn load(&self) -> Result<serde_json::Map<String, serde_json::Value>> {
@@ -33,7 +36,8 @@ impl FileSecretStore {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         let mut f = opts.open(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        f.write_all(serde_json::to_string(map).expect("json").as_bytes()).map_err(|e| Error::io(&tmp, e))?;
+        f.write_all(serde_json::to_string(map).expect("json").as_bytes())
+            .map_err(|e| Error::io(&tmp, e))?;
         f.sync_all().map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &self.path).map_err(|e| Error::io(&self.path, e))
     }
@@ -42,7 +46,11 @@ impl FileSecretStore {
 impl SecretStore for FileSecretStore {
     fn get(&self, key: &str) -> Result<Option<String>> {
         let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(self.load()?.get(key).and_then(|v| v.as_str()).map(str::to_owned))
+        Ok(self
+            .load()?
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned))
     }
 
     fn set(&self, key: &str, value: &str) -> Result<()> {

@@ -20,19 +20,45 @@ pub fn status_label(s: wire::ReportStatus) -> String {
     format!("{} ({})", s.label_vi(), s.label_en())
 }
 
-pub async fn login(client: &Client, phone: &str, code: Option<String>, out: Output) -> anyhow::Result<()> {
-    let sent = client.request_otp(phone).await?;
+/// `phananh login PHONE` asks the server to send a code (and, at a terminal, prompts for it);
+/// `phananh login PHONE --code C` only verifies C. So a script runs the first, reads the code,
+/// then runs the second, and a code is never made stale by a new request.
+pub async fn login(
+    client: &Client,
+    phone: &str,
+    code: Option<String>,
+    out: Output,
+) -> anyhow::Result<()> {
+    let session = client.session();
     let code = match code {
         Some(c) => c,
         None => {
-            eprint!("Nhập mã OTP gửi tới {} / enter the code sent to {}: ", sent.phone, sent.phone);
+            let sent = session.request_otp(phone).await?;
+            if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                if out.json {
+                    print_json(&sent);
+                } else {
+                    println!(
+                        "code sent to {}; run `phananh login {phone} --code CODE`",
+                        sent.phone
+                    );
+                }
+                return Ok(());
+            }
+            eprint!(
+                "Nhập mã OTP gửi tới {} / enter the code sent to {}: ",
+                sent.phone, sent.phone
+            );
             std::io::stderr().flush().ok();
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("reading the code")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the code")?;
             line.trim().to_owned()
         }
     };
-    let user = client.sign_in(phone, &code).await?;
+    let user = session.sign_in(phone, &code).await?;
     if out.json {
         print_json(&user);
     } else {
@@ -43,8 +69,12 @@ pub async fn login(client: &Client, phone: &str, code: Option<String>, out: Outp
 
 /// Send everything queued, drawing a bar per item, until all is delivered, only failures
 /// are left, or `budget` runs out. Returns the outbox as it ends.
-pub async fn send_with_progress(client: &Client, budget: Duration, quiet: bool) -> anyhow::Result<OutboxSnapshot> {
-    let mut sub = client.subscribe_outbox();
+pub async fn send_with_progress(
+    client: &Client,
+    budget: Duration,
+    quiet: bool,
+) -> anyhow::Result<OutboxSnapshot> {
+    let mut sub = client.outbox().subscribe().await?;
     let bars = MultiProgress::new();
     if quiet {
         bars.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -63,16 +93,27 @@ pub async fn send_with_progress(client: &Client, budget: Duration, quiet: bool) 
             if plain {
                 for e in &snap.entries {
                     let quarter = (4 * e.bytes_sent.min(e.bytes_total)) / e.bytes_total.max(1);
-                    let line = format!("{} {} {}%", e.item.state.name(), e.blocked.map(|b| format!("{b:?}")).unwrap_or_default(), quarter * 25);
+                    let line = format!(
+                        "{} {} {}%",
+                        e.item.state.name(),
+                        e.blocked.map(|b| format!("{b:?}")).unwrap_or_default(),
+                        quarter * 25
+                    );
                     if lines.get(&e.item.client_id) != Some(&line) {
-                        println!("    {} {:>9} / {:>9} bytes  {}", short(&e.item.client_id.to_string()), e.bytes_sent.min(e.bytes_total), e.bytes_total, line);
+                        println!(
+                            "    {} {:>9} / {:>9} bytes  {}",
+                            short(&e.item.client_id.to_string()),
+                            e.bytes_sent.min(e.bytes_total),
+                            e.bytes_total,
+                            line
+                        );
                         lines.insert(e.item.client_id, line);
                     }
                 }
                 if snap.last_error.is_some() && snap.last_error != last_error {
-                    println!("    retrying after: {}", snap.last_error.as_deref().unwrap_or_default());
+                    println!("    retrying after: {}", retry_text(snap.last_error));
                 }
-                last_error = snap.last_error.clone();
+                last_error = snap.last_error;
                 continue;
             }
             for e in &snap.entries {
@@ -86,16 +127,25 @@ pub async fn send_with_progress(client: &Client, budget: Duration, quiet: bool) 
                 bar.set_position(e.bytes_sent.min(e.bytes_total));
                 let msg = match (&e.item.state, &e.blocked) {
                     (_, Some(reason)) => format!("waiting: {reason:?}"),
-                    (LocalState::Failed { reason, retryable }, _) => {
-                        format!("failed: {reason}{}", if *retryable { " (will retry)" } else { "" })
+                    (LocalState::Failed { failure }, _) => {
+                        format!(
+                            "failed: {}{}",
+                            crate::fail::describe_failure(failure),
+                            if failure.retryable() {
+                                " (retry may help)"
+                            } else {
+                                ""
+                            }
+                        )
                     }
                     (LocalState::Submitted, _) => "sent ✓".into(),
+                    (_, _) if e.preparing => "preparing photos/videos".into(),
                     (s, _) => s.name().into(),
                 };
                 bar.set_message(msg);
             }
             if let Some(err) = &snap.last_error {
-                let _ = bars.println(format!("retrying after: {err}"));
+                let _ = bars.println(format!("retrying after: {}", retry_text(Some(*err))));
             }
         }
     };
@@ -106,9 +156,12 @@ pub async fn send_with_progress(client: &Client, budget: Duration, quiet: bool) 
             if left.is_zero() {
                 break;
             }
-            let summary = client.run_pending(left).await?;
-            let snap = client.outbox_snapshot();
-            let waiting = snap.entries.iter().any(|e| matches!(e.item.state, LocalState::Queued | LocalState::Uploading | LocalState::Failed { retryable: true, .. }) && e.blocked.is_none());
+            let summary = client.outbox().run_pending(left).await?;
+            let snap = client.outbox().snapshot().await?;
+            let waiting = snap.entries.iter().any(|e| {
+                matches!(e.item.state, LocalState::Queued | LocalState::Uploading)
+                    && e.blocked.is_none()
+            });
             if summary.hit_deadline || !waiting {
                 break;
             }
@@ -121,11 +174,17 @@ pub async fn send_with_progress(client: &Client, budget: Duration, quiet: bool) 
         r = work => r?,
         _ = draw => {}
     }
-    Ok((*client.outbox_snapshot()).clone())
+    Ok((*client.outbox().snapshot().await?).clone())
 }
 
 pub fn short(id: &str) -> String {
-    id.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect()
+    id.chars()
+        .rev()
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect()
 }
 
 #[derive(Debug, Args)]
@@ -138,27 +197,54 @@ pub struct SyncArgs {
 }
 
 pub async fn sync(client: &Client, a: SyncArgs) -> anyhow::Result<()> {
-    let versions = |c: &Client| -> anyhow::Result<HashMap<String, u64>> {
-        Ok(c.my_reports()?.into_iter().map(|r| (r.id, r.version)).collect())
-    };
-    let before = versions(client)?;
-    let snap = send_with_progress(client, Duration::from_secs(a.timeout), a.out.json).await?;
-    if client.is_signed_in() {
-        client.sync_my_reports().await?;
+    async fn versions(c: &Client) -> anyhow::Result<HashMap<String, u64>> {
+        Ok(c.reports()
+            .mine()
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.version))
+            .collect())
     }
-    let mut changed: Vec<String> =
-        versions(client)?.into_iter().filter(|(id, v)| before.get(id) != Some(v)).map(|(id, _)| id).collect();
+    let before = versions(client).await?;
+    let snap = send_with_progress(client, Duration::from_secs(a.timeout), a.out.json).await?;
+    if client.session().is_signed_in().await? {
+        client.reports().sync().await?;
+    }
+    let mut changed: Vec<String> = versions(client)
+        .await?
+        .into_iter()
+        .filter(|(id, v)| before.get(id) != Some(v))
+        .map(|(id, _)| id)
+        .collect();
     changed.sort();
-    let sent = snap.entries.iter().filter(|e| e.item.state == LocalState::Submitted).count();
-    let failed: Vec<_> = snap.entries.iter().filter(|e| matches!(e.item.state, LocalState::Failed { .. })).collect();
+    let sent = snap
+        .entries
+        .iter()
+        .filter(|e| e.item.state == LocalState::Submitted)
+        .count();
+    let failed: Vec<_> = snap
+        .entries
+        .iter()
+        .filter(|e| matches!(e.item.state, LocalState::Failed { .. }))
+        .collect();
     let waiting = snap.entries.len() - sent - failed.len();
     if a.out.json {
-        print_json(&serde_json::json!({"sent": sent, "failed": failed.len(), "waiting": waiting, "reports_changed": changed}));
+        print_json(
+            &serde_json::json!({"sent": sent, "failed": failed.len(), "waiting": waiting, "reports_changed": changed}),
+        );
     } else {
-        println!("{sent} sent, {} failed, {waiting} waiting; {} of your reports changed", failed.len(), changed.len());
+        println!(
+            "{sent} sent, {} failed, {waiting} waiting; {} of your reports changed",
+            failed.len(),
+            changed.len()
+        );
         for f in failed {
-            if let LocalState::Failed { reason, .. } = &f.item.state {
-                println!("  {} failed: {reason} — `phananh retry {}` to try again", f.item.client_id, f.item.client_id);
+            if let LocalState::Failed { failure } = &f.item.state {
+                let reason = crate::fail::describe_failure(failure);
+                println!(
+                    "  {} failed: {reason} — `phananh retry {}` to try again",
+                    f.item.client_id, f.item.client_id
+                );
             }
         }
     }
@@ -167,14 +253,14 @@ pub async fn sync(client: &Client, a: SyncArgs) -> anyhow::Result<()> {
     }
     if waiting > 0 {
         if let Some(err) = &snap.last_error {
-            anyhow::bail!(phananh_core::Error::Offline(err.clone()));
+            anyhow::bail!(phananh_core::Error::Offline(retry_text(Some(*err)).into()));
         }
     }
     Ok(())
 }
 
-pub fn outbox(client: &Client, out: Output) -> anyhow::Result<()> {
-    let snap = client.outbox_snapshot();
+pub async fn outbox(client: &Client, out: Output) -> anyhow::Result<()> {
+    let snap = client.outbox().snapshot().await?;
     if out.json {
         print_json(&*snap);
         return Ok(());
@@ -184,14 +270,23 @@ pub fn outbox(client: &Client, out: Output) -> anyhow::Result<()> {
     }
     for e in &snap.entries {
         let what = match &e.item.kind {
-            OutboxKind::Report { draft_id } => format!("report (draft {})", short(&draft_id.to_string())),
-            OutboxKind::Rating { report_id, rating } => format!("rating {} of report {report_id}", rating.level),
+            OutboxKind::Report { draft_id } => {
+                format!("report (draft {})", short(&draft_id.to_string()))
+            }
+            OutboxKind::Rating { report_id, rating } => {
+                format!("rating {} of report {report_id}", rating.level)
+            }
         };
         let state = match &e.item.state {
-            LocalState::Failed { reason, .. } => format!("failed: {reason}"),
+            LocalState::Failed { failure } => {
+                format!("failed: {}", crate::fail::describe_failure(failure))
+            }
             s => s.name().to_owned(),
         };
-        println!("{}  {:<30} {:<12} {}/{} bytes", e.item.client_id, what, state, e.bytes_sent, e.bytes_total);
+        println!(
+            "{}  {:<30} {:<12} {}/{} bytes",
+            e.item.client_id, what, state, e.bytes_sent, e.bytes_total
+        );
     }
     if !snap.network.online {
         println!("(offline: waiting for a connection)");
@@ -199,8 +294,8 @@ pub fn outbox(client: &Client, out: Output) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn reports(client: &Client, out: Output) -> anyhow::Result<()> {
-    let reports = client.my_reports()?;
+pub async fn reports(client: &Client, out: Output) -> anyhow::Result<()> {
+    let reports = client.reports().mine().await?;
     if out.json {
         print_json(&reports);
         return Ok(());
@@ -210,7 +305,13 @@ pub fn reports(client: &Client, out: Output) -> anyhow::Result<()> {
     }
     for r in reports {
         let ward = r.ward.as_ref().map(|w| w.full_name.as_str()).unwrap_or("-");
-        println!("{:<10} {:<32} {:<20} {}", r.id, status_label(r.status), ward, r.description.chars().take(40).collect::<String>());
+        println!(
+            "{:<10} {:<32} {:<20} {}",
+            r.id,
+            status_label(r.status),
+            ward,
+            r.description.chars().take(40).collect::<String>()
+        );
     }
     Ok(())
 }
@@ -231,7 +332,14 @@ pub fn print_report(r: &wire::Report) {
         print_event(e);
     }
     if let Some(rt) = &r.my_rating {
-        println!("  your rating: {}{}", rt.level, rt.comment.as_deref().map(|c| format!(" — {c}")).unwrap_or_default());
+        println!(
+            "  your rating: {}{}",
+            rt.level,
+            rt.comment
+                .as_deref()
+                .map(|c| format!(" — {c}"))
+                .unwrap_or_default()
+        );
     }
 }
 
@@ -242,20 +350,40 @@ pub fn print_event(e: &wire::TimelineEvent) {
         wire::EventKind::DeadlineExtended => "Gia hạn (Deadline extended)".to_owned(),
         _ => status_label(e.status),
     };
-    let unit = e.unit.as_ref().map(|u| format!(" [{}]", u.name)).unwrap_or_default();
-    let msg = e.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
-    let media = if e.media.is_empty() { String::new() } else { format!(" (+{} file(s))", e.media.len()) };
-    println!("  {}  {:<32}{unit}{msg}{media}", e.at.format("%H:%M:%S"), what);
+    let unit = e
+        .unit
+        .as_ref()
+        .map(|u| format!(" [{}]", u.name))
+        .unwrap_or_default();
+    let msg = e
+        .message
+        .as_deref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default();
+    let media = if e.media.is_empty() {
+        String::new()
+    } else {
+        format!(" (+{} file(s))", e.media.len())
+    };
+    println!(
+        "  {}  {:<32}{unit}{msg}{media}",
+        e.at.format("%H:%M:%S"),
+        what
+    );
 }
 
 pub async fn show(client: &Client, id: &str, out: Output) -> anyhow::Result<()> {
-    let report = match client.refresh_report(id).await {
+    let report = match client.reports().refresh(id).await {
         Ok(r) => r,
         // Offline: show what we have.
-        Err(e @ phananh_core::Error::Offline(_)) => client.cached_report(id)?.ok_or(e)?,
+        Err(e @ phananh_core::Error::Offline(_)) => client.reports().cached(id).await?.ok_or(e)?,
         Err(e) => return Err(e.into()),
     };
-    if out.json { print_json(&report) } else { print_report(&report) }
+    if out.json {
+        print_json(&report)
+    } else {
+        print_report(&report)
+    }
     Ok(())
 }
 
@@ -294,8 +422,14 @@ pub async fn feed(client: &Client, a: FeedArgs) -> anyhow::Result<()> {
         let dlon = a.km / (111.32 * lat.to_radians().cos().max(0.01));
         (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
     });
-    let q = FeedQuery { bbox, category: a.category, text: a.text, limit: Some(a.limit), ..Default::default() };
-    let result = client.feed(&q).await?;
+    let q = FeedQuery {
+        bbox,
+        category: a.category,
+        text: a.text,
+        limit: Some(a.limit),
+        ..Default::default()
+    };
+    let result = client.feed().page(&q).await?;
     if a.out.json {
         print_json(&result.page);
         return Ok(());
@@ -305,7 +439,13 @@ pub async fn feed(client: &Client, a: FeedArgs) -> anyhow::Result<()> {
     }
     for i in &result.page.items {
         let ward = i.ward.as_ref().map(|w| w.full_name.as_str()).unwrap_or("-");
-        println!("{:<10} {:<32} {:<20} {}", i.id, status_label(i.status), ward, i.description.chars().take(50).collect::<String>());
+        println!(
+            "{:<10} {:<32} {:<20} {}",
+            i.id,
+            status_label(i.status),
+            ward,
+            i.description.chars().take(50).collect::<String>()
+        );
     }
     Ok(())
 }
@@ -326,18 +466,36 @@ pub struct RateArgs {
 }
 
 pub async fn rate(client: &Client, a: RateArgs) -> anyhow::Result<()> {
-    let item = client.rate_report(&a.id, a.level, a.comment, a.reopen)?;
+    let item = client
+        .reports()
+        .rate(&a.id, a.level, a.comment, a.reopen)
+        .await?;
     // Delivered now if we can; otherwise it waits in the outbox like a report.
-    let _ = client.run_pending(Duration::from_secs(30)).await;
+    let _ = client.outbox().run_pending(Duration::from_secs(30)).await;
     let state = client.store().outbox_item(item.client_id)?.state;
     if a.out.json {
         print_json(&serde_json::json!({"client_id": item.client_id, "state": state}));
     } else {
         match state {
             LocalState::Submitted => println!("rating sent"),
-            LocalState::Failed { reason, .. } => println!("rating not accepted: {reason}"),
+            LocalState::Failed { failure } => println!(
+                "rating not accepted: {}",
+                crate::fail::describe_failure(&failure)
+            ),
             _ => println!("rating saved; it will be sent when there is a connection"),
         }
     }
     Ok(())
+}
+
+/// What the last transient problem was, in words.
+fn retry_text(kind: Option<phananh_core::sync::TransientKind>) -> &'static str {
+    use phananh_core::sync::TransientKind as K;
+    match kind {
+        Some(K::Network) => "the connection failed",
+        Some(K::Timeout) => "the server did not answer in time",
+        Some(K::Server) => "the server is busy or failed",
+        Some(K::Local) => "a storage problem on this device",
+        None => "",
+    }
 }

@@ -29,8 +29,16 @@ pub struct WhereArgs {
 }
 
 pub fn run(g: &Global, args: WhereArgs) -> anyhow::Result<()> {
-    if !(args.lat.is_finite() && args.lat.abs() <= 90.0 && args.lon.is_finite() && args.lon.abs() <= 180.0) {
-        bail!("{}, {} is not a WGS84 latitude, longitude", args.lat, args.lon);
+    if !(args.lat.is_finite()
+        && args.lat.abs() <= 90.0
+        && args.lon.is_finite()
+        && args.lon.abs() <= 180.0)
+    {
+        bail!(
+            "{}, {} is not a WGS84 latitude, longitude",
+            args.lat,
+            args.lon
+        );
     }
     if let Some(a) = args.accuracy.filter(|a| !(a.is_finite() && *a >= 0.0)) {
         bail!("accuracy must be a distance in metres, got {a}");
@@ -39,8 +47,8 @@ pub fn run(g: &Global, args: WhereArgs) -> anyhow::Result<()> {
         .boundaries
         .or_else(|| g.boundaries_dir())
         .context("no boundaries to look in: pass --boundaries DIR or set PHANANH_BOUNDARIES")?;
-    let boundaries =
-        Boundaries::from_dir(&dir).with_context(|| format!("loading boundaries from {}", dir.display()))?;
+    let boundaries = Boundaries::from_dir(&dir)
+        .with_context(|| format!("loading boundaries from {}", dir.display()))?;
     let lookup = boundaries.lookup(args.lat, args.lon, args.accuracy);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&lookup)?);
@@ -49,10 +57,16 @@ pub fn run(g: &Global, args: WhereArgs) -> anyhow::Result<()> {
     match (&lookup.address, &lookup.ward) {
         (Some(address), Some(w)) => println!("{address} (mã {})", w.code),
         (Some(address), None) => println!("{address} (không thuộc phường/xã nào; gần nhất ở dưới)"),
-        (None, _) => println!("{}", address::outside_line(&boundaries.province().full_name)),
+        (None, _) => println!(
+            "{}",
+            address::outside_line(&boundaries.province().full_name)
+        ),
     }
     for c in lookup.candidates.iter().filter(|c| c.distance_m > 0.0) {
-        println!("  có thể: {} (mã {}), cách ranh giới {:.0} m", c.ward.full_name, c.ward.code, c.distance_m);
+        println!(
+            "  có thể: {} (mã {}), cách ranh giới {:.0} m",
+            c.ward.full_name, c.ward.code, c.distance_m
+        );
     }
     Ok(())
 }

@@ -16,7 +16,11 @@ fn phananh(args: &[&str]) -> (bool, String, String) {
         .env_remove("PHANANH_BOUNDARIES")
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -38,8 +42,14 @@ fn thanh_sen_as_json_with_the_default_boundaries_path() {
 #[test]
 fn vinh_is_outside() {
     let dir = root().join("../shared/data/boundaries");
-    let (ok, out, err) =
-        phananh(&["where", "18.6796", "105.6813", "--boundaries", dir.to_str().unwrap(), "--json"]);
+    let (ok, out, err) = phananh(&[
+        "where",
+        "18.6796",
+        "105.6813",
+        "--boundaries",
+        dir.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["inside_province"], false);
@@ -61,5 +71,8 @@ fn bad_input_fails_with_a_message() {
     assert!(err.contains("accuracy"), "{err}");
     let (ok, _, err) = phananh(&["where", "18.3", "105.9", "--boundaries", "/nonexistent"]);
     assert!(!ok);
-    assert!(err.contains("loading boundaries from /nonexistent"), "{err}");
+    assert!(
+        err.contains("loading boundaries from /nonexistent"),
+        "{err}"
+    );
 }

@@ -19,18 +19,29 @@ pub fn validate(draft: &Draft, cfg: &TenantConfig) -> Vec<FieldError> {
     let mut errors = Vec::new();
     match draft.category.as_deref() {
         None | Some("") => errors.push(FieldError::new("category", ValidationReason::Required)),
-        Some(code) if cfg.category(code).is_none() => {
-            errors.push(FieldError::new("category", ValidationReason::UnknownCategory))
-        }
+        Some(code) if cfg.category(code).is_none() => errors.push(FieldError::new(
+            "category",
+            ValidationReason::UnknownCategory,
+        )),
         Some(_) => {}
     }
     let chars = draft.description.trim().chars().count() as u32;
     if chars == 0 {
         errors.push(FieldError::new("description", ValidationReason::Required));
     } else if chars < cfg.description_min_chars {
-        errors.push(FieldError::new("description", ValidationReason::TooShort { min: cfg.description_min_chars }));
+        errors.push(FieldError::new(
+            "description",
+            ValidationReason::TooShort {
+                min: cfg.description_min_chars,
+            },
+        ));
     } else if chars > cfg.description_max_chars {
-        errors.push(FieldError::new("description", ValidationReason::TooLong { max: cfg.description_max_chars }));
+        errors.push(FieldError::new(
+            "description",
+            ValidationReason::TooLong {
+                max: cfg.description_max_chars,
+            },
+        ));
     }
     match &draft.location {
         None => errors.push(FieldError::new("location", ValidationReason::Required)),
@@ -46,28 +57,56 @@ pub fn validate(draft: &Draft, cfg: &TenantConfig) -> Vec<FieldError> {
         }
     }
     let limits = &cfg.media;
-    let photos = draft.attachments.iter().filter(|a| a.kind == MediaKind::Photo).count() as u32;
-    let videos = draft.attachments.iter().filter(|a| a.kind == MediaKind::Video).count() as u32;
+    let photos = draft
+        .attachments
+        .iter()
+        .filter(|a| a.kind == MediaKind::Photo)
+        .count() as u32;
+    let videos = draft
+        .attachments
+        .iter()
+        .filter(|a| a.kind == MediaKind::Video)
+        .count() as u32;
     if photos > limits.max_photos {
-        errors.push(FieldError::new("photos", ValidationReason::TooMany { max: limits.max_photos }));
+        errors.push(FieldError::new(
+            "photos",
+            ValidationReason::TooMany {
+                max: limits.max_photos,
+            },
+        ));
     }
     if videos > limits.max_videos {
-        errors.push(FieldError::new("videos", ValidationReason::TooMany { max: limits.max_videos }));
+        errors.push(FieldError::new(
+            "videos",
+            ValidationReason::TooMany {
+                max: limits.max_videos,
+            },
+        ));
     }
     if (draft.attachments.len() as u32) < limits.min_attachments {
-        errors.push(FieldError::new("attachments", ValidationReason::TooFew { min: limits.min_attachments }));
+        errors.push(FieldError::new(
+            "attachments",
+            ValidationReason::TooFew {
+                min: limits.min_attachments,
+            },
+        ));
     }
     for (i, a) in draft.attachments.iter().enumerate() {
         let max = input_limit(cfg, a.kind);
         if a.size_bytes > max {
-            errors.push(FieldError::new(format!("attachments[{i}]"), ValidationReason::TooLarge { max_bytes: max }));
+            errors.push(FieldError::new(
+                format!("attachments[{i}]"),
+                ValidationReason::TooLarge { max_bytes: max },
+            ));
         }
     }
     for (key, value) in &draft.attributes {
         if value.chars().count() > MAX_ATTRIBUTE_CHARS {
             errors.push(FieldError::new(
                 format!("attributes.{key}"),
-                ValidationReason::TooLong { max: MAX_ATTRIBUTE_CHARS as u32 },
+                ValidationReason::TooLong {
+                    max: MAX_ATTRIBUTE_CHARS as u32,
+                },
             ));
         }
     }
@@ -107,7 +146,10 @@ pub fn import_file(src: &Path, dest: &Path, max_bytes: u64, field: &str) -> Resu
             }
             size += n as u64;
             if size > max_bytes {
-                return Err(Error::Validation(vec![FieldError::new(field, ValidationReason::TooLarge { max_bytes })]));
+                return Err(Error::Validation(vec![FieldError::new(
+                    field,
+                    ValidationReason::TooLarge { max_bytes },
+                )]));
             }
             hasher.update(&buf[..n]);
             out.write_all(&buf[..n]).map_err(|e| Error::io(&tmp, e))?;
@@ -122,7 +164,11 @@ pub fn import_file(src: &Path, dest: &Path, max_bytes: u64, field: &str) -> Resu
         Ok((size, sha256)) => {
             std::fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))?;
             sync_dir(dir);
-            Ok(Imported { path: dest.to_owned(), size, sha256 })
+            Ok(Imported {
+                path: dest.to_owned(),
+                size,
+                sha256,
+            })
         }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -183,6 +229,9 @@ mod tests {
             captured_at: None,
             exif_location: None,
             upload: UploadState::Pending,
+            preview: false,
+            processed_sha256: None,
+            processed_bytes: None,
         }
     }
 
@@ -200,7 +249,10 @@ mod tests {
         d.description = "  ngắn ".into();
         d.location = None;
         let errors = validate(&d, &cfg);
-        let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.reason.clone())).collect();
+        let fields: Vec<_> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.reason.clone()))
+            .collect();
         assert_eq!(
             fields,
             vec![
@@ -221,7 +273,12 @@ mod tests {
         assert_eq!(d.description.chars().count(), 10);
         assert!(validate(&d, &cfg).is_empty());
         d.description = "ư".repeat(cfg.description_max_chars as usize + 1);
-        assert_eq!(validate(&d, &cfg)[0].reason, ValidationReason::TooLong { max: cfg.description_max_chars });
+        assert_eq!(
+            validate(&d, &cfg)[0].reason,
+            ValidationReason::TooLong {
+                max: cfg.description_max_chars
+            }
+        );
     }
 
     #[test]
@@ -231,26 +288,47 @@ mod tests {
         for _ in 0..=cfg.media.max_photos {
             d.attachments.push(att(MediaKind::Photo, 1000));
         }
-        d.attachments.push(att(MediaKind::Video, cfg.media.max_video_input_bytes + 1));
+        d.attachments
+            .push(att(MediaKind::Video, cfg.media.max_video_input_bytes + 1));
         d.attachments.push(att(MediaKind::Video, 10));
         let errors = validate(&d, &cfg);
-        assert!(errors.contains(&FieldError::new("photos", ValidationReason::TooMany { max: cfg.media.max_photos })));
-        assert!(errors.contains(&FieldError::new("videos", ValidationReason::TooMany { max: cfg.media.max_videos })));
+        assert!(errors.contains(&FieldError::new(
+            "photos",
+            ValidationReason::TooMany {
+                max: cfg.media.max_photos
+            }
+        )));
+        assert!(errors.contains(&FieldError::new(
+            "videos",
+            ValidationReason::TooMany {
+                max: cfg.media.max_videos
+            }
+        )));
         let idx = cfg.media.max_photos + 1;
         assert!(errors.contains(&FieldError::new(
             format!("attachments[{idx}]"),
-            ValidationReason::TooLarge { max_bytes: cfg.media.max_video_input_bytes }
+            ValidationReason::TooLarge {
+                max_bytes: cfg.media.max_video_input_bytes
+            }
         )));
     }
 
     #[test]
     fn impossible_coordinates_are_refused() {
         let cfg = TenantConfig::ha_tinh();
-        for (lat, lon) in [(91.0, 0.0), (0.0, 181.0), (f64::NAN, 0.0), (0.0, f64::INFINITY)] {
+        for (lat, lon) in [
+            (91.0, 0.0),
+            (0.0, 181.0),
+            (f64::NAN, 0.0),
+            (0.0, f64::INFINITY),
+        ] {
             let mut d = draft();
             d.location.as_mut().unwrap().lat = lat;
             d.location.as_mut().unwrap().lon = lon;
-            assert_eq!(validate(&d, &cfg), vec![FieldError::new("location", ValidationReason::OutOfRange)]);
+            assert_eq!(
+                validate(&d, &cfg),
+                vec![FieldError::new("location", ValidationReason::OutOfRange)]
+            );
         }
     }
 
@@ -262,7 +340,10 @@ mod tests {
         let dest = dir.path().join("media/a/b.jpg");
         let imp = import_file(&src, &dest, 100, "attachments").unwrap();
         assert_eq!(imp.size, 11);
-        assert_eq!(imp.sha256, "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+        assert_eq!(
+            imp.sha256,
+            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+        );
         assert_eq!(std::fs::read(&dest).unwrap(), b"hello world");
         let big = import_file(&src, &dir.path().join("media/a/c.jpg"), 5, "attachments");
         assert!(matches!(big, Err(Error::Validation(_))));

@@ -89,7 +89,11 @@ pub enum UploadState {
     /// Processed file ready; no upload created yet.
     Ready,
     /// A resumable upload exists on the server; `offset` bytes acknowledged.
-    Uploading { url: String, offset: u64, total: u64 },
+    Uploading {
+        url: String,
+        offset: u64,
+        total: u64,
+    },
     /// Server holds the whole file.
     Uploaded { url: String },
 }
@@ -115,6 +119,15 @@ pub struct Attachment {
     /// GPS position embedded in the photo, if any.
     pub exif_location: Option<LocationFix>,
     pub upload: UploadState,
+    /// The report was delivered and the full copies removed: `stored_path` is a small JPEG
+    /// preview (a poster frame for a video), `processed_path` is `None`.
+    #[serde(default)]
+    pub preview: bool,
+    /// SHA-256 (hex) and size of the uploaded file, recorded when it is removed after delivery.
+    #[serde(default)]
+    pub processed_sha256: Option<String>,
+    #[serde(default)]
+    pub processed_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,7 +137,10 @@ pub enum LocalState {
     Queued,
     Uploading,
     Submitted,
-    Failed { reason: String, retryable: bool },
+    /// Stopped until the user acts (retry, edit, delete); why, as a typed code.
+    Failed {
+        failure: phananh_wire::OutboxFailure,
+    },
 }
 
 impl LocalState {
@@ -235,6 +251,27 @@ pub struct OutboxItem {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub server_id: Option<String>,
+    /// The step that was started and has not finished yet, recorded before its work begins
+    /// (crash-loop immunity, see [`crate::sync::machine::begin`]).
+    #[serde(default)]
+    pub attempt: Option<Attempt>,
+    /// How many times in a row the process died during the same step of this item.
+    #[serde(default)]
+    pub interruptions: u32,
+}
+
+/// A step of an outbox item in progress, as recorded before its work starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// `process_media`, `upload`, `create_report` or `send_rating`.
+    pub step: String,
+    /// The attachment the step works on (media and upload steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Uuid>,
+    /// The run (one per opened client, i.e. per process) that started it: an attempt found
+    /// from another run was interrupted by the process dying.
+    pub run: Uuid,
+    pub started_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use geo::{Contains, InteriorPoint, Point};
+use phananh_core::config::LocationPolicy;
 use phananh_core::location::geojson::parse_areas;
 use phananh_core::location::{assess, Boundaries, BoundarySource, LocationWarning};
 use phananh_core::model::{LocationFix, LocationSource};
-use phananh_core::config::LocationPolicy;
 
 fn boundaries_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/boundaries")
@@ -34,13 +34,20 @@ fn every_wards_interior_point_maps_to_that_ward() {
         let p = f.area.interior_point().expect("ward has an interior point");
         assert!(f.area.contains(&p), "geo's interior point lies in {code}");
         let (lat, lon) = (p.y(), p.x());
-        assert_eq!(b.ward_at(lat, lon).map(|w| w.code.as_str()), Some(code.as_str()), "{code} at {lat},{lon}");
+        assert_eq!(
+            b.ward_at(lat, lon).map(|w| w.code.as_str()),
+            Some(code.as_str()),
+            "{code} at {lat},{lon}"
+        );
         let l = b.lookup(lat, lon, None);
         assert!(l.inside_province, "{code}");
         let ward = l.ward.unwrap();
         assert_eq!(ward.code, code);
         assert_eq!(ward.full_name, f.text("fullName").unwrap());
-        assert_eq!(l.address.unwrap(), format!("{}, tỉnh Hà Tĩnh", ward.full_name));
+        assert_eq!(
+            l.address.unwrap(),
+            format!("{}, tỉnh Hà Tĩnh", ward.full_name)
+        );
     }
 }
 
@@ -60,13 +67,19 @@ fn lookup_agrees_with_geo_contains_on_a_grid_over_the_province() {
                 .map(|f| f.text("code").unwrap())
                 .collect();
             let got = b.ward_at(lat, lon).map(|w| w.code.clone());
-            assert!(expected.len() <= 1, "overlapping wards at {lat},{lon}: {expected:?}");
+            assert!(
+                expected.len() <= 1,
+                "overlapping wards at {lat},{lon}: {expected:?}"
+            );
             assert_eq!(got, expected.first().cloned(), "{lat},{lon}");
             inside += got.is_some() as u32;
             checked += 1;
         }
     }
-    assert!(inside > checked / 4, "grid must cover the province ({inside}/{checked})");
+    assert!(
+        inside > checked / 4,
+        "grid must cover the province ({inside}/{checked})"
+    );
 }
 
 #[test]
@@ -91,10 +104,26 @@ fn points_outside_hatinh_are_outside() {
 #[test]
 fn any_input_gets_an_answer_without_panicking() {
     let b = boundaries();
-    for (lat, lon) in [(90.0, 0.0), (-90.0, 180.0), (0.0, -180.0), (f64::NAN, 105.9), (18.3, f64::INFINITY)] {
-        for acc in [None, Some(0.0), Some(-5.0), Some(f64::NAN), Some(50.0), Some(1e9)] {
+    for (lat, lon) in [
+        (90.0, 0.0),
+        (-90.0, 180.0),
+        (0.0, -180.0),
+        (f64::NAN, 105.9),
+        (18.3, f64::INFINITY),
+    ] {
+        for acc in [
+            None,
+            Some(0.0),
+            Some(-5.0),
+            Some(f64::NAN),
+            Some(50.0),
+            Some(1e9),
+        ] {
             let l = b.lookup(lat, lon, acc);
-            assert!(!l.inside_province && l.ward.is_none(), "{lat},{lon} {acc:?}");
+            assert!(
+                !l.inside_province && l.ward.is_none(),
+                "{lat},{lon} {acc:?}"
+            );
         }
     }
     // A huge accuracy inside the province lists every ward, nearest first.
@@ -108,9 +137,17 @@ fn thanh_sen_by_name_code_and_address() {
     let l = boundaries().lookup(18.342, 105.9057, Some(10.0));
     assert!(l.inside_province);
     let w = l.ward.clone().unwrap();
-    assert_eq!((w.code.as_str(), w.name.as_str(), w.full_name.as_str()), ("18073", "Thành Sen", "Phường Thành Sen"));
+    assert_eq!(
+        (w.code.as_str(), w.name.as_str(), w.full_name.as_str()),
+        ("18073", "Thành Sen", "Phường Thành Sen")
+    );
     assert_eq!(l.address.as_deref(), Some("Phường Thành Sen, tỉnh Hà Tĩnh"));
-    assert_eq!(l.candidates.len(), 1, "10 m from nothing: {:?}", l.candidates);
+    assert_eq!(
+        l.candidates.len(),
+        1,
+        "10 m from nothing: {:?}",
+        l.candidates
+    );
 }
 
 #[test]
@@ -157,25 +194,47 @@ fn a_point_just_offshore_is_outside_but_near_its_coastal_ward() {
     let l = b.lookup(lat, lon, Some(500.0));
     assert!(!l.inside_province);
     assert_eq!(l.ward, None);
-    assert!(!l.candidates.is_empty(), "a 500 m fix 200 m offshore may be ashore");
-    assert!(l.candidates[0].distance_m > 100.0 && l.candidates[0].distance_m <= 500.0, "{:?}", l.candidates);
+    assert!(
+        !l.candidates.is_empty(),
+        "a 500 m fix 200 m offshore may be ashore"
+    );
+    assert!(
+        l.candidates[0].distance_m > 100.0 && l.candidates[0].distance_m <= 500.0,
+        "{:?}",
+        l.candidates
+    );
     assert_eq!(l.address, None);
 }
 
 #[test]
 fn boundaries_load_from_geojson_text_and_bad_text_is_a_typed_error() {
-    let province = std::fs::read_to_string(boundaries_dir().join("ha_tinh_province_2025.geojson")).unwrap();
+    let province =
+        std::fs::read_to_string(boundaries_dir().join("ha_tinh_province_2025.geojson")).unwrap();
     let wards = String::from_utf8(wards_geojson()).unwrap();
-    let b = Boundaries::load(&BoundarySource::GeoJson { province: province.clone(), wards: wards.clone() }).unwrap();
+    let b = Boundaries::load(&BoundarySource::GeoJson {
+        province: province.clone(),
+        wards: wards.clone(),
+    })
+    .unwrap();
     assert_eq!(b.ward_at(18.342, 105.9057).unwrap().code, "18073");
     let err = Boundaries::from_geojson(&province, &wards[..wards.len() / 2]).unwrap_err();
     assert!(err.to_string().starts_with("wards"), "{err}");
     let err = Boundaries::from_geojson(&wards, &wards).unwrap_err();
-    assert!(err.to_string().contains("expected one province feature, found 69"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("expected one province feature, found 69"),
+        "{err}"
+    );
     let missing = Boundaries::from_dir(&boundaries_dir().join("nope")).unwrap_err();
-    assert!(matches!(missing, phananh_core::location::BoundaryError::Io { .. }));
+    assert!(matches!(
+        missing,
+        phananh_core::location::BoundaryError::Io { .. }
+    ));
     let core_err: phananh_core::Error = missing.into();
-    assert!(matches!(core_err.public(), phananh_core::PublicError::Storage { .. }));
+    assert!(matches!(
+        core_err.public(),
+        phananh_core::PublicError::Storage { .. }
+    ));
 }
 
 /// GPS position from a JPEG's EXIF, read directly with kamadak-exif: an oracle independent
@@ -183,35 +242,74 @@ fn boundaries_load_from_geojson_text_and_bad_text_is_a_typed_error() {
 fn exif_position(path: &std::path::Path) -> (f64, f64) {
     use exif::{In, Tag, Value};
     let file = std::fs::File::open(path).unwrap();
-    let data = exif::Reader::new().read_from_container(&mut std::io::BufReader::new(file)).unwrap();
+    let data = exif::Reader::new()
+        .read_from_container(&mut std::io::BufReader::new(file))
+        .unwrap();
     let coord = |tag, reference, negative: &str| {
         let f = data.get_field(tag, In::PRIMARY).unwrap();
-        let Value::Rational(r) = &f.value else { panic!("{tag} not rational") };
+        let Value::Rational(r) = &f.value else {
+            panic!("{tag} not rational")
+        };
         let v = r[0].to_f64() + r[1].to_f64() / 60.0 + r[2].to_f64() / 3600.0;
-        let sign = data.get_field(reference, In::PRIMARY).unwrap().display_value().to_string();
-        if sign == negative { -v } else { v }
+        let sign = data
+            .get_field(reference, In::PRIMARY)
+            .unwrap()
+            .display_value()
+            .to_string();
+        if sign == negative {
+            -v
+        } else {
+            v
+        }
     };
-    (coord(Tag::GPSLatitude, Tag::GPSLatitudeRef, "S"), coord(Tag::GPSLongitude, Tag::GPSLongitudeRef, "W"))
+    (
+        coord(Tag::GPSLatitude, Tag::GPSLatitudeRef, "S"),
+        coord(Tag::GPSLongitude, Tag::GPSLongitudeRef, "W"),
+    )
 }
 
 #[test]
 fn synthetic_gps_photos_are_in_thanh_sen_and_outside_the_province() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/photos/synthetic_gps");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/photos/synthetic_gps");
     let now = chrono::Utc::now();
     let photo_fix = |name: &str| {
         let path = dir.join(name);
-        let gps = phananh_core::media::inspect_photo(&path, None).unwrap().gps.expect("photo has GPS");
+        let gps = phananh_core::media::inspect_photo(&path, None)
+            .unwrap()
+            .gps
+            .expect("photo has GPS");
         let (lat, lon) = exif_position(&path);
-        assert!((gps.lat - lat).abs() < 1e-7 && (gps.lon - lon).abs() < 1e-7, "{name}: {gps:?} vs {lat},{lon}");
-        LocationFix { lat: gps.lat, lon: gps.lon, accuracy_m: gps.accuracy, altitude_m: gps.alt, time: now, source: LocationSource::PhotoExif }
+        assert!(
+            (gps.lat - lat).abs() < 1e-7 && (gps.lon - lon).abs() < 1e-7,
+            "{name}: {gps:?} vs {lat},{lon}"
+        );
+        LocationFix {
+            lat: gps.lat,
+            lon: gps.lon,
+            accuracy_m: gps.accuracy,
+            altitude_m: gps.alt,
+            time: now,
+            source: LocationSource::PhotoExif,
+        }
     };
-    let inside = assess(&[photo_fix("hatinh_thanh_sen_18073_orient6.jpg")], now, &LocationPolicy::default(), Some(boundaries()));
+    let inside = assess(
+        &[photo_fix("hatinh_thanh_sen_18073_orient6.jpg")],
+        now,
+        &LocationPolicy::default(),
+        Some(boundaries()),
+    );
     let l = inside.lookup.unwrap();
     assert_eq!(l.ward.unwrap().code, "18073");
     assert_eq!(l.address.as_deref(), Some("Phường Thành Sen, tỉnh Hà Tĩnh"));
     assert!(inside.warnings.is_empty(), "{:?}", inside.warnings);
 
-    let outside = assess(&[photo_fix("outside_vinh_nghe_an_orient1.jpg")], now, &LocationPolicy::default(), Some(boundaries()));
+    let outside = assess(
+        &[photo_fix("outside_vinh_nghe_an_orient1.jpg")],
+        now,
+        &LocationPolicy::default(),
+        Some(boundaries()),
+    );
     let l = outside.lookup.unwrap();
     assert!(!l.inside_province);
     assert_eq!(l.ward, None);
@@ -238,8 +336,13 @@ fn points_in_slivers_between_outline_and_wards_still_get_the_nearest_ward() {
             match l.ward_for_report() {
                 Some(filed) => {
                     assert_eq!(filed, l.candidates[0].ward);
-                    assert!(l.candidates[0].distance_m > 0.0 && l.candidates[0].distance_m <= 1000.0);
-                    assert_eq!(l.address.unwrap(), format!("{}, tỉnh Hà Tĩnh", filed.full_name));
+                    assert!(
+                        l.candidates[0].distance_m > 0.0 && l.candidates[0].distance_m <= 1000.0
+                    );
+                    assert_eq!(
+                        l.address.unwrap(),
+                        format!("{}, tỉnh Hà Tĩnh", filed.full_name)
+                    );
                 }
                 None => {
                     // The outline has an islet ~19 km off Đan Hải that no ward covers.
@@ -251,7 +354,10 @@ fn points_in_slivers_between_outline_and_wards_still_get_the_nearest_ward() {
             }
         }
     }
-    assert!(slivers > 100 && far < 10, "slivers along the border: {slivers}, far: {far}");
+    assert!(
+        slivers > 100 && far < 10,
+        "slivers along the border: {slivers}, far: {far}"
+    );
 }
 
 mod properties {
@@ -263,14 +369,20 @@ mod properties {
     fn wards() -> &'static Vec<(String, geo::MultiPolygon<f64>)> {
         static W: OnceLock<Vec<(String, geo::MultiPolygon<f64>)>> = OnceLock::new();
         W.get_or_init(|| {
-            parse_areas(wards_geojson(), "wards").unwrap().into_iter().map(|f| (f.text("code").unwrap(), f.area)).collect()
+            parse_areas(wards_geojson(), "wards")
+                .unwrap()
+                .into_iter()
+                .map(|f| (f.text("code").unwrap(), f.area))
+                .collect()
         })
     }
 
     /// Metres from a point to a ward's outline, by geo (closest point, then great circle).
     fn geo_distance_m(area: &geo::MultiPolygon<f64>, lat: f64, lon: f64) -> f64 {
         match area.closest_point(&Point::new(lon, lat)) {
-            Closest::Intersection(p) | Closest::SinglePoint(p) => distance_m(lat, lon, p.y(), p.x()),
+            Closest::Intersection(p) | Closest::SinglePoint(p) => {
+                distance_m(lat, lon, p.y(), p.x())
+            }
             Closest::Indeterminate => f64::INFINITY,
         }
     }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use phananh_core::config::MediaLimits;
-use phananh_core::media::{self, CompressOptions, Format, HeifConvertDecoder, Orientation};
+use phananh_core::media::{self, CompressOptions, Format, Orientation};
+use phananh_desktop::HeifConvertDecoder;
 
 fn photos() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/photos")
@@ -19,7 +20,13 @@ fn manifest() -> Vec<BTreeMap<String, String>> {
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
     lines
         .filter(|l| !l.trim().is_empty())
-        .map(|l| header.iter().zip(l.split('\t')).map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split('\t'))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
         .collect()
 }
 
@@ -33,18 +40,44 @@ fn inspection_agrees_with_exiftool_on_every_photo() {
     assert!(rows.len() >= 26, "manifest has {} rows", rows.len());
     for row in &rows {
         let file = &row["file"];
-        let info = media::inspect_photo(&photos().join(file), Some(&decoder())).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let want_format = if row["format"] == "HEIC" { Format::Heic } else { Format::Jpeg };
+        let info = media::inspect_photo(&photos().join(file), Some(&decoder()))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let want_format = if row["format"] == "HEIC" {
+            Format::Heic
+        } else {
+            Format::Jpeg
+        };
         assert_eq!(info.format, want_format, "{file}");
-        assert_eq!((info.width.to_string(), info.height.to_string()), (row["width"].clone(), row["height"].clone()), "{file}");
-        let want_orientation = row["orientation"].parse::<u32>().ok().and_then(Orientation::from_exif);
+        assert_eq!(
+            (info.width.to_string(), info.height.to_string()),
+            (row["width"].clone(), row["height"].clone()),
+            "{file}"
+        );
+        let want_orientation = row["orientation"]
+            .parse::<u32>()
+            .ok()
+            .and_then(Orientation::from_exif);
         assert_eq!(info.orientation, want_orientation, "{file}");
         match row["has_gps"].as_str() {
             "yes" => {
-                let gps = info.gps.as_ref().unwrap_or_else(|| panic!("{file}: no GPS"));
-                let (lat, lon): (f64, f64) = (row["gps_lat"].parse().unwrap(), row["gps_lon"].parse().unwrap());
-                assert!((gps.lat - lat).abs() < 1e-6, "{file}: lat {} vs {lat}", gps.lat);
-                assert!((gps.lon - lon).abs() < 1e-6, "{file}: lon {} vs {lon}", gps.lon);
+                let gps = info
+                    .gps
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{file}: no GPS"));
+                let (lat, lon): (f64, f64) = (
+                    row["gps_lat"].parse().unwrap(),
+                    row["gps_lon"].parse().unwrap(),
+                );
+                assert!(
+                    (gps.lat - lat).abs() < 1e-6,
+                    "{file}: lat {} vs {lat}",
+                    gps.lat
+                );
+                assert!(
+                    (gps.lon - lon).abs() < 1e-6,
+                    "{file}: lon {} vs {lon}",
+                    gps.lon
+                );
             }
             _ => assert!(info.gps.is_none(), "{file}: unexpected GPS {:?}", info.gps),
         }
@@ -52,14 +85,27 @@ fn inspection_agrees_with_exiftool_on_every_photo() {
         assert_eq!(info.make, opt("make"), "{file}");
         assert_eq!(info.model, opt("model"), "{file}");
         let want_dt = opt("datetime_original").map(|d| d.replacen(':', "-", 2).replace(' ', "T"));
-        assert_eq!(info.captured_at.map(|c| c.local.format("%Y-%m-%dT%H:%M:%S").to_string()), want_dt, "{file}");
+        assert_eq!(
+            info.captured_at
+                .map(|c| c.local.format("%Y-%m-%dT%H:%M:%S").to_string()),
+            want_dt,
+            "{file}"
+        );
     }
 }
 
 /// exiftool's view of a file: every tag with its group.
 fn exiftool_tags(files: &[PathBuf]) -> Vec<BTreeMap<String, serde_json::Value>> {
-    let out = Command::new("exiftool").args(["-j", "-a", "-G1", "-u"]).args(files).output().expect("exiftool installed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("exiftool")
+        .args(["-j", "-a", "-G1", "-u"])
+        .args(files)
+        .output()
+        .expect("exiftool installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -72,17 +118,37 @@ fn every_photo_comes_out_upright_small_and_without_metadata() {
         let file = &row["file"];
         let src = photos().join(file);
         let dest = dir.path().join(file.replace('/', "_") + ".out.jpg");
-        let p = media::prepare_photo(&src, &dest, &limits, Some(&decoder())).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let (w, h): (u32, u32) = (row["width"].parse().unwrap(), row["height"].parse().unwrap());
+        let p = media::prepare_photo(&src, &dest, &limits, Some(&decoder()))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let (w, h): (u32, u32) = (
+            row["width"].parse().unwrap(),
+            row["height"].parse().unwrap(),
+        );
         // HEIC: heif-convert applies irot, so upright; JPEG: we apply EXIF orientation.
-        let o = row["orientation"].parse::<u32>().ok().and_then(Orientation::from_exif).unwrap_or(Orientation::Normal);
+        let o = row["orientation"]
+            .parse::<u32>()
+            .ok()
+            .and_then(Orientation::from_exif)
+            .unwrap_or(Orientation::Normal);
         let (uw, uh) = o.upright(w, h);
         let long = uw.max(uh);
         let scale = (limits.photo_max_edge as f64 / long as f64).min(1.0);
         assert!(p.width.max(p.height) <= limits.photo_max_edge, "{file}");
-        assert!((p.width as f64 - uw as f64 * scale).abs() <= 1.0, "{file}: width {} for upright {uw}x{uh}", p.width);
-        assert!((p.height as f64 - uh as f64 * scale).abs() <= 1.0, "{file}: height {} for upright {uw}x{uh}", p.height);
-        assert!(p.bytes <= limits.photo_max_bytes, "{file}: {} bytes", p.bytes);
+        assert!(
+            (p.width as f64 - uw as f64 * scale).abs() <= 1.0,
+            "{file}: width {} for upright {uw}x{uh}",
+            p.width
+        );
+        assert!(
+            (p.height as f64 - uh as f64 * scale).abs() <= 1.0,
+            "{file}: height {} for upright {uw}x{uh}",
+            p.height
+        );
+        assert!(
+            p.bytes <= limits.photo_max_bytes,
+            "{file}: {} bytes",
+            p.bytes
+        );
         assert_eq!(std::fs::metadata(&dest).unwrap().len(), p.bytes);
         assert_eq!(p.sha256.len(), 64);
         let q = p.quality.unwrap();
@@ -97,11 +163,17 @@ fn every_photo_comes_out_upright_small_and_without_metadata() {
         for key in tags.keys() {
             let group = key.split(':').next().unwrap();
             assert!(
-                matches!(group, "SourceFile" | "ExifTool" | "System" | "File" | "JFIF" | "Composite"),
+                matches!(
+                    group,
+                    "SourceFile" | "ExifTool" | "System" | "File" | "JFIF" | "Composite"
+                ),
                 "{file}: metadata {key} = {}",
                 tags[key]
             );
-            assert!(!key.contains("GPS") && !key.contains("Make") && !key.contains("Model"), "{file}: {key}");
+            assert!(
+                !key.contains("GPS") && !key.contains("Make") && !key.contains("Model"),
+                "{file}: {key}"
+            );
         }
     }
 }
@@ -113,25 +185,45 @@ fn rgb(path: &Path) -> image::RgbImage {
 /// Mean absolute difference per channel, 0–255.
 fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
     assert_eq!(a.dimensions(), b.dimensions());
-    let sum: u64 = a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| x.abs_diff(*y) as u64).sum();
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| x.abs_diff(*y) as u64)
+        .sum();
     sum as f64 / a.as_raw().len() as f64
 }
 
 /// Difference at 1/15 scale: the eight sample files are separate JPEG encodings (with a
 /// different digit drawn on each), so only the scene's layout is expected to match.
 fn coarse_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-    let small = |i: &image::RgbImage| image::imageops::resize(i, i.width() / 15, i.height() / 15, image::imageops::FilterType::Triangle);
+    let small = |i: &image::RgbImage| {
+        image::imageops::resize(
+            i,
+            i.width() / 15,
+            i.height() / 15,
+            image::imageops::FilterType::Triangle,
+        )
+    };
     mean_abs_diff(&small(a), &small(b))
 }
 
 #[test]
 fn all_eight_orientations_give_the_same_upright_image() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = CompressOptions { max_quality: 92, ..CompressOptions::from_limits(&MediaLimits::default()) };
+    let opts = CompressOptions {
+        max_quality: 92,
+        ..CompressOptions::from_limits(&MediaLimits::default())
+    };
     for kind in ["landscape", "portrait"] {
         let mut images = vec![];
         for n in 1..=8 {
-            let c = media::compress_photo(&photos().join(format!("orientation/{kind}_{n}.jpg")), &opts, None).unwrap();
+            let c = media::compress_photo(
+                &photos().join(format!("orientation/{kind}_{n}.jpg")),
+                &opts,
+                None,
+            )
+            .unwrap();
             let out = dir.path().join(format!("{kind}_{n}.jpg"));
             std::fs::write(&out, &c.jpeg).unwrap();
             images.push(rgb(&out));
@@ -140,7 +232,11 @@ fn all_eight_orientations_give_the_same_upright_image() {
         assert_eq!(w > h, kind == "landscape", "{kind}: {w}x{h}");
         for (i, img) in images.iter().enumerate().skip(1) {
             let d = coarse_diff(&images[0], img);
-            println!("{kind}_{}: coarse diff {d:.2}, full-size mean abs diff {:.2}", i + 1, mean_abs_diff(&images[0], img));
+            println!(
+                "{kind}_{}: coarse diff {d:.2}, full-size mean abs diff {:.2}",
+                i + 1,
+                mean_abs_diff(&images[0], img)
+            );
             assert!(mean_abs_diff(&images[0], img) < 6.0, "{kind}_{}", i + 1);
             assert!(d < 4.0, "{kind}_{} differs from {kind}_1 by {d:.2}", i + 1);
         }
@@ -163,25 +259,49 @@ fn byte_budget_lowers_quality_then_size_and_edge_limit_holds() {
     opts.max_bytes = free.jpeg.len() as u64 * 6 / 10;
     let tight = media::compress_photo(&src, &opts, None).unwrap();
     assert!(tight.jpeg.len() as u64 <= opts.max_bytes);
-    assert!(tight.quality < 85 && tight.quality >= opts.min_quality, "{}", tight.quality);
+    assert!(
+        tight.quality < 85 && tight.quality >= opts.min_quality,
+        "{}",
+        tight.quality
+    );
     let mut above = opts.clone();
     above.max_quality = tight.quality + 1;
     above.min_quality = tight.quality + 1;
     above.max_bytes = u64::MAX;
-    assert!(media::compress_photo(&src, &above, None).unwrap().jpeg.len() as u64 > opts.max_bytes);
+    assert!(
+        media::compress_photo(&src, &above, None)
+            .unwrap()
+            .jpeg
+            .len() as u64
+            > opts.max_bytes
+    );
     // A budget no quality can meet at 1600 px: the photo shrinks instead of failing.
     opts.max_bytes = 40_000;
     let small = media::compress_photo(&src, &opts, None).unwrap();
-    assert!(small.jpeg.len() <= 40_000 && small.width < 1600, "{}x{} {}", small.width, small.height, small.jpeg.len());
+    assert!(
+        small.jpeg.len() <= 40_000 && small.width < 1600,
+        "{}x{} {}",
+        small.width,
+        small.height,
+        small.jpeg.len()
+    );
     // Deterministic: the same input gives the same bytes (safe to redo after a crash).
-    assert_eq!(media::compress_photo(&src, &opts, None).unwrap().jpeg, small.jpeg);
+    assert_eq!(
+        media::compress_photo(&src, &opts, None).unwrap().jpeg,
+        small.jpeg
+    );
 }
 
 #[test]
 fn heic_needs_a_platform_decoder() {
     let src = photos().join("apple_iphone_xr_orient6.heic");
     let dir = tempfile::tempdir().unwrap();
-    match media::prepare_photo(&src, &dir.path().join("x.jpg"), &MediaLimits::default(), None) {
+    match media::prepare_photo(
+        &src,
+        &dir.path().join("x.jpg"),
+        &MediaLimits::default(),
+        None,
+    ) {
         Err(phananh_core::Error::Media(e)) => assert_eq!(e.code(), "no_decoder"),
         other => panic!("{other:?}"),
     }
@@ -211,7 +331,10 @@ fn png_and_webp_inputs_are_accepted() {
         let mut want = base.to_rgb8();
         if f == &png {
             let top = img.get_pixel(300, 2);
-            assert!(top.0.iter().all(|&v| v > 240), "transparent rows should be white: {top:?}");
+            assert!(
+                top.0.iter().all(|&v| v > 240),
+                "transparent rows should be white: {top:?}"
+            );
             for p in want.pixels_mut().take(600 * 10) {
                 *p = image::Rgb([255, 255, 255]);
             }
@@ -219,6 +342,9 @@ fn png_and_webp_inputs_are_accepted() {
         let d = mean_abs_diff(&img, &want);
         assert!(d < 6.0, "{}: differs by {d:.2}", f.display());
     }
-    assert_eq!(media::inspect_photo(&png, None).unwrap().format, Format::Png);
+    assert_eq!(
+        media::inspect_photo(&png, None).unwrap().format,
+        Format::Png
+    );
     assert_eq!(media::inspect_photo(&webp, None).unwrap().width, 600);
 }

@@ -5,7 +5,8 @@
 # schema-invalid input refused; auth enforced. Not `positive_data_acceptance`: the schema
 # cannot say everything the server checks (an upload's SHA-256, a real VN mobile number, the
 # tenant's rating scale), so some schema-valid requests are rightly 422.
-# Bounded by a fixed number of examples per operation (about two minutes on 2 cores).
+# Logout and account deletion are left out: they would end the one session the fuzzer signs
+# every request with (backend-stub/tests/sessions.rs and accounts tests play their sequences). Bounded by a fixed number of examples per operation (about two minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=target/tools/schemathesis-venv
@@ -46,6 +47,7 @@ set +e
 timeout 900 "$VENV/bin/st" --no-color run "$base/openapi.json" \
     -H "Authorization: Bearer $token" \
     --checks all --exclude-checks positive_data_acceptance \
+    --exclude-name 'POST /api/v1/auth/logout' --exclude-name 'DELETE /api/v1/me' \
     --max-examples "${ST_MAX_EXAMPLES:-60}" --seed 20251126 --workers 2 --request-timeout 10 \
     --report junit --report-dir "$work/report" 2>&1 | tee "$work/st.out" | tail -60
 rc=${PIPESTATUS[0]}

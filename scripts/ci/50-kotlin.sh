@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kotlin on the desktop JVM: generates the bindings from the host build of the core
 # (scripts/gen-bindings.sh), compiles android/core-jvm (repository, fake, Flow adapters,
-# view-models) with Maven and runs its JUnit 5 tests against the real core loaded with JNA and
+# presenters) with Maven and runs its JUnit 5 tests against the real core loaded with JNA and
 # the real backend stub on loopback. Prints `kotlin: N passed, N failed`.
 # Tools: Maven + JDK 17 (apt-packages.txt); libraries from Maven Central.
 set -euo pipefail
@@ -18,6 +18,8 @@ t1=$(date +%s)
 # core-jvm depends on android/ui-state (the shells' state classes); install it if 60 has not.
 mvn "${mvn_opts[@]}" -q -f android/ui-state/pom.xml install -DskipTests
 t1b=$(date +%s)
+# Compiled classes of deleted sources would still run (surefire scans target/test-classes).
+rm -rf android/core-jvm/target/classes android/core-jvm/target/test-classes android/core-jvm/target/surefire-reports
 mvn "${mvn_opts[@]}" -f android/core-jvm/pom.xml test-compile
 t2=$(date +%s)
 echo "kotlin: host library + stub + bindings in $((t1 - t0))s, ui-state installed in $((t1b - t1))s, core-jvm (main + tests + generated bindings) compiled in $((t2 - t1b))s"

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+pub mod link_support;
 pub mod sync_support;
 
 /// `../shared/data` beside the project root, where the real photos and boundaries live.

@@ -26,10 +26,10 @@ struct DraftModel {
 
 type Model = BTreeMap<Uuid, DraftModel>;
 
-fn snapshot(client: &Client) -> Model {
+async fn snapshot(client: &Client) -> Model {
     let mut m = Model::new();
     for id in client.store().draft_ids().unwrap() {
-        let d = client.draft(id).unwrap();
+        let d = client.drafts().get(id).await.unwrap();
         m.insert(
             id,
             DraftModel {
@@ -37,7 +37,11 @@ fn snapshot(client: &Client) -> Model {
                 description: d.description,
                 anonymous: d.anonymous,
                 lat: d.location.map(|l| l.lat),
-                attachments: d.attachments.iter().map(|a| (a.id, a.sha256.clone())).collect(),
+                attachments: d
+                    .attachments
+                    .iter()
+                    .map(|a| (a.id, a.sha256.clone()))
+                    .collect(),
                 submitted: d.state != LocalState::Draft,
             },
         );
@@ -46,19 +50,29 @@ fn snapshot(client: &Client) -> Model {
 }
 
 /// Files on disk must be exactly the referenced ones, each with the recorded checksum.
-fn check_files(client: &Client, dir: &std::path::Path) {
+async fn check_files(client: &Client, dir: &std::path::Path) {
     let mut referenced = std::collections::HashSet::new();
     for id in client.store().draft_ids().unwrap() {
-        for a in client.draft(id).unwrap().attachments {
-            let bytes = std::fs::read(&a.stored_path).unwrap_or_else(|e| panic!("{}: {e}", a.stored_path));
-            assert_eq!(hex::encode(Sha256::digest(&bytes)), a.sha256, "copy of {} damaged", a.stored_path);
+        for a in client.drafts().get(id).await.unwrap().attachments {
+            let bytes =
+                std::fs::read(&a.stored_path).unwrap_or_else(|e| panic!("{}: {e}", a.stored_path));
+            assert_eq!(
+                hex::encode(Sha256::digest(&bytes)),
+                a.sha256,
+                "copy of {} damaged",
+                a.stored_path
+            );
             referenced.insert(std::path::PathBuf::from(&a.stored_path));
         }
     }
     if let Ok(dirs) = std::fs::read_dir(dir.join("media")) {
         for d in dirs.flatten() {
             for f in std::fs::read_dir(d.path()).unwrap().flatten() {
-                assert!(referenced.contains(&f.path()), "orphan file left behind: {}", f.path().display());
+                assert!(
+                    referenced.contains(&f.path()),
+                    "orphan file left behind: {}",
+                    f.path().display()
+                );
             }
         }
     }
@@ -75,10 +89,15 @@ enum Intent {
 fn parse_intent(rest: &str) -> Intent {
     let mut parts = rest.splitn(3, ' ');
     let op = parts.next().unwrap();
-    let id = || Uuid::parse_str(rest.split(" ").nth(1).unwrap()).unwrap_or_else(|e| panic!("{rest}: {e}"));
+    let id = || {
+        Uuid::parse_str(rest.split(" ").nth(1).unwrap()).unwrap_or_else(|e| panic!("{rest}: {e}"))
+    };
     match op {
         "create" => Intent::Create,
-        "update" => Intent::Update(id(), serde_json::from_str(rest.splitn(3, ' ').nth(2).unwrap()).unwrap()),
+        "update" => Intent::Update(
+            id(),
+            serde_json::from_str(rest.splitn(3, ' ').nth(2).unwrap()).unwrap(),
+        ),
         "attach" => Intent::Attach(id()),
         "submit" => Intent::Submit(id()),
         "delete" => Intent::Delete(id()),
@@ -93,7 +112,14 @@ fn apply(model: &mut Model, intent: &Intent, ack: &str, photo_sha: &str) {
             let id = Uuid::parse_str(ack_parts[2]).unwrap();
             model.insert(
                 id,
-                DraftModel { category: None, description: String::new(), anonymous: false, lat: None, attachments: vec![], submitted: false },
+                DraftModel {
+                    category: None,
+                    description: String::new(),
+                    anonymous: false,
+                    lat: None,
+                    attachments: vec![],
+                    submitted: false,
+                },
             );
         }
         Intent::Update(id, p) => {
@@ -105,7 +131,11 @@ fn apply(model: &mut Model, intent: &Intent, ack: &str, photo_sha: &str) {
         }
         Intent::Attach(id) => {
             assert_eq!(ack_parts[4], photo_sha);
-            model.get_mut(id).unwrap().attachments.push((Uuid::parse_str(ack_parts[3]).unwrap(), photo_sha.to_owned()));
+            model
+                .get_mut(id)
+                .unwrap()
+                .attachments
+                .push((Uuid::parse_str(ack_parts[3]).unwrap(), photo_sha.to_owned()));
         }
         Intent::Submit(id) => model.get_mut(id).unwrap().submitted = true,
         Intent::Delete(id) => {
@@ -122,16 +152,25 @@ fn inflight_allows(expected: &Model, actual: &Model, intent: &Intent, photo_sha:
     let mut post = expected.clone();
     match intent {
         Intent::Create => {
-            let new: Vec<_> = actual.keys().filter(|k| !expected.contains_key(k)).collect();
+            let new: Vec<_> = actual
+                .keys()
+                .filter(|k| !expected.contains_key(k))
+                .collect();
             if new.len() != 1 {
                 return false;
             }
             post.insert(*new[0], actual[new[0]].clone());
-            return post == *actual && actual[new[0]].description.is_empty() && actual[new[0]].attachments.is_empty();
+            return post == *actual
+                && actual[new[0]].description.is_empty()
+                && actual[new[0]].attachments.is_empty();
         }
         Intent::Attach(id) => {
-            let (Some(before), Some(after)) = (expected.get(id), actual.get(id)) else { return false };
-            if after.attachments.len() != before.attachments.len() + 1 || after.attachments.last().unwrap().1 != photo_sha {
+            let (Some(before), Some(after)) = (expected.get(id), actual.get(id)) else {
+                return false;
+            };
+            if after.attachments.len() != before.attachments.len() + 1
+                || after.attachments.last().unwrap().1 != photo_sha
+            {
                 return false;
             }
             post.insert(*id, after.clone());
@@ -146,8 +185,8 @@ fn inflight_allows(expected: &Model, actual: &Model, intent: &Intent, photo_sha:
     post == *actual
 }
 
-#[test]
-fn store_survives_200_random_sigkills_without_losing_acknowledged_work() {
+#[tokio::test]
+async fn store_survives_200_random_sigkills_without_losing_acknowledged_work() {
     let dir = tempfile::tempdir().unwrap();
     let photo = phananh_tests::shared_data().join("photos/orientation/landscape_1.jpg");
     let photo_sha = hex::encode(Sha256::digest(std::fs::read(&photo).expect("shared photo")));
@@ -157,7 +196,10 @@ fn store_survives_200_random_sigkills_without_losing_acknowledged_work() {
     let (mut kills, mut acked, mut inflight_committed, mut killed_before_ready) = (0, 0, 0, 0);
     let started = Instant::now();
     while kills < 200 {
-        assert!(started.elapsed() < Duration::from_secs(300), "crash test exceeded its time bound after {kills} kills");
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "crash test exceeded its time bound after {kills} kills"
+        );
         let mut child = Command::new(child_bin)
             .arg(dir.path())
             .arg(rng.random::<u64>().to_string())
@@ -171,7 +213,12 @@ fn store_survives_200_random_sigkills_without_losing_acknowledged_work() {
         child.wait().unwrap();
         kills += 1;
         let mut out = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
 
         let mut pending: Option<Intent> = None;
         let mut ready = false;
@@ -181,7 +228,12 @@ fn store_survives_200_random_sigkills_without_losing_acknowledged_work() {
             } else if let Some(rest) = line.strip_prefix("INTENT ") {
                 pending = Some(parse_intent(rest));
             } else if line.starts_with("ACK ") {
-                apply(&mut model, pending.as_ref().expect("ack follows intent"), line, &photo_sha);
+                apply(
+                    &mut model,
+                    pending.as_ref().expect("ack follows intent"),
+                    line,
+                    &photo_sha,
+                );
                 pending = None;
                 acked += 1;
             }
@@ -190,11 +242,16 @@ fn store_survives_200_random_sigkills_without_losing_acknowledged_work() {
             killed_before_ready += 1;
         }
 
-        let client = Client::open(ClientOptions::new(dir.path())).expect("store must reopen after SIGKILL");
+        let client = Client::open(ClientOptions::new(dir.path()))
+            .await
+            .expect("store must reopen after SIGKILL");
         assert_eq!(client.store().integrity_check().unwrap(), "ok");
-        let actual = snapshot(&client);
+        let actual = snapshot(&client).await;
         match &pending {
-            None => assert_eq!(actual, model, "after kill {kills}: acknowledged state differs"),
+            None => assert_eq!(
+                actual, model,
+                "after kill {kills}: acknowledged state differs"
+            ),
             Some(intent) => {
                 assert!(inflight_allows(&model, &actual, intent, &photo_sha), "after kill {kills}: half-applied operation\nexpected {model:#?}\nactual {actual:#?}");
                 if actual != model {
@@ -202,10 +259,13 @@ fn store_survives_200_random_sigkills_without_losing_acknowledged_work() {
                 }
             }
         }
-        check_files(&client, dir.path());
+        check_files(&client, dir.path()).await;
         // Outbox rows belong to submitted drafts only, one each.
-        let outbox = client.outbox().unwrap();
-        assert_eq!(outbox.len(), actual.values().filter(|d| d.submitted).count());
+        let outbox = client.outbox().items().await.unwrap();
+        assert_eq!(
+            outbox.len(),
+            actual.values().filter(|d| d.submitted).count()
+        );
         model = actual;
     }
     println!(
@@ -214,5 +274,8 @@ fn store_survives_200_random_sigkills_without_losing_acknowledged_work() {
         model.len(),
         started.elapsed().as_secs_f64()
     );
-    assert!(acked > 200, "too few operations ran between kills to prove anything: {acked}");
+    assert!(
+        acked > 200,
+        "too few operations ran between kills to prove anything: {acked}"
+    );
 }

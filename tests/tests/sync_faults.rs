@@ -14,7 +14,10 @@ use phananh_tests::sync_support::*;
 
 /// `PHANANH_SYNC_REPORTS` shrinks the run when debugging.
 fn reports() -> usize {
-    std::env::var("PHANANH_SYNC_REPORTS").ok().and_then(|v| v.parse().ok()).unwrap_or(50)
+    std::env::var("PHANANH_SYNC_REPORTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50)
 }
 const PHOTOS_PER_REPORT: usize = 3;
 
@@ -22,9 +25,15 @@ const PHOTOS_PER_REPORT: usize = 3;
 async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
     let started = Instant::now();
     let n_reports = reports();
-    let stub = phananh_stub::start(StubOptions { faults: Faults { before: 0.0, after: 0.03 }, ..StubOptions::for_tests() })
-        .await
-        .expect("stub");
+    let stub = phananh_stub::start(StubOptions {
+        faults: Faults {
+            before: 0.0,
+            after: 0.03,
+        },
+        ..StubOptions::for_tests()
+    })
+    .await
+    .expect("stub");
     let faults = FaultConfig {
         cut_request: 0.03,
         cut_response: 0.04,
@@ -36,9 +45,12 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
         http_error: 0.02,
         retry_after_s: 1,
         offline: false,
+        only_paths_containing: None,
         seed: 20251126,
     };
-    let proxy = FaultProxy::start(stub.addr(), FaultConfig::clean()).await.expect("proxy");
+    let proxy = FaultProxy::start(stub.addr(), FaultConfig::clean())
+        .await
+        .expect("proxy");
     let dir = tempfile::tempdir().unwrap();
     let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::default());
     let client = Client::open(ClientOptions {
@@ -47,6 +59,7 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
         sync: fast_sync_options(),
         ..ClientOptions::new(dir.path())
     })
+    .await
     .expect("client");
     sign_in(&client, &stub, "0912000050").await;
 
@@ -55,14 +68,19 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
     // photos; the upload path is the same.
     let large = jpeg_photos();
     let small = small_photos();
-    assert!(large.len() >= 3 && small.len() >= 3, "need real photos in ../shared/data/photos");
+    assert!(
+        large.len() >= 3 && small.len() >= 3,
+        "need real photos in ../shared/data/photos"
+    );
     for n in 0..n_reports {
-        let mut pick: Vec<_> = (0..PHOTOS_PER_REPORT).map(|k| small[(n * PHOTOS_PER_REPORT + k) % small.len()].clone()).collect();
+        let mut pick: Vec<_> = (0..PHOTOS_PER_REPORT)
+            .map(|k| small[(n * PHOTOS_PER_REPORT + k) % small.len()].clone())
+            .collect();
         if n % 10 == 0 {
             pick[0] = large[(n / 10) % large.len()].clone();
         }
-        let id = make_draft(&client, n, &pick);
-        client.submit_draft(id).expect("submit");
+        let id = make_draft(&client, n, &pick).await;
+        client.drafts().submit(id).await.expect("submit");
     }
     let before = proxy.stats();
     proxy.set_config(faults);
@@ -72,10 +90,14 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
     let deadline = Instant::now() + Duration::from_secs(420);
     loop {
         runs += 1;
-        let s = client.run_pending(Duration::from_secs(60)).await.expect("run_pending");
+        let s = client
+            .outbox()
+            .run_pending(Duration::from_secs(60))
+            .await
+            .expect("run_pending");
         retried += s.retried;
         timeouts += s.timeouts;
-        let (submitted, failed, total) = outbox_counts(&client);
+        let (submitted, failed, total) = outbox_counts(&client).await;
         println!("run {runs}: {s:?}; submitted {submitted}/{total}, failed {failed}");
         if submitted + failed == total || Instant::now() > deadline {
             break;
@@ -107,16 +129,30 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
         stub.report_count(),
         started.elapsed().as_secs_f64(),
     );
-    let (submitted, failed, _) = outbox_counts(&client);
-    assert_eq!((submitted, failed), (n_reports, 0), "every item submitted, none failed");
+    let (submitted, failed, _) = outbox_counts(&client).await;
+    assert_eq!(
+        (submitted, failed),
+        (n_reports, 0),
+        "every item submitted, none failed"
+    );
     assert_eq!(check.reports, n_reports);
     assert_eq!(check.duplicates, 0);
     assert_eq!(check.missing, 0);
     assert_eq!(stub.report_count(), n_reports as i64);
     assert_eq!(check.files, n_reports * PHOTOS_PER_REPORT);
-    assert_eq!(check.files_intact, check.files, "every file byte-identical on the server");
-    assert!(wire.cut_requests - before.cut_requests > 0 && wire.injected_errors - before.injected_errors > 0, "faults happened");
-    assert!(sent_up >= check.payload_bytes, "every file crossed the faulty link (tus Location rewritten by the proxy)");
+    assert_eq!(
+        check.files_intact, check.files,
+        "every file byte-identical on the server"
+    );
+    assert!(
+        wire.cut_requests - before.cut_requests > 0
+            && wire.injected_errors - before.injected_errors > 0,
+        "faults happened"
+    );
+    assert!(
+        sent_up >= check.payload_bytes,
+        "every file crossed the faulty link (tus Location rewritten by the proxy)"
+    );
     assert!(ratio <= 1.10, "wire overhead {ratio:.4} > 1.10");
     stub.shutdown().await;
 }

@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 const MIN_KILLS: u32 = 100;
 const BATCH: usize = 8;
 
-fn open(dir: &std::path::Path, base: &str) -> (Client, Arc<dyn SecretStore>) {
+async fn open(dir: &std::path::Path, base: &str) -> (Client, Arc<dyn SecretStore>) {
     let secrets: Arc<dyn SecretStore> = Arc::new(FileSecretStore::new(dir.join("secrets.json")));
     let client = Client::open(ClientOptions {
         base_url: Some(base.to_owned()),
@@ -23,6 +23,7 @@ fn open(dir: &std::path::Path, base: &str) -> (Client, Arc<dyn SecretStore>) {
         sync: fast_sync_options(),
         ..ClientOptions::new(dir)
     })
+    .await
     .expect("client");
     (client, secrets)
 }
@@ -40,26 +41,36 @@ fn spawn_child(dir: &std::path::Path, base: &str) -> Child {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_random_moments_the_outbox_still_delivers_exactly_once() {
     let started = Instant::now();
-    let stub = phananh_stub::start(StubOptions::for_tests()).await.expect("stub");
+    let stub = phananh_stub::start(StubOptions::for_tests())
+        .await
+        .expect("stub");
     let base = stub.base_url();
     let dir = tempfile::tempdir().unwrap();
     let photos = small_photos();
     let mut made = 0usize;
     {
-        let (client, _) = open(dir.path(), &base);
+        let (client, _) = open(dir.path(), &base).await;
         sign_in(&client, &stub, "0912000100").await;
     }
-    let add_batch = |made: &mut usize| {
-        let (client, _) = open(dir.path(), &base);
+    async fn add_batch(
+        dir: &std::path::Path,
+        base: &str,
+        photos: &[std::path::PathBuf],
+        made: &mut usize,
+    ) {
+        let (client, _) = open(dir, base).await;
         for _ in 0..BATCH {
             let n = *made;
-            let pick = [photos[n % photos.len()].clone(), photos[(n + 3) % photos.len()].clone()];
-            let id = make_draft(&client, n, &pick);
-            client.submit_draft(id).expect("submit");
+            let pick = [
+                photos[n % photos.len()].clone(),
+                photos[(n + 3) % photos.len()].clone(),
+            ];
+            let id = make_draft(&client, n, &pick).await;
+            client.drafts().submit(id).await.expect("submit");
             *made += 1;
         }
-    };
-    add_batch(&mut made);
+    }
+    add_batch(dir.path(), &base, &photos, &mut made).await;
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_4b11);
     let mut kills = 0u32;
@@ -74,7 +85,7 @@ async fn killed_at_random_moments_the_outbox_still_delivers_exactly_once() {
                 // It drained everything before we struck: give it more work.
                 assert!(status.success(), "child failed: {status:?}");
                 finished_runs += 1;
-                add_batch(&mut made);
+                add_batch(dir.path(), &base, &photos, &mut made).await;
             }
             None => {
                 child.kill().expect("SIGKILL");
@@ -85,6 +96,26 @@ async fn killed_at_random_moments_the_outbox_still_delivers_exactly_once() {
     }
     assert!(kills >= MIN_KILLS, "only {kills} kills in {budget:?}");
 
+    // Random kills can land three times in a row in the same step of one item: the outbox then
+    // fails it as interrupted (crash-loop immunity) and goes on with the others. The user's
+    // "retry" puts such items back; they must still be delivered exactly once.
+    let interrupted = {
+        let (client, _) = open(dir.path(), &base).await;
+        let mut n = 0;
+        for item in client.outbox().items().await.expect("outbox") {
+            if let phananh_core::model::LocalState::Failed { failure } = &item.state {
+                assert_eq!(
+                    failure.code,
+                    phananh_core::sync::FailureCode::Interrupted,
+                    "{failure:?}"
+                );
+                client.outbox().retry(item.client_id).await.expect("retry");
+                n += 1;
+            }
+        }
+        n
+    };
+
     // Final run, uninterrupted.
     let mut child = spawn_child(dir.path(), &base);
     let t = Instant::now();
@@ -92,17 +123,20 @@ async fn killed_at_random_moments_the_outbox_still_delivers_exactly_once() {
         if let Some(s) = child.try_wait().expect("try_wait") {
             break s;
         }
-        assert!(t.elapsed() < Duration::from_secs(180), "final run did not finish");
+        assert!(
+            t.elapsed() < Duration::from_secs(180),
+            "final run did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(status.success());
 
-    let (client, secrets) = open(dir.path(), &base);
+    let (client, secrets) = open(dir.path(), &base).await;
     let direct = Api::new(&base, secrets, HttpOptions::default()).unwrap();
     let check = check_server(&client, &direct).await;
-    let (submitted, failed, total) = outbox_counts(&client);
+    let (submitted, failed, total) = outbox_counts(&client).await;
     println!(
-        "FIGURES sync_kill: {kills} kills (SIGKILL), {finished_runs} runs finished between kills, reports submitted {submitted}/{total} \
+        "FIGURES sync_kill: {kills} kills (SIGKILL), {finished_runs} runs finished between kills, {interrupted} items failed as interrupted and retried, reports submitted {submitted}/{total} \
          (failed {failed}), on server {} (duplicates {}, missing {}), files intact {}/{}, server rows {}, {:.1}s",
         check.reports,
         check.duplicates,
@@ -114,7 +148,10 @@ async fn killed_at_random_moments_the_outbox_still_delivers_exactly_once() {
     );
     assert_eq!(total, made);
     assert_eq!((submitted, failed), (made, 0));
-    assert_eq!((check.reports, check.duplicates, check.missing), (made, 0, 0));
+    assert_eq!(
+        (check.reports, check.duplicates, check.missing),
+        (made, 0, 0)
+    );
     assert_eq!(stub.report_count(), made as i64);
     assert_eq!(check.files, made * 2);
     assert_eq!(check.files_intact, check.files);

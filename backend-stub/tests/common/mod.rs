@@ -38,7 +38,11 @@ impl Api {
     pub async fn with(opts: StubOptions) -> Api {
         let stub = phananh_stub::start(opts).await.expect("stub starts");
         let base = stub.base_url();
-        Api { stub, http: reqwest::Client::new(), base }
+        Api {
+            stub,
+            http: reqwest::Client::new(),
+            base,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -46,7 +50,11 @@ impl Api {
     }
 
     pub fn req(&self, m: Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
-        let url = if path.starts_with("http") { path.to_string() } else { self.url(path) };
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            self.url(path)
+        };
         let r = self.http.request(m, url);
         match token {
             Some(t) => r.bearer_auth(t),
@@ -59,15 +67,27 @@ impl Api {
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
-        self.req(Method::POST, path, token).json(body).send().await.unwrap()
+        self.req(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Phone + OTP login over HTTP, reading the code the dev stub "sent".
     pub async fn login(&self, phone: &str) -> TokenPair {
-        let r = self.post_json("api/v1/auth/otp/request", None, &json!({ "phone": phone })).await;
+        let r = self
+            .post_json("api/v1/auth/otp/request", None, &json!({ "phone": phone }))
+            .await;
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
         let code = self.stub.last_otp(phone).expect("dev OTP");
-        let r = self.post_json("api/v1/auth/otp/verify", None, &json!({ "phone": phone, "code": code })).await;
+        let r = self
+            .post_json(
+                "api/v1/auth/otp/verify",
+                None,
+                &json!({ "phone": phone, "code": code }),
+            )
+            .await;
         assert_eq!(r.status(), 200);
         r.json().await.unwrap()
     }
@@ -78,14 +98,20 @@ impl Api {
             .req(Method::POST, "files/", Some(token))
             .header("Tus-Resumable", "1.0.0")
             .header("Upload-Length", bytes.len().to_string())
-            .header("Upload-Metadata", tus_meta(&[("filename", "x"), ("filetype", mime)]))
+            .header(
+                "Upload-Metadata",
+                tus_meta(&[("filename", "x"), ("filetype", mime)]),
+            )
             .header("Content-Type", "application/offset+octet-stream")
             .body(bytes.to_vec())
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 201, "{:?}", r.text().await);
-        assert_eq!(r.headers()["upload-offset"], bytes.len().to_string().as_str());
+        assert_eq!(
+            r.headers()["upload-offset"],
+            bytes.len().to_string().as_str()
+        );
         r.headers()["location"].to_str().unwrap().to_string()
     }
 
@@ -99,11 +125,22 @@ impl Api {
     }
 
     /// A report at (lat, lon) with one uploaded photo; returns its id.
-    pub async fn report_with_photo(&self, token: &str, text: &str, at: (f64, f64)) -> (String, NewReport) {
+    pub async fn report_with_photo(
+        &self,
+        token: &str,
+        text: &str,
+        at: (f64, f64),
+    ) -> (String, NewReport) {
         let bytes = photo("synthetic_gps/hatinh_thanh_sen_18073_orient6.jpg");
         let url = self.upload(token, &bytes, "image/jpeg").await;
         let mut r = new_report(text, at);
-        r.media.push(NewMedia { upload_url: url, sha256: sha256_hex(&bytes), kind: MediaKind::Photo, mime: "image/jpeg".into(), captured_at: None });
+        r.media.push(NewMedia {
+            upload_url: url,
+            sha256: sha256_hex(&bytes),
+            kind: MediaKind::Photo,
+            mime: "image/jpeg".into(),
+            captured_at: None,
+        });
         let resp = self.create_report(token, &r).await;
         assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
         let v: Value = resp.json().await.unwrap();
@@ -111,7 +148,12 @@ impl Api {
     }
 
     pub async fn act(&self, token: &str, id: &str, action: Value) -> Response {
-        self.post_json(&format!("api/v1/officer/cases/{id}/actions"), Some(token), &action).await
+        self.post_json(
+            &format!("api/v1/officer/cases/{id}/actions"),
+            Some(token),
+            &action,
+        )
+        .await
     }
 }
 
@@ -136,15 +178,29 @@ pub fn tus_meta(pairs: &[(&str, &str)]) -> String {
     use base64::Engine;
     pairs
         .iter()
-        .map(|(k, v)| format!("{k} {}", base64::engine::general_purpose::STANDARD.encode(v)))
+        .map(|(k, v)| {
+            format!(
+                "{k} {}",
+                base64::engine::general_purpose::STANDARD.encode(v)
+            )
+        })
         .collect::<Vec<_>>()
         .join(",")
 }
 
 /// Assert a problem+json answer with this status and type; returns it.
 pub async fn problem(r: Response, status: u16, type_: &str) -> Problem {
-    assert_eq!(r.status(), StatusCode::from_u16(status).unwrap(), "url {}", r.url());
-    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    assert_eq!(
+        r.status(),
+        StatusCode::from_u16(status).unwrap(),
+        "url {}",
+        r.url()
+    );
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
     assert_eq!(ct, "application/problem+json");
     let p: Problem = r.json().await.unwrap();
     assert_eq!(p.type_, type_, "{p:?}");

@@ -78,6 +78,11 @@ const res = await fetch(`${BASE}api/v1/reports`, {
 });
 const report = await res.json();
 if (res.status !== 201) fail(`report creation ${res.status}: ${JSON.stringify(report)}`);
+// The server strips the photo's metadata (EXIF GPS, maker data, thumbnails) on completion:
+// the download is what the report lists, and its compressed image data is the upload's, byte
+// for byte, from the start of the scan to the end of the picture.
 const got = Buffer.from(await (await fetch(report.media[0].url)).arrayBuffer());
-if (createHash('sha256').update(got).digest('hex') !== sha256) fail('downloaded file differs');
+if (createHash('sha256').update(got).digest('hex') !== report.media[0].sha256) fail('downloaded file differs from the report');
+const sos = got.indexOf(Buffer.from([0xFF, 0xDA]));
+if (sos < 0 || got.length > data.length || data.indexOf(got.subarray(sos)) < 0) fail('image data changed on the server');
 console.log(`OK: ${data.length} bytes, sha256 ${sha256.slice(0, 16)}…, report ${report.id} in ward ${report.ward.code}`);

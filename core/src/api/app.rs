@@ -4,7 +4,7 @@
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 use reqwest::StatusCode;
 
-use super::auth::Session;
+use super::auth::session_from;
 use super::{json, status_error, transport_error, Api};
 use crate::error::Result;
 use phananh_wire as wire;
@@ -15,7 +15,7 @@ use wire::paths;
 pub enum ConfigFetch {
     /// Our copy (the ETag we sent) is current.
     NotModified,
-    /// A new document: the raw JSON (parsed by `TenantConfig::from_json`) and its ETag.
+    /// A new document: the raw JSON (parsed by `config::parse`) and its ETag.
     Fresh { json: String, etag: Option<String> },
 }
 
@@ -58,37 +58,78 @@ impl FeedQuery {
     }
 }
 
-fn session_from(t: wire::TokenPair) -> Session {
-    Session { access_token: t.access_token, refresh_token: t.refresh_token, user_id: Some(t.user.id) }
-}
-
-/// Exchange a refresh token for a new pair (the old one stops working).
-pub(crate) async fn refresh(api: &Api, refresh_token: &str) -> Result<Session> {
-    let url = api.url(paths::REFRESH)?;
-    let body = wire::RefreshRequest { refresh_token: refresh_token.to_owned() };
-    let t = api.request_timeout();
-    // Not `send`: a refresh must never itself trigger a refresh.
-    let resp = api.send_once(&|h: &reqwest::Client| h.post(url.clone()).json(&body).timeout(t), None).await?;
-    Ok(session_from(json::<wire::TokenPair>(resp).await?))
-}
-
 impl Api {
     pub async fn request_otp(&self, phone: &str) -> Result<wire::OtpRequested> {
         let url = self.url(paths::OTP_REQUEST)?;
-        let body = wire::OtpRequest { phone: phone.to_owned() };
+        let body = wire::OtpRequest {
+            phone: phone.to_owned(),
+        };
         let t = self.request_timeout();
-        json(self.send(false, |h| h.post(url.clone()).json(&body).timeout(t)).await?).await
+        json(
+            self.send(false, |h| h.post(url.clone()).json(&body).timeout(t))
+                .await?,
+        )
+        .await
     }
 
     /// Verify the code and keep the session in the secret store.
-    pub async fn verify_otp(&self, phone: &str, code: &str, device_name: Option<&str>) -> Result<wire::UserInfo> {
+    pub async fn verify_otp(
+        &self,
+        phone: &str,
+        code: &str,
+        device_name: Option<&str>,
+    ) -> Result<wire::UserInfo> {
         let url = self.url(paths::OTP_VERIFY)?;
-        let body = wire::OtpVerify { phone: phone.to_owned(), code: code.to_owned(), device_name: device_name.map(str::to_owned) };
+        let body = wire::OtpVerify {
+            phone: phone.to_owned(),
+            code: code.to_owned(),
+            device_name: device_name.map(str::to_owned),
+            consent_version: Some(crate::PRIVACY_NOTICE_VERSION.to_owned()),
+        };
         let t = self.request_timeout();
-        let pair: wire::TokenPair = json(self.send(false, |h| h.post(url.clone()).json(&body).timeout(t)).await?).await?;
+        let pair: wire::TokenPair = json(
+            self.send(false, |h| h.post(url.clone()).json(&body).timeout(t))
+                .await?,
+        )
+        .await?;
         let user = pair.user.clone();
-        self.auth().set_session(&session_from(pair))?;
+        self.auth().save(session_from(pair)).await?;
         Ok(user)
+    }
+
+    /// Revoke this sign-in on the server (its refresh token, access tokens and push
+    /// tokens). The local session is left to the caller. A session the server no longer
+    /// knows counts as revoked.
+    pub async fn logout(&self) -> Result<()> {
+        let url = self.url(paths::LOGOUT)?;
+        let t = self.request_timeout();
+        match self.send(true, |h| h.post(url.clone()).timeout(t)).await {
+            Ok(resp) if resp.status().is_success() => Ok(()),
+            Ok(resp) => Err(status_error(resp).await),
+            Err(crate::Error::Unauthorized) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Everything the server holds about the signed-in person.
+    pub async fn export_data(&self) -> Result<wire::DataExport> {
+        let url = self.url(paths::ME_EXPORT)?;
+        let t = self.request_timeout();
+        json(self.send(true, |h| h.get(url.clone()).timeout(t)).await?).await
+    }
+
+    /// Delete the signed-in account on the server (204). Its sessions end with it.
+    pub async fn delete_account(&self) -> Result<()> {
+        let url = self.url(paths::ME)?;
+        let t = self.request_timeout();
+        let resp = self
+            .send(true, |h| h.delete(url.clone()).timeout(t))
+            .await?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(status_error(resp).await)
+        }
     }
 
     pub async fn me(&self) -> Result<wire::UserInfo> {
@@ -104,7 +145,12 @@ impl Api {
         let key = report.client_id.to_string();
         let t = self.request_timeout();
         let resp = self
-            .send(true, |h| h.post(url.clone()).header(wire::IDEMPOTENCY_KEY, key.clone()).json(report).timeout(t))
+            .send(true, |h| {
+                h.post(url.clone())
+                    .header(wire::IDEMPOTENCY_KEY, key.clone())
+                    .json(report)
+                    .timeout(t)
+            })
             .await?;
         json(resp).await
     }
@@ -116,7 +162,11 @@ impl Api {
             q.push(("since", s.to_owned()));
         }
         let t = self.request_timeout();
-        json(self.send(true, |h| h.get(url.clone()).query(&q).timeout(t)).await?).await
+        json(
+            self.send(true, |h| h.get(url.clone()).query(&q).timeout(t))
+                .await?,
+        )
+        .await
     }
 
     pub async fn report(&self, id: &str) -> Result<wire::Report> {
@@ -129,14 +179,40 @@ impl Api {
     pub async fn rate(&self, id: &str, rating: &wire::RatingRequest) -> Result<wire::Report> {
         let url = self.url(&paths::rating(id))?;
         let t = self.request_timeout();
-        json(self.send(true, |h| h.put(url.clone()).json(rating).timeout(t)).await?).await
+        json(
+            self.send(true, |h| h.put(url.clone()).json(rating).timeout(t))
+                .await?,
+        )
+        .await
+    }
+
+    /// Every notice valid now (public).
+    pub async fn notices(&self) -> Result<wire::NoticesPage> {
+        let url = self.url(paths::NOTICES)?;
+        let t = self.request_timeout();
+        json(self.send(false, |h| h.get(url.clone()).timeout(t)).await?).await
+    }
+
+    /// Publish a notice (IOC staff; tools and tests that play the province's side).
+    pub async fn publish_notice(&self, notice: &wire::NewNotice) -> Result<wire::Notice> {
+        let url = self.url(paths::OFFICER_NOTICES)?;
+        let t = self.request_timeout();
+        json(
+            self.send(true, |h| h.post(url.clone()).json(notice).timeout(t))
+                .await?,
+        )
+        .await
     }
 
     pub async fn feed(&self, query: &FeedQuery) -> Result<wire::FeedPage> {
         let url = self.url(paths::FEED)?;
         let q = query.pairs();
         let t = self.request_timeout();
-        json(self.send(false, |h| h.get(url.clone()).query(&q).timeout(t)).await?).await
+        json(
+            self.send(false, |h| h.get(url.clone()).query(&q).timeout(t))
+                .await?,
+        )
+        .await
     }
 
     /// Conditional GET of the tenant config.
@@ -155,7 +231,11 @@ impl Api {
         match resp.status() {
             StatusCode::NOT_MODIFIED => Ok(ConfigFetch::NotModified),
             s if s.is_success() => {
-                let etag = resp.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                let etag = resp
+                    .headers()
+                    .get(ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
                 let json = resp.text().await.map_err(transport_error)?;
                 Ok(ConfigFetch::Fresh { json, etag })
             }
@@ -166,7 +246,9 @@ impl Api {
     pub async fn register_push_token(&self, reg: &wire::PushTokenRegistration) -> Result<()> {
         let url = self.url(paths::PUSH_TOKENS)?;
         let t = self.request_timeout();
-        let resp = self.send(true, |h| h.post(url.clone()).json(reg).timeout(t)).await?;
+        let resp = self
+            .send(true, |h| h.post(url.clone()).json(reg).timeout(t))
+            .await?;
         if resp.status().is_success() {
             Ok(())
         } else {
@@ -176,9 +258,21 @@ impl Api {
 
     /// Bytes of a media file of a report (`MediaRef::url`, absolute or relative to the base).
     pub async fn media_bytes(&self, url: &str) -> Result<bytes::Bytes> {
-        let url = self.base_url().join(url).map_err(|e| crate::Error::Protocol(format!("media url {url}: {e}")))?;
+        let url = self
+            .base_url()
+            .join(url)
+            .map_err(|e| crate::Error::Protocol(format!("media url {url}: {e}")))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(crate::Error::Protocol(format!(
+                "media url with scheme {}",
+                url.scheme()
+            )));
+        }
         let t = self.request_timeout();
-        let resp = self.send(true, |h| h.get(url.clone()).timeout(t)).await?;
+        // Media elsewhere (a CDN) is public: fetched without our token, never with it.
+        let resp = self
+            .send(self.is_own_origin(&url), |h| h.get(url.clone()).timeout(t))
+            .await?;
         if !resp.status().is_success() {
             return Err(status_error(resp).await);
         }
@@ -189,7 +283,11 @@ impl Api {
     pub async fn case_action(&self, id: &str, action: &wire::CaseAction) -> Result<wire::Report> {
         let url = self.url(&paths::case_actions(id))?;
         let t = self.request_timeout();
-        json(self.send(true, |h| h.post(url.clone()).json(action).timeout(t)).await?).await
+        json(
+            self.send(true, |h| h.post(url.clone()).json(action).timeout(t))
+                .await?,
+        )
+        .await
     }
 }
 
@@ -209,6 +307,9 @@ mod tests {
         };
         let p = q.pairs();
         assert_eq!(p[0], ("bbox", "105.8,18.2,106,18.5".into()));
-        assert_eq!(p.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["bbox", "category", "status", "limit"]);
+        assert_eq!(
+            p.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            ["bbox", "category", "status", "limit"]
+        );
     }
 }

@@ -137,7 +137,11 @@ impl Api {
     pub async fn open311_requests(&self, filter: &[(&str, &str)]) -> Result<Vec<ServiceRequest>> {
         let url = self.url(paths::OPEN311_REQUESTS)?;
         let t = self.request_timeout();
-        json(self.send(false, |h| h.get(url.clone()).query(filter).timeout(t)).await?).await
+        json(
+            self.send(false, |h| h.get(url.clone()).query(filter).timeout(t))
+                .await?,
+        )
+        .await
     }
 
     pub async fn open311_request(&self, id: &str) -> Result<Vec<ServiceRequest>> {
@@ -146,10 +150,17 @@ impl Api {
         json(self.send(false, |h| h.get(url.clone()).timeout(t)).await?).await
     }
 
-    pub async fn open311_updates(&self, filter: &[(&str, &str)]) -> Result<Vec<ServiceRequestUpdate>> {
+    pub async fn open311_updates(
+        &self,
+        filter: &[(&str, &str)],
+    ) -> Result<Vec<ServiceRequestUpdate>> {
         let url = self.url(paths::OPEN311_UPDATES)?;
         let t = self.request_timeout();
-        json(self.send(false, |h| h.get(url.clone()).query(filter).timeout(t)).await?).await
+        json(
+            self.send(false, |h| h.get(url.clone()).query(filter).timeout(t))
+                .await?,
+        )
+        .await
     }
 
     /// Form-encoded `POST requests`.
@@ -176,7 +187,10 @@ impl Api {
         let resp = self
             .send(false, |h| {
                 h.post(url.clone())
-                    .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
                     .body(body.clone())
                     .timeout(t)
             })
@@ -190,7 +204,9 @@ fn form_urlencode(pairs: &[(String, String)]) -> String {
     fn enc(s: &str, out: &mut String) {
         for b in s.bytes() {
             match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                    out.push(b as char)
+                }
                 b' ' => out.push('+'),
                 _ => out.push_str(&format!("%{b:02X}")),
             }
@@ -214,7 +230,10 @@ mod tests {
 
     #[test]
     fn form_encoding_handles_vietnamese_and_brackets() {
-        let s = form_urlencode(&[("attribute[so_nha]".into(), "12 Trần Phú".into()), ("lat".into(), "18.3".into())]);
+        let s = form_urlencode(&[
+            ("attribute[so_nha]".into(), "12 Trần Phú".into()),
+            ("lat".into(), "18.3".into()),
+        ]);
         assert_eq!(s, "attribute%5Bso_nha%5D=12+Tr%E1%BA%A7n+Ph%C3%BA&lat=18.3");
     }
 }

@@ -20,12 +20,18 @@ pub fn outside_line(province_full_name: &str) -> String {
 
 fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn upper_first(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -33,14 +39,27 @@ mod tests {
     use super::*;
 
     fn ward(full: &str) -> WardRef {
-        WardRef { code: "1".into(), name: String::new(), full_name: full.into() }
+        WardRef {
+            code: "1".into(),
+            name: String::new(),
+            full_name: full.into(),
+        }
     }
 
     #[test]
     fn unit_words_after_the_first_part_are_lower_case() {
-        assert_eq!(address_line(Some(&ward("Phường Thành Sen")), "Tỉnh Hà Tĩnh"), "Phường Thành Sen, tỉnh Hà Tĩnh");
-        assert_eq!(address_line(Some(&ward("Xã Sơn Kim 1")), "Tỉnh Hà Tĩnh"), "Xã Sơn Kim 1, tỉnh Hà Tĩnh");
-        assert_eq!(address_line(Some(&ward("Phường Thuận Hóa")), "Thành phố Huế"), "Phường Thuận Hóa, thành phố Huế");
+        assert_eq!(
+            address_line(Some(&ward("Phường Thành Sen")), "Tỉnh Hà Tĩnh"),
+            "Phường Thành Sen, tỉnh Hà Tĩnh"
+        );
+        assert_eq!(
+            address_line(Some(&ward("Xã Sơn Kim 1")), "Tỉnh Hà Tĩnh"),
+            "Xã Sơn Kim 1, tỉnh Hà Tĩnh"
+        );
+        assert_eq!(
+            address_line(Some(&ward("Phường Thuận Hóa")), "Thành phố Huế"),
+            "Phường Thuận Hóa, thành phố Huế"
+        );
         assert_eq!(address_line(None, "tỉnh Hà Tĩnh"), "Tỉnh Hà Tĩnh");
         assert_eq!(address_line(None, ""), "");
         assert_eq!(outside_line("Tỉnh Hà Tĩnh"), "Ngoài tỉnh Hà Tĩnh");

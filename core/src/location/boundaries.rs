@@ -22,11 +22,22 @@ use crate::model::WardRef;
 #[derive(Debug, thiserror::Error)]
 pub enum BoundaryError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{dir}: expected exactly one {what} GeoJSON file, found {found:?}")]
-    MissingFile { dir: PathBuf, what: &'static str, found: Vec<String> },
+    MissingFile {
+        dir: PathBuf,
+        what: &'static str,
+        found: Vec<String>,
+    },
     #[error("{origin}{}: {detail}", .feature.map(|i| format!(" feature {i}")).unwrap_or_default())]
-    Invalid { origin: String, feature: Option<usize>, detail: String },
+    Invalid {
+        origin: String,
+        feature: Option<usize>,
+        detail: String,
+    },
     #[error("{origin}: no ward features")]
     NoWards { origin: String },
     #[error("{origin}: expected one province feature, found {found}")]
@@ -94,7 +105,11 @@ impl Lookup {
     /// province that falls in a sliver between ward outlines, the nearest candidate.
     pub fn ward_for_report(&self) -> Option<WardRef> {
         self.ward.clone().or_else(|| {
-            if self.inside_province { self.candidates.first().map(|c| c.ward.clone()) } else { None }
+            if self.inside_province {
+                self.candidates.first().map(|c| c.ward.clone())
+            } else {
+                None
+            }
         })
     }
 }
@@ -113,7 +128,10 @@ pub struct Boundaries {
 
 impl std::fmt::Debug for Boundaries {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Boundaries").field("province", &self.province).field("wards", &self.wards.len()).finish()
+        f.debug_struct("Boundaries")
+            .field("province", &self.province)
+            .field("wards", &self.wards.len())
+            .finish()
     }
 }
 
@@ -126,7 +144,10 @@ impl Boundaries {
     }
 
     pub fn from_dir(dir: &Path) -> Result<Self, BoundaryError> {
-        let io = |e| BoundaryError::Io { path: dir.to_owned(), source: e };
+        let io = |e| BoundaryError::Io {
+            path: dir.to_owned(),
+            source: e,
+        };
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .map_err(io)?
             .filter_map(|e| e.ok())
@@ -138,11 +159,20 @@ impl Boundaries {
             let found: Vec<String> = names.iter().filter(|n| n.contains(what)).cloned().collect();
             match found.as_slice() {
                 [one] => Ok(dir.join(one)),
-                _ => Err(BoundaryError::MissingFile { dir: dir.to_owned(), what, found }),
+                _ => Err(BoundaryError::MissingFile {
+                    dir: dir.to_owned(),
+                    what,
+                    found,
+                }),
             }
         };
         let (province, wards) = (pick("province")?, pick("wards")?);
-        let read = |p: &Path| std::fs::read(p).map_err(|e| BoundaryError::Io { path: p.to_owned(), source: e });
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|e| BoundaryError::Io {
+                path: p.to_owned(),
+                source: e,
+            })
+        };
         Self::build(
             parse_areas(read(&province)?, &province.display().to_string())?,
             &province.display().to_string(),
@@ -153,13 +183,29 @@ impl Boundaries {
 
     /// From GeoJSON text or bytes: a FeatureCollection with one province feature, and one
     /// with the wards. Properties: `code`, `name`, `fullName`.
-    pub fn from_geojson(province: impl AsRef<[u8]>, wards: impl AsRef<[u8]>) -> Result<Self, BoundaryError> {
-        Self::build(parse_areas(province, "province")?, "province", parse_areas(wards, "wards")?, "wards")
+    pub fn from_geojson(
+        province: impl AsRef<[u8]>,
+        wards: impl AsRef<[u8]>,
+    ) -> Result<Self, BoundaryError> {
+        Self::build(
+            parse_areas(province, "province")?,
+            "province",
+            parse_areas(wards, "wards")?,
+            "wards",
+        )
     }
 
-    fn build(province: Vec<AreaFeature>, province_src: &str, wards: Vec<AreaFeature>, wards_src: &str) -> Result<Self, BoundaryError> {
-        let [province] = <[AreaFeature; 1]>::try_from(province)
-            .map_err(|v| BoundaryError::Province { origin: province_src.to_owned(), found: v.len() })?;
+    fn build(
+        province: Vec<AreaFeature>,
+        province_src: &str,
+        wards: Vec<AreaFeature>,
+        wards_src: &str,
+    ) -> Result<Self, BoundaryError> {
+        let [province] =
+            <[AreaFeature; 1]>::try_from(province).map_err(|v| BoundaryError::Province {
+                origin: province_src.to_owned(),
+                found: v.len(),
+            })?;
         let (province, province_area) = {
             let (code, name, full_name) = names(&province, province_src, 0)?;
             let area = PreparedArea::new(&province.area).ok_or_else(|| BoundaryError::Invalid {
@@ -167,7 +213,14 @@ impl Boundaries {
                 feature: Some(0),
                 detail: "province outline has no area".into(),
             })?;
-            (ProvinceRef { code, name, full_name }, area)
+            (
+                ProvinceRef {
+                    code,
+                    name,
+                    full_name,
+                },
+                area,
+            )
         };
         let wards = wards
             .iter()
@@ -179,11 +232,20 @@ impl Boundaries {
                     feature: Some(i),
                     detail: "ward outline has no area".into(),
                 })?;
-                Ok(Ward { info: WardRef { code, name, full_name }, area })
+                Ok(Ward {
+                    info: WardRef {
+                        code,
+                        name,
+                        full_name,
+                    },
+                    area,
+                })
             })
             .collect::<Result<Vec<_>, BoundaryError>>()?;
         if wards.is_empty() {
-            return Err(BoundaryError::NoWards { origin: wards_src.to_owned() });
+            return Err(BoundaryError::NoWards {
+                origin: wards_src.to_owned(),
+            });
         }
         let index = RTree::bulk_load(
             wards
@@ -195,7 +257,12 @@ impl Boundaries {
                 })
                 .collect(),
         );
-        Ok(Boundaries { province, province_area, wards, index })
+        Ok(Boundaries {
+            province,
+            province_area,
+            wards,
+            index,
+        })
     }
 
     pub fn province(&self) -> &ProvinceRef {
@@ -223,23 +290,46 @@ impl Boundaries {
     /// Full answer for a point whose true position lies within `accuracy_m` (68 %) of it.
     pub fn lookup(&self, lat: f64, lon: f64, accuracy_m: Option<f64>) -> Lookup {
         if !(lat.is_finite() && lon.is_finite()) {
-            return Lookup { inside_province: false, ward: None, candidates: vec![], address: None };
+            return Lookup {
+                inside_province: false,
+                ward: None,
+                candidates: vec![],
+                address: None,
+            };
         }
-        let radius = accuracy_m.filter(|a| a.is_finite() && *a > 0.0).unwrap_or(0.0);
+        let radius = accuracy_m
+            .filter(|a| a.is_finite() && *a > 0.0)
+            .unwrap_or(0.0);
         let mut candidates = self.candidates(lat, lon, radius);
         let contained = candidates.first().is_some_and(|c| c.1 == 0.0);
         let inside_province = contained || self.province_area.contains(lon, lat);
         if inside_province && !contained && radius < SLIVER_SEARCH_M {
             candidates = self.candidates(lat, lon, SLIVER_SEARCH_M);
         }
-        let ward = candidates.first().filter(|c| c.1 == 0.0).map(|c| self.wards[c.0].info.clone());
+        let ward = candidates
+            .first()
+            .filter(|c| c.1 == 0.0)
+            .map(|c| self.wards[c.0].info.clone());
         let candidates: Vec<WardCandidate> = candidates
             .into_iter()
-            .map(|(i, d)| WardCandidate { ward: self.wards[i].info.clone(), distance_m: (d * 10.0).round() / 10.0 })
+            .map(|(i, d)| WardCandidate {
+                ward: self.wards[i].info.clone(),
+                distance_m: (d * 10.0).round() / 10.0,
+            })
             .collect();
-        let shown = ward.as_ref().or(if inside_province { candidates.first().map(|c| &c.ward) } else { None });
-        let address = inside_province.then(|| address::address_line(shown, &self.province.full_name));
-        Lookup { inside_province, ward, candidates, address }
+        let shown = ward.as_ref().or(if inside_province {
+            candidates.first().map(|c| &c.ward)
+        } else {
+            None
+        });
+        let address =
+            inside_province.then(|| address::address_line(shown, &self.province.full_name));
+        Lookup {
+            inside_province,
+            ward,
+            candidates,
+            address,
+        }
     }
 
     /// Wards containing the point (distance 0) or within `radius` metres of it, nearest first.
@@ -248,7 +338,10 @@ impl Boundaries {
         if radius > 0.0 {
             let scale = super::geodesy::MetricScale::at(lat);
             // Clamped: near a pole a degree of longitude is ~0 m.
-            let (rx, ry) = ((radius / scale.m_per_deg_lon.max(1.0)).min(360.0), (radius / scale.m_per_deg_lat).min(180.0));
+            let (rx, ry) = (
+                (radius / scale.m_per_deg_lon.max(1.0)).min(360.0),
+                (radius / scale.m_per_deg_lat).min(180.0),
+            );
             let query = AABB::from_corners([lon - rx, lat - ry], [lon + rx, lat + ry]);
             for c in self.index.locate_in_envelope_intersecting(&query) {
                 let area = &self.wards[c.data].area;
@@ -267,7 +360,10 @@ impl Boundaries {
             );
         }
         // Nearest first; among equals (overlapping outlines) the lower code, for stable output.
-        candidates.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| self.wards[a.0].info.code.cmp(&self.wards[b.0].info.code)));
+        candidates.sort_by(|a, b| {
+            a.1.total_cmp(&b.1)
+                .then_with(|| self.wards[a.0].info.code.cmp(&self.wards[b.0].info.code))
+        });
         candidates
     }
 
@@ -275,9 +371,15 @@ impl Boundaries {
     pub fn heap_bytes(&self) -> usize {
         let names = |w: &WardRef| w.code.capacity() + w.name.capacity() + w.full_name.capacity();
         self.province_area.heap_bytes()
-            + self.wards.iter().map(|w| w.area.heap_bytes() + names(&w.info)).sum::<usize>()
+            + self
+                .wards
+                .iter()
+                .map(|w| w.area.heap_bytes() + names(&w.info))
+                .sum::<usize>()
             + self.wards.capacity() * std::mem::size_of::<Ward>()
-            + self.index.size() * std::mem::size_of::<GeomWithData<Rectangle<[f64; 2]>, usize>>() * 2
+            + self.index.size()
+                * std::mem::size_of::<GeomWithData<Rectangle<[f64; 2]>, usize>>()
+                * 2
     }
 }
 
@@ -291,7 +393,10 @@ pub struct BoundaryCache {
 
 impl BoundaryCache {
     pub fn new(source: Option<BoundarySource>) -> Self {
-        Self { source, loaded: Mutex::new(None) }
+        Self {
+            source,
+            loaded: Mutex::new(None),
+        }
     }
 
     /// `None` when no source was configured. A failed load is not remembered: the next call
@@ -311,7 +416,11 @@ impl BoundaryCache {
     }
 }
 
-fn names(f: &AreaFeature, source: &str, i: usize) -> Result<(String, String, String), BoundaryError> {
+fn names(
+    f: &AreaFeature,
+    source: &str,
+    i: usize,
+) -> Result<(String, String, String), BoundaryError> {
     let get = |key: &str| {
         f.text(key).ok_or_else(|| BoundaryError::Invalid {
             origin: source.to_owned(),

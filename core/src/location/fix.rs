@@ -56,7 +56,10 @@ fn age_s(f: &LocationFix, now: DateTime<Utc>) -> u64 {
 }
 
 fn is_device(f: &LocationFix) -> bool {
-    matches!(f.source, LocationSource::DeviceGps | LocationSource::Network)
+    matches!(
+        f.source,
+        LocationSource::DeviceGps | LocationSource::Network
+    )
 }
 
 /// Unknown accuracy ranks below any known one.
@@ -73,7 +76,9 @@ pub fn stale_photo(
 ) -> Option<LocationWarning> {
     let oldest = capture_times.into_iter().min()?;
     let days = (now - oldest).num_seconds().max(0) as u64 / 86_400;
-    (days > 0 && days >= policy.stale_photo_days as u64).then_some(LocationWarning::PhotoStale { age_days: days as u32 })
+    (days > 0 && days >= policy.stale_photo_days as u64).then_some(LocationWarning::PhotoStale {
+        age_days: days as u32,
+    })
 }
 
 pub fn choose_fix(fixes: &[LocationFix], now: DateTime<Utc>, policy: &LocationPolicy) -> FixChoice {
@@ -82,16 +87,37 @@ pub fn choose_fix(fixes: &[LocationFix], now: DateTime<Utc>, policy: &LocationPo
     let fresh = |f: &&LocationFix| age_s(f, now) <= max_age;
     let newest = |a: &&&LocationFix, b: &&&LocationFix| a.time.cmp(&b.time);
 
-    let manual = valid.iter().filter(|f| f.source == LocationSource::Manual).max_by(newest);
-    let photos: Vec<&LocationFix> = valid.iter().copied().filter(|f| f.source == LocationSource::PhotoExif).collect();
+    let manual = valid
+        .iter()
+        .filter(|f| f.source == LocationSource::Manual)
+        .max_by(newest);
+    let photos: Vec<&LocationFix> = valid
+        .iter()
+        .copied()
+        .filter(|f| f.source == LocationSource::PhotoExif)
+        .collect();
     let latest_photo = photos.iter().max_by(newest);
-    let pool: Vec<&LocationFix> =
-        valid.iter().copied().filter(|f| f.source != LocationSource::Manual).filter(fresh).collect();
+    let pool: Vec<&LocationFix> = valid
+        .iter()
+        .copied()
+        .filter(|f| f.source != LocationSource::Manual)
+        .filter(fresh)
+        .collect();
     let best_fresh = pool
         .iter()
         .filter(|f| accuracy_rank(f) <= policy.good_accuracy_m)
-        .max_by(|a, b| a.time.cmp(&b.time).then(accuracy_rank(b).total_cmp(&accuracy_rank(a))))
-        .or_else(|| pool.iter().min_by(|a, b| accuracy_rank(a).total_cmp(&accuracy_rank(b)).then(b.time.cmp(&a.time))));
+        .max_by(|a, b| {
+            a.time
+                .cmp(&b.time)
+                .then(accuracy_rank(b).total_cmp(&accuracy_rank(a)))
+        })
+        .or_else(|| {
+            pool.iter().min_by(|a, b| {
+                accuracy_rank(a)
+                    .total_cmp(&accuracy_rank(b))
+                    .then(b.time.cmp(&a.time))
+            })
+        });
 
     let mut warnings = Vec::new();
     let chosen: Option<&LocationFix> = if let Some(m) = manual {
@@ -101,26 +127,40 @@ pub fn choose_fix(fixes: &[LocationFix], now: DateTime<Utc>, policy: &LocationPo
     } else if let Some(f) = best_fresh {
         Some(f)
     } else if let Some(d) = valid.iter().filter(|f| is_device(f)).max_by(newest) {
-        warnings.push(LocationWarning::StaleFix { age_s: age_s(d, now) });
+        warnings.push(LocationWarning::StaleFix {
+            age_s: age_s(d, now),
+        });
         Some(d)
     } else {
         None
     };
     let Some(chosen) = chosen else {
-        return FixChoice { fix: None, warnings, keep_waiting: false };
+        return FixChoice {
+            fix: None,
+            warnings,
+            keep_waiting: false,
+        };
     };
 
     // Photos far from where the report says it is: compare with the chosen position, or,
     // when a photo is the chosen position, with the best fresh device fix.
     let reference = if chosen.source == LocationSource::PhotoExif {
-        pool.iter().copied().filter(|f| is_device(f)).min_by(|a, b| accuracy_rank(a).total_cmp(&accuracy_rank(b)))
+        pool.iter()
+            .copied()
+            .filter(|f| is_device(f))
+            .min_by(|a, b| accuracy_rank(a).total_cmp(&accuracy_rank(b)))
     } else {
         Some(chosen)
     };
     if let Some(r) = reference {
-        let far = photos.iter().map(|p| fix_distance_m(p, r)).fold(0.0_f64, f64::max);
+        let far = photos
+            .iter()
+            .map(|p| fix_distance_m(p, r))
+            .fold(0.0_f64, f64::max);
         if far > policy.far_photo_m {
-            warnings.push(LocationWarning::PhotoFar { distance_m: far.round() });
+            warnings.push(LocationWarning::PhotoFar {
+                distance_m: far.round(),
+            });
         }
     }
     warnings.extend(stale_photo(photos.iter().map(|p| p.time), now, policy));
@@ -128,12 +168,20 @@ pub fn choose_fix(fixes: &[LocationFix], now: DateTime<Utc>, policy: &LocationPo
         warnings.push(LocationWarning::PoorAccuracy { accuracy_m: a });
     }
     let good = accuracy_rank(chosen) <= policy.good_accuracy_m;
-    let listening_since = pool.iter().filter(|f| is_device(f)).map(|f| age_s(f, now)).max();
+    let listening_since = pool
+        .iter()
+        .filter(|f| is_device(f))
+        .map(|f| age_s(f, now))
+        .max();
     let keep_waiting = is_device(chosen)
         && age_s(chosen, now) <= max_age
         && !good
         && listening_since.is_some_and(|s| s < policy.good_fix_wait_s as u64);
-    FixChoice { fix: Some(chosen.clone()), warnings, keep_waiting }
+    FixChoice {
+        fix: Some(chosen.clone()),
+        warnings,
+        keep_waiting,
+    }
 }
 
 #[cfg(test)]
@@ -146,8 +194,21 @@ mod tests {
         "2026-11-26T01:00:00Z".parse().unwrap()
     }
 
-    fn fix(source: LocationSource, lat: f64, lon: f64, acc: Option<f64>, age_s: i64) -> LocationFix {
-        LocationFix { lat, lon, accuracy_m: acc, altitude_m: None, time: now() - Duration::seconds(age_s), source }
+    fn fix(
+        source: LocationSource,
+        lat: f64,
+        lon: f64,
+        acc: Option<f64>,
+        age_s: i64,
+    ) -> LocationFix {
+        LocationFix {
+            lat,
+            lon,
+            accuracy_m: acc,
+            altitude_m: None,
+            time: now() - Duration::seconds(age_s),
+            source,
+        }
     }
 
     use LocationSource::*;
@@ -172,12 +233,18 @@ mod tests {
 
     #[test]
     fn without_a_good_fix_the_most_accurate_is_used_and_the_shell_waits_for_better() {
-        let fixes = [fix(Network, 18.35, 105.91, Some(400.0), 3), fix(DeviceGps, 18.34, 105.90, Some(60.0), 1)];
+        let fixes = [
+            fix(Network, 18.35, 105.91, Some(400.0), 3),
+            fix(DeviceGps, 18.34, 105.90, Some(60.0), 1),
+        ];
         let c = choose_fix(&fixes, now(), &p());
         assert_eq!(c.fix.as_ref(), Some(&fixes[1]));
         assert!(c.keep_waiting, "listening for 3 s of 20");
         // After the wait, the same fix is accepted.
-        let fixes = [fix(Network, 18.35, 105.91, Some(400.0), 25), fix(DeviceGps, 18.34, 105.90, Some(60.0), 1)];
+        let fixes = [
+            fix(Network, 18.35, 105.91, Some(400.0), 25),
+            fix(DeviceGps, 18.34, 105.90, Some(60.0), 1),
+        ];
         let c = choose_fix(&fixes, now(), &p());
         assert_eq!(c.fix.as_ref(), Some(&fixes[1]));
         assert!(!c.keep_waiting);
@@ -187,12 +254,19 @@ mod tests {
     #[test]
     fn poor_accuracy_is_flagged() {
         let c = choose_fix(&[fix(Network, 18.35, 105.91, Some(900.0), 30)], now(), &p());
-        assert_eq!(c.warnings, vec![LocationWarning::PoorAccuracy { accuracy_m: 900.0 }]);
+        assert_eq!(
+            c.warnings,
+            vec![LocationWarning::PoorAccuracy { accuracy_m: 900.0 }]
+        );
     }
 
     #[test]
     fn a_stale_fix_is_never_used_silently() {
-        let c = choose_fix(&[fix(DeviceGps, 18.34, 105.90, Some(5.0), 3600)], now(), &p());
+        let c = choose_fix(
+            &[fix(DeviceGps, 18.34, 105.90, Some(5.0), 3600)],
+            now(),
+            &p(),
+        );
         assert!(c.fix.is_some());
         assert_eq!(c.warnings, vec![LocationWarning::StaleFix { age_s: 3600 }]);
         assert!(!c.keep_waiting);
@@ -204,7 +278,9 @@ mod tests {
         let photo = fix(PhotoExif, THANH_SEN.0, THANH_SEN.1, None, 5 * 86_400); // taken in Thành Sen
         let c = choose_fix(&[device, photo.clone()], now(), &p());
         assert_eq!(c.fix, Some(photo));
-        assert!(matches!(c.warnings[0], LocationWarning::PhotoFar { distance_m } if (40_000.0..50_000.0).contains(&distance_m)));
+        assert!(
+            matches!(c.warnings[0], LocationWarning::PhotoFar { distance_m } if (40_000.0..50_000.0).contains(&distance_m))
+        );
         assert_eq!(c.warnings[1], LocationWarning::PhotoStale { age_days: 5 });
         assert_eq!(c.warnings.len(), 2);
     }
@@ -235,7 +311,10 @@ mod tests {
         let device = fix(DeviceGps, THANH_SEN.0, THANH_SEN.1, Some(3.0), 0);
         let c = choose_fix(&[device, photo, pin.clone()], now(), &p());
         assert_eq!(c.fix, Some(pin));
-        assert!(matches!(c.warnings.as_slice(), [LocationWarning::PhotoFar { .. }]));
+        assert!(matches!(
+            c.warnings.as_slice(),
+            [LocationWarning::PhotoFar { .. }]
+        ));
         assert!(!c.keep_waiting);
     }
 
@@ -249,7 +328,14 @@ mod tests {
             fix(Manual, 18.0, 200.0, None, 1),
         ];
         let c = choose_fix(&bad, now(), &p());
-        assert_eq!(c, FixChoice { fix: None, warnings: vec![], keep_waiting: false });
+        assert_eq!(
+            c,
+            FixChoice {
+                fix: None,
+                warnings: vec![],
+                keep_waiting: false
+            }
+        );
         let good = fix(Network, 18.3, 105.9, Some(50.0), 100);
         let mut all = bad.to_vec();
         all.push(good.clone());
@@ -261,11 +347,20 @@ mod tests {
         let policy = p();
         let days = |d: i64| now() - Duration::hours(d);
         assert_eq!(stale_photo([days(71), days(1)], now(), &policy), None);
-        assert_eq!(stale_photo([days(1), days(73)], now(), &policy), Some(LocationWarning::PhotoStale { age_days: 3 }));
+        assert_eq!(
+            stale_photo([days(1), days(73)], now(), &policy),
+            Some(LocationWarning::PhotoStale { age_days: 3 })
+        );
         assert_eq!(stale_photo([], now(), &policy), None);
-        let zero = LocationPolicy { stale_photo_days: 0, ..p() }; // anything a day old or more
+        let zero = LocationPolicy {
+            stale_photo_days: 0,
+            ..p()
+        }; // anything a day old or more
         assert_eq!(stale_photo([days(5)], now(), &zero), None);
-        assert_eq!(stale_photo([days(25)], now(), &zero), Some(LocationWarning::PhotoStale { age_days: 1 }));
+        assert_eq!(
+            stale_photo([days(25)], now(), &zero),
+            Some(LocationWarning::PhotoStale { age_days: 1 })
+        );
     }
 
     #[test]
@@ -278,7 +373,12 @@ mod tests {
 
     fn any_fix() -> impl Strategy<Value = LocationFix> {
         (
-            prop_oneof![Just(DeviceGps), Just(Network), Just(PhotoExif), Just(Manual)],
+            prop_oneof![
+                Just(DeviceGps),
+                Just(Network),
+                Just(PhotoExif),
+                Just(Manual)
+            ],
             17.9f64..18.8,
             105.1f64..106.5,
             prop::option::of(0.0f64..2000.0),

@@ -42,8 +42,14 @@ mod tests {
         let d_lat = distance_m(18.34, 105.9, 18.35, 105.9);
         let d_lon = distance_m(18.34, 105.9, 18.34, 105.91);
         // Haversine uses a sphere; the ellipsoidal scale differs by well under 1 %.
-        assert!((s.m_per_deg_lat * 0.01 - d_lat).abs() / d_lat < 0.01, "{d_lat}");
-        assert!((s.m_per_deg_lon * 0.01 - d_lon).abs() / d_lon < 0.01, "{d_lon}");
+        assert!(
+            (s.m_per_deg_lat * 0.01 - d_lat).abs() / d_lat < 0.01,
+            "{d_lat}"
+        );
+        assert!(
+            (s.m_per_deg_lon * 0.01 - d_lon).abs() / d_lon < 0.01,
+            "{d_lon}"
+        );
         // Thành Sen to Vinh: about 44 km as the crow flies.
         let vinh = distance_m(18.342, 105.9057, 18.6796, 105.6813);
         assert!((40_000.0..60_000.0).contains(&vinh), "{vinh}");

@@ -124,7 +124,10 @@ impl<'de> serde::de::Visitor<'de> for CoordsVisitor {
         Ok(Coords::Missing)
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Coords, A::Error> {
-        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
         Ok(Coords::Bad("coordinates must be arrays of numbers"))
     }
 }
@@ -141,17 +144,30 @@ impl Coords {
 }
 
 /// Parse every feature of a FeatureCollection. `source` names the input in errors.
-pub fn parse_areas(geojson: impl AsRef<[u8]>, source: &str) -> Result<Vec<AreaFeature>, BoundaryError> {
-    let bad = |feature: Option<usize>, detail: String| BoundaryError::Invalid { origin: source.to_owned(), feature, detail };
-    let fc: Collection = serde_json::from_slice(geojson.as_ref()).map_err(|e| bad(None, e.to_string()))?;
+pub fn parse_areas(
+    geojson: impl AsRef<[u8]>,
+    source: &str,
+) -> Result<Vec<AreaFeature>, BoundaryError> {
+    let bad = |feature: Option<usize>, detail: String| BoundaryError::Invalid {
+        origin: source.to_owned(),
+        feature,
+        detail,
+    };
+    let fc: Collection =
+        serde_json::from_slice(geojson.as_ref()).map_err(|e| bad(None, e.to_string()))?;
     if fc.kind != "FeatureCollection" {
-        return Err(bad(None, format!("expected a FeatureCollection, found {:?}", fc.kind)));
+        return Err(bad(
+            None,
+            format!("expected a FeatureCollection, found {:?}", fc.kind),
+        ));
     }
     fc.features
         .into_iter()
         .enumerate()
         .map(|(i, f)| {
-            let g = f.geometry.ok_or_else(|| bad(Some(i), "feature has no geometry".into()))?;
+            let g = f
+                .geometry
+                .ok_or_else(|| bad(Some(i), "feature has no geometry".into()))?;
             let area = match g.kind.as_str() {
                 "Polygon" => vec![polygon(g.coordinates)],
                 "MultiPolygon" => match g.coordinates.list("polygons") {
@@ -160,11 +176,17 @@ pub fn parse_areas(geojson: impl AsRef<[u8]>, source: &str) -> Result<Vec<AreaFe
                 },
                 other => return Err(bad(Some(i), format!("geometry {other:?} is not an area"))),
             };
-            let area = area.into_iter().collect::<Result<Vec<_>, _>>().map_err(|d| bad(Some(i), d))?;
+            let area = area
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|d| bad(Some(i), d))?;
             if area.is_empty() {
                 return Err(bad(Some(i), "empty MultiPolygon".into()));
             }
-            Ok(AreaFeature { properties: f.properties.unwrap_or_default(), area: MultiPolygon(area) })
+            Ok(AreaFeature {
+                properties: f.properties.unwrap_or_default(),
+                area: MultiPolygon(area),
+            })
         })
         .collect()
 }
@@ -178,12 +200,20 @@ fn polygon(rings: Coords) -> Result<Polygon<f64>, String> {
 fn ring(positions: Coords) -> Result<LineString<f64>, String> {
     let positions = positions.list("positions")?;
     if positions.len() < 4 {
-        return Err(format!("a ring needs at least 4 positions, found {}", positions.len()));
+        return Err(format!(
+            "a ring needs at least 4 positions, found {}",
+            positions.len()
+        ));
     }
     positions
         .into_iter()
         .map(|p| match p {
-            Coords::Pos([lon, lat]) if lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0 => {
+            Coords::Pos([lon, lat])
+                if lon.is_finite()
+                    && lat.is_finite()
+                    && lon.abs() <= 180.0
+                    && lat.abs() <= 90.0 =>
+            {
                 Ok(geo::Coord { x: lon, y: lat })
             }
             Coords::Bad(why) => Err(why.to_owned()),
@@ -218,23 +248,64 @@ mod tests {
         let cases = [
             ("not json", None),
             (r#"{"type":"Feature"}"#, None),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":null}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Point","coordinates":[1,2]}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,4],[1,2]]]}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[300,4],[3,3],[1,2]]]}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":"x"}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":{"a":[1]}}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon"}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,"a"],[3,3],[1,2]]]}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3],[3,3],[1,2]]]}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,4,[5]],[3,3],[1,2]]]}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"MultiPolygon","coordinates":[[[1,2],[3,4],[3,3],[1,2]]]}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"MultiPolygon","coordinates":[]}}]}"#, Some(0)),
-            (r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[]}}]}"#, Some(0)),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":null}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Point","coordinates":[1,2]}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,4],[1,2]]]}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[300,4],[3,3],[1,2]]]}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":"x"}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":{"a":[1]}}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon"}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,"a"],[3,3],[1,2]]]}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3],[3,3],[1,2]]]}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,4,[5]],[3,3],[1,2]]]}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"MultiPolygon","coordinates":[[[1,2],[3,4],[3,3],[1,2]]]}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"MultiPolygon","coordinates":[]}}]}"#,
+                Some(0),
+            ),
+            (
+                r#"{"type":"FeatureCollection","features":[{"geometry":{"type":"Polygon","coordinates":[]}}]}"#,
+                Some(0),
+            ),
         ];
         for (text, feature) in cases {
             match parse_areas(text, "src.geojson") {
-                Err(BoundaryError::Invalid { origin, feature: f, .. }) => {
+                Err(BoundaryError::Invalid {
+                    origin, feature: f, ..
+                }) => {
                     assert_eq!(origin, "src.geojson");
                     assert_eq!(f, feature, "{text}");
                 }

@@ -14,7 +14,9 @@ pub mod geodesy;
 pub mod geojson;
 mod prepared;
 
-pub use boundaries::{BoundaryCache, BoundaryError, BoundarySource, Boundaries, Lookup, ProvinceRef, WardCandidate};
+pub use boundaries::{
+    Boundaries, BoundaryCache, BoundaryError, BoundarySource, Lookup, ProvinceRef, WardCandidate,
+};
 pub use fix::{choose_fix, stale_photo, FixChoice, LocationWarning};
 
 use chrono::{DateTime, Utc};
@@ -39,10 +41,22 @@ pub fn assess(
     policy: &LocationPolicy,
     boundaries: Option<&Boundaries>,
 ) -> LocationAssessment {
-    let FixChoice { fix, mut warnings, keep_waiting } = choose_fix(fixes, now, policy);
-    let lookup = fix.as_ref().zip(boundaries).map(|(f, b)| b.lookup(f.lat, f.lon, f.accuracy_m));
+    let FixChoice {
+        fix,
+        mut warnings,
+        keep_waiting,
+    } = choose_fix(fixes, now, policy);
+    let lookup = fix
+        .as_ref()
+        .zip(boundaries)
+        .map(|(f, b)| b.lookup(f.lat, f.lon, f.accuracy_m));
     if lookup.as_ref().is_some_and(|l| !l.inside_province) {
         warnings.push(LocationWarning::OutsideProvince);
     }
-    LocationAssessment { fix, lookup, warnings, keep_waiting }
+    LocationAssessment {
+        fix,
+        lookup,
+        warnings,
+        keep_waiting,
+    }
 }

@@ -163,7 +163,11 @@ impl PreparedArea {
         let scale = MetricScale::at(lat);
         let rx = (radius_m / scale.m_per_deg_lon.max(1.0)).min(360.0);
         let ry = (radius_m / scale.m_per_deg_lat).min(180.0);
-        if lon < self.min_x - rx || lon > self.max_x + rx || lat < self.min_y - ry || lat > self.max_y + ry {
+        if lon < self.min_x - rx
+            || lon > self.max_x + rx
+            || lat < self.min_y - ry
+            || lat > self.max_y + ry
+        {
             return None;
         }
         let ox = (lon - self.min_x) as f32;
@@ -173,7 +177,11 @@ impl PreparedArea {
         let (kx, ky) = (scale.m_per_deg_lon, scale.m_per_deg_lat);
         let mut best = f64::INFINITY;
         for e in &self.edges[self.row_start[r0] as usize..self.row_start[r1 + 1] as usize] {
-            if e[0].min(e[2]) > ox + rxf || e[0].max(e[2]) < ox - rxf || e[1].min(e[3]) > oy + ryf || e[1].max(e[3]) < oy - ryf {
+            if e[0].min(e[2]) > ox + rxf
+                || e[0].max(e[2]) < ox - rxf
+                || e[1].min(e[3]) > oy + ryf
+                || e[1].max(e[3]) < oy - ryf
+            {
                 continue;
             }
             // Point-to-segment distance in a local metric plane around the point.
@@ -183,7 +191,11 @@ impl PreparedArea {
             let by = (e[3] - oy) as f64 * ky;
             let (dx, dy) = (bx - ax, by - ay);
             let len2 = dx * dx + dy * dy;
-            let t = if len2 > 0.0 { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+            let t = if len2 > 0.0 {
+                (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
             let (cx, cy) = (ax + t * dx, ay + t * dy);
             best = best.min((cx * cx + cy * cy).sqrt());
         }
@@ -278,7 +290,9 @@ mod tests {
     #[test]
     fn degenerate_areas_are_refused() {
         assert!(PreparedArea::new(&MultiPolygon::<f64>(vec![])).is_none());
-        let flat = MultiPolygon(vec![polygon![(x: 1.0, y: 1.0), (x: 2.0, y: 1.0), (x: 3.0, y: 1.0)]]);
+        let flat = MultiPolygon(vec![
+            polygon![(x: 1.0, y: 1.0), (x: 2.0, y: 1.0), (x: 3.0, y: 1.0)],
+        ]);
         assert!(PreparedArea::new(&flat).is_none());
     }
 }

@@ -6,9 +6,9 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::heif::ImageDecoder;
-use super::error::MediaError;
 use super::{inspect_photo, inspect_video};
 use crate::config::MediaLimits;
+use crate::error::MediaError;
 use crate::error::Result;
 use crate::model::{LocationFix, LocationSource, MediaKind};
 
@@ -53,10 +53,16 @@ pub fn attachment_facts(
                 accuracy_m: g.accuracy,
                 altitude_m: g.alt,
                 // When the fix was taken: GPS time, else capture time, else the file's age.
-                time: g.timestamp.or(captured_at).unwrap_or_else(|| file_time(path)),
+                time: g
+                    .timestamp
+                    .or(captured_at)
+                    .unwrap_or_else(|| file_time(path)),
                 source: LocationSource::PhotoExif,
             });
-            Ok(AttachmentFacts { captured_at, exif_location })
+            Ok(AttachmentFacts {
+                captured_at,
+                exif_location,
+            })
         }
     }
 }

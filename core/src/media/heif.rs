@@ -3,9 +3,8 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::process::Command;
 
-use super::error::MediaError;
+use crate::error::MediaError;
 use crate::error::{Error, Result};
 
 /// Platform hook for photo formats the core does not decode (HEIC/HEIF).
@@ -28,38 +27,6 @@ impl std::fmt::Debug for dyn ImageDecoder {
     }
 }
 
-/// [`ImageDecoder`] for the CLI and tests: `heif-convert` from Debian's libheif-examples,
-/// writing a quality-95 JPEG (libheif applies `irot`/`imir`, so the result is upright).
-#[derive(Debug, Clone)]
-pub struct HeifConvertDecoder {
-    pub program: String,
-}
-
-impl Default for HeifConvertDecoder {
-    fn default() -> Self {
-        Self { program: "heif-convert".into() }
-    }
-}
-
-impl ImageDecoder for HeifConvertDecoder {
-    fn decode_to_file(&self, src: &Path, dest: &Path, _min_long_edge: u32) -> Result<()> {
-        // heif-convert picks the output format from the suffix.
-        let tmp = dest.with_extension("heifconv.jpg");
-        let out = Command::new(&self.program)
-            .args(["--quiet", "-q", "95"])
-            .arg(src)
-            .arg(&tmp)
-            .output()
-            .map_err(|e| MediaError::Tool(format!("{}: {e}", self.program)))?;
-        if !out.status.success() || !tmp.exists() {
-            let _ = std::fs::remove_file(&tmp);
-            let msg = String::from_utf8_lossy(&out.stderr);
-            return Err(MediaError::Corrupt(format!("heif-convert: {}", msg.trim())).into());
-        }
-        std::fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))
-    }
-}
-
 /// Stored size of a HEIF image: the largest `ispe` property (the primary image; the
 /// 512×512 grid tiles are smaller). `None` when the container has none we can read.
 pub fn dimensions(path: &Path) -> Result<Option<(u32, u32)>> {
@@ -67,15 +34,19 @@ pub fn dimensions(path: &Path) -> Result<Option<(u32, u32)>> {
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut pos = 0u64;
     while pos + 8 <= len {
-        f.seek(SeekFrom::Start(pos)).map_err(|e| Error::io(path, e))?;
-        let Some((kind, size, header)) = box_header(&mut f, len - pos)? else { return Ok(None) };
+        f.seek(SeekFrom::Start(pos))
+            .map_err(|e| Error::io(path, e))?;
+        let Some((kind, size, header)) = box_header(&mut f, len - pos)? else {
+            return Ok(None);
+        };
         if &kind == b"meta" {
             // Bounded: a meta box is metadata only (tens of KB on iPhones).
             if size > 16 << 20 {
                 return Err(MediaError::Corrupt("heif: oversized meta box".into()).into());
             }
             let mut buf = vec![0u8; (size - header) as usize];
-            f.read_exact(&mut buf).map_err(|_| MediaError::Truncated("heif: meta box".into()))?;
+            f.read_exact(&mut buf)
+                .map_err(|_| MediaError::Truncated("heif: meta box".into()))?;
             let mut best = None;
             find_ispe(buf.get(4..).unwrap_or(&[]), 0, &mut best);
             return Ok(best);
@@ -96,7 +67,8 @@ fn box_header(f: &mut impl Read, remaining: u64) -> Result<Option<([u8; 4], u64,
     let mut header = 8;
     if size == 1 {
         let mut l = [0u8; 8];
-        f.read_exact(&mut l).map_err(|_| MediaError::Truncated("heif: box header".into()))?;
+        f.read_exact(&mut l)
+            .map_err(|_| MediaError::Truncated("heif: box header".into()))?;
         size = u64::from_be_bytes(l);
         header = 16;
     } else if size == 0 {

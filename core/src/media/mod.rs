@@ -6,26 +6,35 @@
 //! in Rust; [`prepare_video`] transcodes through the platform's [`VideoTranscoder`].
 
 mod attach;
+mod budget;
 mod colour;
-mod error;
 mod exif;
 mod heif;
 mod jpeg;
 mod orient;
 mod output;
 mod photo;
+mod png;
 mod video;
+mod webp;
 
+/// Media failures are defined with the core's errors (media depends on `error`, not the reverse).
+pub use crate::error::MediaError;
 pub use attach::{attachment_facts, AttachmentFacts, TENANT_ZONE_SECONDS};
-pub use error::MediaError;
+pub use budget::DEFAULT_DECODE_BUDGET;
 pub use exif::{CapturedAt, GpsInfo};
-pub use heif::{HeifConvertDecoder, ImageDecoder};
+pub use heif::ImageDecoder;
 pub use jpeg::Encoder;
 pub use orient::Orientation;
+pub(crate) use output::hash_file;
 pub use output::PreparedMedia;
-pub use photo::{compress_photo, inspect_photo, prepare_photo, CompressOptions, CompressedPhoto, PhotoInfo};
+pub use photo::{
+    compress_photo, inspect_photo, prepare_photo, CompressOptions, CompressedPhoto, PhotoInfo,
+};
 pub use video::{
-    check_video_limits, inspect_video, prepare_poster, prepare_video, prepare_video_trimmed, FfmpegTranscoder, TrimRange, VideoInfo, VideoTarget, VideoTranscoder};
+    check_video_limits, inspect_video, max_output_bytes, poster_time_ms, prepare_poster,
+    prepare_video, prepare_video_trimmed, TrimRange, VideoInfo, VideoTarget, VideoTranscoder,
+};
 
 use std::io::Read;
 use std::path::Path;
@@ -90,7 +99,9 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     if head.len() >= 12 && &head[4..8] == b"ftyp" {
         let brand = &head[8..12];
         return match brand {
-            b"heic" | b"heix" | b"hevc" | b"heim" | b"heis" | b"mif1" | b"msf1" => Some(Format::Heic),
+            b"heic" | b"heix" | b"hevc" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
+                Some(Format::Heic)
+            }
             b"qt  " => Some(Format::Mov),
             _ => Some(Format::Mp4),
         };

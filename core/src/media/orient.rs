@@ -45,13 +45,23 @@ impl Orientation {
 
     /// Upright size of an image stored as `w`×`h`.
     pub fn upright(self, w: u32, h: u32) -> (u32, u32) {
-        if self.swaps_axes() { (h, w) } else { (w, h) }
+        if self.swaps_axes() {
+            (h, w)
+        } else {
+            (w, h)
+        }
     }
 }
 
 /// Turn an interleaved image (`channels` bytes per pixel, `w`×`h`) upright.
 /// Returns the new pixels and size; `Normal` returns the input untouched.
-pub fn apply(o: Orientation, px: Vec<u8>, w: usize, h: usize, channels: usize) -> (Vec<u8>, usize, usize) {
+pub fn apply(
+    o: Orientation,
+    px: Vec<u8>,
+    w: usize,
+    h: usize,
+    channels: usize,
+) -> (Vec<u8>, usize, usize) {
     if o == Orientation::Normal {
         return (px, w, h);
     }

@@ -4,8 +4,8 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use sha1::Digest as _;
 use serde::Serialize;
+use sha1::Digest as _;
 
 use crate::error::{Error, Result};
 
@@ -29,7 +29,10 @@ pub struct PreparedMedia {
 
 /// Temporary sibling of `dest` (same directory, so the rename is atomic).
 pub fn temp_path(dest: &Path, tag: &str) -> PathBuf {
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     dest.with_file_name(format!(".{name}.{tag}.part"))
 }
 
@@ -67,5 +70,8 @@ pub fn hash_file(path: &Path) -> Result<(String, String, u64)> {
 }
 
 pub fn hash_bytes(data: &[u8]) -> (String, String) {
-    (hex::encode(sha1::Sha1::digest(data)), hex::encode(sha2::Sha256::digest(data)))
+    (
+        hex::encode(sha1::Sha1::digest(data)),
+        hex::encode(sha2::Sha256::digest(data)),
+    )
 }

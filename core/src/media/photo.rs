@@ -7,15 +7,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use fast_image_resize as fir;
 use serde::Serialize;
 
+use super::budget::{self, DEFAULT_DECODE_BUDGET};
 use super::colour;
-use super::error::MediaError;
 use super::exif::{self, CapturedAt, GpsInfo};
 use super::heif::{self, ImageDecoder};
 use super::jpeg::{self, Encoder, Rgb};
 use super::orient::{self, Orientation};
 use super::output::{self, PreparedMedia};
-use super::{sniff_file, Format};
+use super::{png, sniff_file, webp, Format};
 use crate::config::MediaLimits;
+use crate::error::MediaError;
 use crate::error::{Error, Result};
 use crate::model::MediaKind;
 
@@ -44,14 +45,16 @@ pub fn inspect_photo(path: &Path, decoder: Option<&dyn ImageDecoder>) -> Result<
     let facts = exif::read(path);
     let (width, height) = match format {
         Format::Jpeg => jpeg::dimensions(path)?,
-        Format::Png | Format::Webp => other_dimensions(path)?,
+        Format::Png => other_dimensions(path)?,
+        Format::Webp => webp::dimensions(path)?,
         _ => match heif::dimensions(path)?.or(facts.pixel_dims) {
             Some(d) => d,
             None => {
                 let decoder = decoder.ok_or_else(|| MediaError::NoDecoder("heic".into()))?;
                 let tmp = TempFile::new(&std::env::temp_dir(), "jpg");
                 decoder.decode_to_file(path, &tmp.0, 0)?;
-                let d = jpeg::dimensions(&tmp.0).or_else(|_| other_dimensions(&tmp.0).map_err(|_| ()));
+                let d =
+                    jpeg::dimensions(&tmp.0).or_else(|_| other_dimensions(&tmp.0).map_err(|_| ()));
                 d.map_err(|_| MediaError::Tool("decoder output unreadable".into()))?
             }
         },
@@ -81,6 +84,10 @@ pub struct CompressOptions {
     pub min_quality: u8,
     /// Decompression-bomb guard: declared pixel count above this is refused.
     pub max_decode_pixels: u64,
+    /// Working-memory budget in bytes (see [`DEFAULT_DECODE_BUDGET`]): a photo whose
+    /// processing would need more, as estimated from its headers, is refused with
+    /// [`MediaError::OverBudget`] before any pixel buffer is made.
+    pub decode_budget: u64,
     pub encoder: Encoder,
     /// Where intermediate files (platform-decoded HEIC) go; the system temp dir if `None`.
     pub work_dir: Option<PathBuf>,
@@ -94,6 +101,7 @@ impl CompressOptions {
             max_quality: 85,
             min_quality: 40,
             max_decode_pixels: limits.max_decode_pixels,
+            decode_budget: DEFAULT_DECODE_BUDGET,
             encoder: Encoder::default(),
             work_dir: None,
         }
@@ -112,7 +120,11 @@ pub struct CompressedPhoto {
 
 /// Compress a photo in memory (the CLI and benchmarks use this; the app uses
 /// [`prepare_photo`]).
-pub fn compress_photo(src: &Path, opts: &CompressOptions, decoder: Option<&dyn ImageDecoder>) -> Result<CompressedPhoto> {
+pub fn compress_photo(
+    src: &Path,
+    opts: &CompressOptions,
+    decoder: Option<&dyn ImageDecoder>,
+) -> Result<CompressedPhoto> {
     let format = photo_format(src)?;
     let (img, orientation) = match format {
         Format::Jpeg | Format::Png | Format::Webp => {
@@ -120,16 +132,21 @@ pub fn compress_photo(src: &Path, opts: &CompressOptions, decoder: Option<&dyn I
             (decode_any(src, format, opts)?, o)
         }
         _ => {
-            let decoder = decoder.ok_or_else(|| MediaError::NoDecoder(format.extension().into()))?;
+            let decoder =
+                decoder.ok_or_else(|| MediaError::NoDecoder(format.extension().into()))?;
             if let Some((w, h)) = heif::dimensions(src)? {
                 check_pixels(w as u64, h as u64, opts.max_decode_pixels)?;
             }
             let dir = opts.work_dir.clone().unwrap_or_else(std::env::temp_dir);
             let tmp = TempFile::new(&dir, "decoded");
             decoder.decode_to_file(src, &tmp.0, opts.max_edge)?;
-            let inner = sniff_file(&tmp.0).map_err(|_| MediaError::Tool("decoder wrote no JPEG/PNG".into()))?;
+            let inner = sniff_file(&tmp.0)
+                .map_err(|_| MediaError::Tool("decoder wrote no JPEG/PNG".into()))?;
             if !matches!(inner, Format::Jpeg | Format::Png) {
-                return Err(MediaError::Tool(format!("decoder wrote {inner:?}, expected JPEG or PNG")).into());
+                return Err(MediaError::Tool(format!(
+                    "decoder wrote {inner:?}, expected JPEG or PNG"
+                ))
+                .into());
             }
             // The platform decoder hands back upright pixels (see ImageDecoder).
             (decode_any(&tmp.0, inner, opts)?, Orientation::Normal)
@@ -140,8 +157,22 @@ pub fn compress_photo(src: &Path, opts: &CompressOptions, decoder: Option<&dyn I
         colour::to_srgb(&mut img.px, &icc);
     }
     let (px, w, h) = orient::apply(orientation, img.px, img.width, img.height, 3);
-    let (jpeg, quality, w, h) = encode_to_budget(Rgb { px, width: w, height: h, icc: None }, opts)?;
-    Ok(CompressedPhoto { jpeg, width: w as u32, height: h as u32, quality, source_format: format })
+    let (jpeg, quality, w, h) = encode_to_budget(
+        Rgb {
+            px,
+            width: w,
+            height: h,
+            icc: None,
+        },
+        opts,
+    )?;
+    Ok(CompressedPhoto {
+        jpeg,
+        width: w as u32,
+        height: h as u32,
+        quality,
+        source_format: format,
+    })
 }
 
 /// Process `src` into the upload file `dest` (written atomically; re-running after a crash
@@ -154,7 +185,11 @@ pub fn prepare_photo(
 ) -> Result<PreparedMedia> {
     let len = std::fs::metadata(src).map_err(|e| Error::io(src, e))?.len();
     if len > limits.max_photo_input_bytes {
-        return Err(MediaError::TooLarge { bytes: len, max_bytes: limits.max_photo_input_bytes }.into());
+        return Err(MediaError::TooLarge {
+            bytes: len,
+            max_bytes: limits.max_photo_input_bytes,
+        }
+        .into());
     }
     let mut opts = CompressOptions::from_limits(limits);
     opts.work_dir = dest.parent().map(Path::to_path_buf);
@@ -187,16 +222,27 @@ fn check_pixels(w: u64, h: u64, max_pixels: u64) -> Result<(), MediaError> {
         return Err(MediaError::Corrupt("zero-sized image".into()));
     }
     if w * h > max_pixels {
-        return Err(MediaError::TooManyPixels { width: w, height: h, max_pixels });
+        return Err(MediaError::TooManyPixels {
+            width: w,
+            height: h,
+            max_pixels,
+        });
     }
     Ok(())
 }
 
 fn decode_any(path: &Path, format: Format, opts: &CompressOptions) -> Result<Rgb> {
-    match format {
-        Format::Jpeg => Ok(jpeg::decode_scaled(path, opts.max_edge, opts.max_decode_pixels)?),
-        _ => decode_other(path, opts.max_decode_pixels),
-    }
+    let (edge, pixels, budget) = (opts.max_edge, opts.max_decode_pixels, opts.decode_budget);
+    Ok(match format {
+        Format::Jpeg => jpeg::decode_scaled(path, edge, pixels, budget)?,
+        Format::Png => png::decode_reduced(path, edge, pixels, budget)?,
+        Format::Webp => webp::decode(path, edge, pixels, budget)?,
+        other => {
+            return Err(
+                MediaError::Unsupported(format!("{other:?} is not decoded in the core")).into(),
+            )
+        }
+    })
 }
 
 fn image_error(e: image::ImageError) -> MediaError {
@@ -204,74 +250,74 @@ fn image_error(e: image::ImageError) -> MediaError {
     match e {
         E::Limits(l) => MediaError::Unsupported(format!("beyond decoding limits: {l}")),
         E::Unsupported(u) => MediaError::Unsupported(u.to_string()),
-        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => MediaError::Truncated(io.to_string()),
-        E::Decoding(d) if d.to_string().to_lowercase().contains("eof") || d.to_string().contains("end of") => {
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            MediaError::Truncated(io.to_string())
+        }
+        E::Decoding(d)
+            if d.to_string().to_lowercase().contains("eof") || d.to_string().contains("end of") =>
+        {
             MediaError::Truncated(d.to_string())
         }
         other => MediaError::Corrupt(other.to_string()),
     }
 }
 
+/// Header-only size through the `image` crate (PNG).
 fn other_dimensions(path: &Path) -> Result<(u32, u32)> {
     let reader = image::ImageReader::open(path).map_err(|e| Error::io(path, e))?;
-    let reader = reader.with_guessed_format().map_err(|e| Error::io(path, e))?;
+    let reader = reader
+        .with_guessed_format()
+        .map_err(|e| Error::io(path, e))?;
     Ok(reader.into_dimensions().map_err(image_error)?)
-}
-
-/// PNG / WebP through the `image` crate, with the pixel limit checked on the header first
-/// and as an allocation limit. Transparent pixels are composited over white.
-fn decode_other(path: &Path, max_pixels: u64) -> Result<Rgb> {
-    let (w, h) = other_dimensions(path)?;
-    check_pixels(w as u64, h as u64, max_pixels)?;
-    let mut reader = image::ImageReader::open(path).map_err(|e| Error::io(path, e))?;
-    reader = reader.with_guessed_format().map_err(|e| Error::io(path, e))?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(max_pixels.saturating_mul(8));
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(image_error)?;
-    let icc = image::ImageDecoder::icc_profile(&mut decoder).ok().flatten();
-    let img = image::DynamicImage::from_decoder(decoder).map_err(image_error)?;
-    let (width, height) = (img.width() as usize, img.height() as usize);
-    let px = if img.color().has_alpha() {
-        let rgba = img.into_rgba8();
-        let mut out = Vec::with_capacity(width * height * 3);
-        for p in rgba.pixels() {
-            let a = p[3] as u32;
-            for c in 0..3 {
-                out.push(((p[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8);
-            }
-        }
-        out
-    } else {
-        img.into_rgb8().into_raw()
-    };
-    Ok(Rgb { px, width, height, icc })
 }
 
 /// Resize so the long edge is at most `max_edge` (Lanczos3, like libvips' default).
 fn fit(img: Rgb, max_edge: u32) -> Result<Rgb, MediaError> {
-    let long = img.width.max(img.height) as u64;
-    if long <= max_edge as u64 {
+    let (nw, nh) = budget::fit_dims(img.width as u64, img.height as u64, max_edge);
+    if (nw, nh) == (img.width as u64, img.height as u64) {
         return Ok(img);
     }
-    let scale = |v: usize| ((v as u64 * max_edge as u64 + long / 2) / long).max(1) as u32;
-    let (nw, nh) = (scale(img.width), scale(img.height));
-    resize(img, nw, nh)
+    resize(img, nw as u32, nh as u32)
 }
 
 fn resize(img: Rgb, nw: u32, nh: u32) -> Result<Rgb, MediaError> {
-    let src = fir::images::Image::from_vec_u8(img.width as u32, img.height as u32, img.px, fir::PixelType::U8x3)
-        .map_err(|e| MediaError::Other(format!("resize: {e}")))?;
+    let src = fir::images::Image::from_vec_u8(
+        img.width as u32,
+        img.height as u32,
+        img.px,
+        fir::PixelType::U8x3,
+    )
+    .map_err(|e| MediaError::Other(format!("resize: {e}")))?;
     let mut dst = fir::images::Image::new(nw, nh, fir::PixelType::U8x3);
-    let opts = fir::ResizeOptions::new().resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Lanczos3));
-    fir::Resizer::new().resize(&src, &mut dst, &opts).map_err(|e| MediaError::Other(format!("resize: {e}")))?;
-    Ok(Rgb { px: dst.into_vec(), width: nw as usize, height: nh as usize, icc: img.icc })
+    let opts = fir::ResizeOptions::new()
+        .resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Lanczos3));
+    // Typed (RGB8 only): the untyped `resize` dispatches over all 13 pixel types, which links
+    // every type's SIMD kernels into the phone library (~0.5 MB); the result is the same.
+    let (src_view, mut dst_view) = match (
+        src.typed_image::<fir::pixels::U8x3>(),
+        dst.typed_image_mut::<fir::pixels::U8x3>(),
+    ) {
+        (Some(s), Some(d)) => (s, d),
+        _ => return Err(MediaError::Other("resize: pixel buffer is not RGB8".into())),
+    };
+    fir::Resizer::new()
+        .resize_typed(&src_view, &mut dst_view, &opts)
+        .map_err(|e| MediaError::Other(format!("resize: {e}")))?;
+    Ok(Rgb {
+        px: dst.into_vec(),
+        width: nw as usize,
+        height: nh as usize,
+        icc: img.icc,
+    })
 }
 
 /// Best quality ≤ `max_quality` whose output fits `max_bytes` (binary search: ~7 encodes
 /// at most, usually 1). If even `min_quality` does not fit, shrink by 20 % and retry:
 /// a smaller sharp photo is more useful to an officer than a blocky large one.
-fn encode_to_budget(mut img: Rgb, opts: &CompressOptions) -> Result<(Vec<u8>, u8, usize, usize), MediaError> {
+fn encode_to_budget(
+    mut img: Rgb,
+    opts: &CompressOptions,
+) -> Result<(Vec<u8>, u8, usize, usize), MediaError> {
     let max_q = opts.max_quality.clamp(1, 100);
     let min_q = opts.min_quality.clamp(1, max_q);
     loop {
@@ -297,9 +343,15 @@ fn encode_to_budget(mut img: Rgb, opts: &CompressOptions) -> Result<(Vec<u8>, u8
             return Ok((out, q, img.width, img.height));
         }
         if img.width.max(img.height) <= 64 {
-            return Err(MediaError::Other(format!("cannot fit {} bytes", opts.max_bytes)));
+            return Err(MediaError::Other(format!(
+                "cannot fit {} bytes",
+                opts.max_bytes
+            )));
         }
-        let (w, h) = ((img.width * 4 / 5).max(1) as u32, (img.height * 4 / 5).max(1) as u32);
+        let (w, h) = (
+            (img.width * 4 / 5).max(1) as u32,
+            (img.height * 4 / 5).max(1) as u32,
+        );
         img = resize(img, w, h)?;
     }
 }

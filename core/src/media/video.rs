@@ -4,15 +4,14 @@
 
 use std::io::BufReader;
 use std::path::Path;
-use std::process::Command;
 
 use mp4parse::{CodecType, SampleEntry, TrackType};
 use serde::Serialize;
 
-use super::error::MediaError;
 use super::output::{self, PreparedMedia};
 use super::{sniff_file, Format};
 use crate::config::MediaLimits;
+use crate::error::MediaError;
 use crate::error::{Error, Result};
 use crate::model::MediaKind;
 
@@ -37,7 +36,11 @@ pub struct VideoInfo {
 impl VideoInfo {
     /// Size as shown (rotation applied).
     pub fn display_size(&self) -> (u32, u32) {
-        if self.rotation % 180 == 90 { (self.height, self.width) } else { (self.width, self.height) }
+        if self.rotation % 180 == 90 {
+            (self.height, self.width)
+        } else {
+            (self.width, self.height)
+        }
     }
 }
 
@@ -49,7 +52,8 @@ pub fn inspect_video(path: &Path) -> Result<VideoInfo> {
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let bytes = file.metadata().map_err(|e| Error::io(path, e))?.len();
-    let ctx = mp4parse::read_mp4(&mut BufReader::with_capacity(256 * 1024, file)).map_err(mp4_error)?;
+    let ctx =
+        mp4parse::read_mp4(&mut BufReader::with_capacity(256 * 1024, file)).map_err(mp4_error)?;
 
     let mut video = None;
     let mut audio_codec = None;
@@ -65,11 +69,24 @@ pub fn inspect_video(path: &Path) -> Result<VideoInfo> {
             (TrackType::Video, Some(SampleEntry::Video(v))) if video.is_none() => {
                 let tkhd = t.tkhd.as_ref();
                 let rotation = tkhd.map(|h| rotation(h.matrix.a, h.matrix.b)).unwrap_or(0);
-                video = Some((v.width as u32, v.height as u32, rotation, codec_name(v.codec_type)));
+                video = Some((
+                    v.width as u32,
+                    v.height as u32,
+                    rotation,
+                    codec_name(v.codec_type),
+                ));
             }
             (TrackType::Video, _) if video.is_none() => {
-                let (w, h) = t.tkhd.as_ref().map(|h| (h.width >> 16, h.height >> 16)).unwrap_or((0, 0));
-                let rot = t.tkhd.as_ref().map(|h| rotation(h.matrix.a, h.matrix.b)).unwrap_or(0);
+                let (w, h) = t
+                    .tkhd
+                    .as_ref()
+                    .map(|h| (h.width >> 16, h.height >> 16))
+                    .unwrap_or((0, 0));
+                let rot = t
+                    .tkhd
+                    .as_ref()
+                    .map(|h| rotation(h.matrix.a, h.matrix.b))
+                    .unwrap_or(0);
                 video = Some((w, h, rot, "unknown".to_owned()));
             }
             (TrackType::Audio, Some(SampleEntry::Audio(a))) if audio_codec.is_none() => {
@@ -83,13 +100,29 @@ pub fn inspect_video(path: &Path) -> Result<VideoInfo> {
     if width == 0 || height == 0 {
         return Err(MediaError::Corrupt("video track without dimensions".into()).into());
     }
-    let bitrate_kbps = if duration_ms > 0 { bytes * 8 / duration_ms } else { 0 };
-    Ok(VideoInfo { format, duration_ms, width, height, rotation, video_codec, audio_codec, bitrate_kbps, bytes })
+    let bitrate_kbps = if duration_ms > 0 {
+        bytes * 8 / duration_ms
+    } else {
+        0
+    };
+    Ok(VideoInfo {
+        format,
+        duration_ms,
+        width,
+        height,
+        rotation,
+        video_codec,
+        audio_codec,
+        bitrate_kbps,
+        bytes,
+    })
 }
 
 fn mp4_error(e: mp4parse::Error) -> Error {
     match e {
-        mp4parse::Error::UnexpectedEOF => MediaError::Truncated("mp4: unexpected end of file".into()),
+        mp4parse::Error::UnexpectedEOF => {
+            MediaError::Truncated("mp4: unexpected end of file".into())
+        }
         mp4parse::Error::MoovMissing => MediaError::Corrupt("mp4: no movie header (moov)".into()),
         mp4parse::Error::Unsupported(s) => MediaError::Unsupported(format!("mp4: {s}")),
         mp4parse::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -134,7 +167,8 @@ pub struct TrimRange {
 
 /// What the transcoder must produce: H.264 + AAC in MP4, upright (rotation applied to the
 /// pixels), short edge ≤ `max_height` (720 → 1280×720 landscape, 720×1280 portrait),
-/// no metadata (GPS in `©xyz`, device names).
+/// no metadata (GPS in `©xyz`, device names), video at most `video_kbps` and audio at most
+/// `audio_kbps` on average (the output is checked against [`max_output_bytes`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoTarget {
     pub max_height: u32,
@@ -143,11 +177,29 @@ pub struct VideoTarget {
     pub trim: Option<TrimRange>,
 }
 
-/// Platform hook: Media3 Transformer on Android, AVAssetExportSession on iOS, ffmpeg here.
+/// The largest file a transcoder asked for `t` may write for `duration_ms` of video: both
+/// streams at their target rates over the clip plus one second of each (the encoder's rate
+/// buffer: a one-second VBV lets a short clip run that much over its average), plus 2% and
+/// 16 KiB for the MP4 container (sample tables, headers).
+pub fn max_output_bytes(t: &VideoTarget, duration_ms: u64) -> u64 {
+    let kbps = t.video_kbps as u64 + t.audio_kbps as u64;
+    let payload = kbps * 1000 / 8 * (duration_ms + 1000) / 1000;
+    payload + payload / 50 + 16 * 1024
+}
+
+/// When the poster frame is taken: one second in (a phone clip's first frames are often dark
+/// or blurred while the camera settles), or the middle of a clip shorter than two seconds.
+pub fn poster_time_ms(duration_ms: u64) -> u64 {
+    (duration_ms / 2).min(1000)
+}
+
+/// Platform hook: Media3 Transformer on Android, AVAssetExportSession on iOS, ffmpeg on the
+/// desktop (`phananh-desktop`).
 pub trait VideoTranscoder: Send + Sync {
     fn transcode(&self, src: &Path, dest: &Path, target: &VideoTarget) -> Result<()>;
-    /// Write a JPEG still of the video (upright) to `dest_jpeg`.
-    fn poster_frame(&self, src: &Path, dest_jpeg: &Path) -> Result<()>;
+    /// Write a JPEG still of the video (upright) at `at_ms` from its start to `dest_jpeg`
+    /// (the nearest frame; the first one if the clip is shorter).
+    fn poster_frame(&self, src: &Path, dest_jpeg: &Path, at_ms: u64) -> Result<()>;
 }
 
 impl std::fmt::Debug for dyn VideoTranscoder {
@@ -156,101 +208,38 @@ impl std::fmt::Debug for dyn VideoTranscoder {
     }
 }
 
-/// [`VideoTranscoder`] using the `ffmpeg` program (Debian's), for the CLI and tests.
-#[derive(Debug, Clone)]
-pub struct FfmpegTranscoder {
-    pub program: String,
-    /// x264 preset: speed against size.
-    pub preset: String,
-}
-
-impl Default for FfmpegTranscoder {
-    fn default() -> Self {
-        Self { program: "ffmpeg".into(), preset: "veryfast".into() }
-    }
-}
-
-impl FfmpegTranscoder {
-    fn run(&self, args: &[String]) -> Result<()> {
-        let out = Command::new(&self.program)
-            .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
-            .args(args)
-            .output()
-            .map_err(|e| MediaError::Tool(format!("{}: {e}", self.program)))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            let err = String::from_utf8_lossy(&out.stderr);
-            Err(MediaError::Tool(format!("ffmpeg: {}", err.trim().lines().last().unwrap_or("failed"))).into())
-        }
-    }
-
-    /// Scale so the short edge is at most `h` (never up), even dimensions for H.264.
-    fn scale_filter(h: u32) -> String {
-        format!("scale='if(gte(iw,ih),-2,min(iw,{h}))':'if(gte(iw,ih),min(ih,{h}),-2)',format=yuv420p")
-    }
-}
-
-impl VideoTranscoder for FfmpegTranscoder {
-    fn transcode(&self, src: &Path, dest: &Path, t: &VideoTarget) -> Result<()> {
-        let mut args: Vec<String> = vec![];
-        if let Some(trim) = t.trim {
-            args.extend(["-ss".into(), format!("{:.3}", trim.start_ms as f64 / 1000.0)]);
-            args.extend(["-t".into(), format!("{:.3}", trim.end_ms.saturating_sub(trim.start_ms) as f64 / 1000.0)]);
-        }
-        // ffmpeg auto-rotates: the display matrix is applied to the pixels and dropped.
-        args.extend(["-i".into(), src.to_string_lossy().into_owned()]);
-        for a in [
-            "-map", "0:v:0", "-map", "0:a:0?", "-map_metadata", "-1", "-map_chapters", "-1",
-            "-c:v", "libx264", "-profile:v", "high", "-c:a", "aac", "-ac", "2",
-            "-movflags", "+faststart", "-f", "mp4",
-        ] {
-            args.push(a.into());
-        }
-        args.extend(["-preset".into(), self.preset.clone(), "-vf".into(), Self::scale_filter(t.max_height)]);
-        args.extend(["-b:v".into(), format!("{}k", t.video_kbps), "-maxrate".into(), format!("{}k", t.video_kbps * 3 / 2)]);
-        args.extend(["-bufsize".into(), format!("{}k", t.video_kbps * 2), "-b:a".into(), format!("{}k", t.audio_kbps)]);
-        args.push(dest.to_string_lossy().into_owned());
-        self.run(&args)
-    }
-
-    fn poster_frame(&self, src: &Path, dest_jpeg: &Path) -> Result<()> {
-        // Half a second in (the first frame of a phone clip is often dark); clips shorter
-        // than that fall back to the first frame.
-        for at in ["0.5", "0"] {
-            let args: Vec<String> = [
-                "-ss", at, "-i", &src.to_string_lossy(), "-frames:v", "1", "-map_metadata", "-1",
-                "-q:v", "3", "-f", "image2", "-c:v", "mjpeg", &dest_jpeg.to_string_lossy(),
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            self.run(&args)?;
-            if std::fs::metadata(dest_jpeg).is_ok_and(|m| m.len() > 0) {
-                return Ok(());
-            }
-        }
-        Err(MediaError::Tool("ffmpeg wrote no poster frame".into()).into())
-    }
-}
-
 /// Check a video against the tenant's limits (input size, duration) before any work.
-pub fn check_video_limits(info: &VideoInfo, limits: &MediaLimits, trim: Option<TrimRange>) -> Result<(), MediaError> {
+pub fn check_video_limits(
+    info: &VideoInfo,
+    limits: &MediaLimits,
+    trim: Option<TrimRange>,
+) -> Result<(), MediaError> {
     if info.bytes > limits.max_video_input_bytes {
-        return Err(MediaError::TooLarge { bytes: info.bytes, max_bytes: limits.max_video_input_bytes });
+        return Err(MediaError::TooLarge {
+            bytes: info.bytes,
+            max_bytes: limits.max_video_input_bytes,
+        });
     }
     let kept = match trim {
         Some(t) => t.end_ms.min(info.duration_ms).saturating_sub(t.start_ms),
         None => info.duration_ms,
     };
     if kept > limits.max_video_seconds as u64 * 1000 {
-        return Err(MediaError::VideoTooLong { seconds: kept as f64 / 1000.0, max_seconds: limits.max_video_seconds });
+        return Err(MediaError::VideoTooLong {
+            seconds: kept as f64 / 1000.0,
+            max_seconds: limits.max_video_seconds,
+        });
     }
     Ok(())
 }
 
 /// Transcode `src` into `dest` within the tenant's limits and verify the result.
-pub fn prepare_video(src: &Path, dest: &Path, limits: &MediaLimits, transcoder: &dyn VideoTranscoder) -> Result<PreparedMedia> {
+pub fn prepare_video(
+    src: &Path,
+    dest: &Path,
+    limits: &MediaLimits,
+    transcoder: &dyn VideoTranscoder,
+) -> Result<PreparedMedia> {
     prepare_video_trimmed(src, dest, limits, transcoder, None)
 }
 
@@ -271,11 +260,7 @@ pub fn prepare_video_trimmed(
         trim,
     };
     let tmp = output::temp_path(dest, "video");
-    let result = transcoder.transcode(src, &tmp, &target).and_then(|()| {
-        let out = inspect_video(&tmp)?;
-        verify(&info, &out, &target)?;
-        Ok(out)
-    });
+    let result = transcode_bounded(transcoder, src, &tmp, &info, &target);
     let out = match result {
         Ok(out) => out,
         Err(e) => {
@@ -299,17 +284,61 @@ pub fn prepare_video_trimmed(
     })
 }
 
-/// A poster image for the video: the transcoder's still, then the photo pipeline (so it is
-/// upright, within the photo budget and metadata-free whatever the platform wrote).
+/// Transcode, inspect and verify; an output over [`max_output_bytes`] (an encoder that
+/// overshoots its rate, as some phone encoders in VBR mode do) is made once more at a rate
+/// lowered by the overshoot, then refused if still too large.
+fn transcode_bounded(
+    transcoder: &dyn VideoTranscoder,
+    src: &Path,
+    tmp: &Path,
+    info: &VideoInfo,
+    target: &VideoTarget,
+) -> Result<VideoInfo> {
+    let run = |ask: &VideoTarget| -> Result<(VideoInfo, u64)> {
+        transcoder.transcode(src, tmp, ask)?;
+        let out = inspect_video(tmp)?;
+        verify(info, &out, target)?;
+        let max = max_output_bytes(target, out.duration_ms);
+        Ok((out, max))
+    };
+    let (out, max) = run(target)?;
+    if out.bytes <= max {
+        return Ok(out);
+    }
+    // Scale the video rate by how far the whole file overshot, with 10% to spare.
+    let mut lower = target.clone();
+    lower.video_kbps =
+        ((target.video_kbps as f64 * max as f64 / out.bytes as f64 * 0.9) as u32).max(64);
+    tracing::info!(
+        bytes = out.bytes,
+        max,
+        video_kbps = lower.video_kbps,
+        "transcoder overshot its bitrate; once more, lower"
+    );
+    let (out, max) = run(&lower)?;
+    if out.bytes <= max {
+        return Ok(out);
+    }
+    Err(MediaError::BadOutput(format!(
+        "{} bytes for {} ms exceeds {max} bytes ({} + {} kbit/s)",
+        out.bytes, out.duration_ms, target.video_kbps, target.audio_kbps
+    ))
+    .into())
+}
+
+/// A poster image for the video: the transcoder's still [`poster_time_ms`] in, then the
+/// photo pipeline (so it is upright, within the photo budget and metadata-free whatever the
+/// platform wrote).
 pub fn prepare_poster(
     src: &Path,
     dest: &Path,
     limits: &MediaLimits,
     transcoder: &dyn VideoTranscoder,
 ) -> Result<PreparedMedia> {
+    let info = inspect_video(src)?;
     let tmp = output::temp_path(dest, "poster.jpg");
     let result = transcoder
-        .poster_frame(src, &tmp)
+        .poster_frame(src, &tmp, poster_time_ms(info.duration_ms))
         .and_then(|()| super::photo::prepare_photo(&tmp, dest, limits, None));
     let _ = std::fs::remove_file(&tmp);
     result
@@ -338,7 +367,10 @@ fn verify(src: &VideoInfo, out: &VideoInfo, t: &VideoTarget) -> Result<(), Media
         None => src.duration_ms,
     };
     if out.duration_ms.abs_diff(want) > 1000 {
-        return bad(format!("duration {} ms, expected {want} ms", out.duration_ms));
+        return bad(format!(
+            "duration {} ms, expected {want} ms",
+            out.duration_ms
+        ));
     }
     Ok(())
 }

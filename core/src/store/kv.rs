@@ -7,7 +7,12 @@ use crate::error::Result;
 
 impl Store {
     pub fn kv_get(&self, key: &str) -> Result<Option<String>> {
-        self.read(|c| Ok(c.query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0)).optional()?))
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
+                    .optional()?,
+            )
+        })
     }
 
     pub fn kv_set(&self, key: &str, value: &str) -> Result<()> {

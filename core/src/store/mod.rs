@@ -10,6 +10,8 @@ mod kv;
 mod outbox;
 mod reports;
 pub use reports::CachedFeed;
+pub mod timeline;
+pub use timeline::Merge;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -105,6 +107,53 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE outbox ADD COLUMN first_send_at TEXT;
     "#,
+    // 4: why an item failed, as typed JSON (`phananh_wire::OutboxFailure`) instead of the
+    // "<code>: <detail>" text and a separate retryable flag (derived from the code now).
+    // Reasons that name no known code are kept whole as the detail of code "other".
+    r#"
+    ALTER TABLE outbox ADD COLUMN failure_json TEXT;
+    UPDATE outbox
+       SET failure_json = json_object('code', substr(failure_reason, 1, instr(failure_reason, ': ') - 1),
+                                      'detail', substr(failure_reason, instr(failure_reason, ': ') + 2))
+     WHERE state = 'failed' AND instr(failure_reason, ': ') > 0
+       AND substr(failure_reason, 1, instr(failure_reason, ': ') - 1)
+           IN ('rejected', 'forbidden', 'too_large', 'media', 'not_found', 'conflict');
+    UPDATE outbox SET failure_json = json_object('code', failure_reason, 'detail', '')
+     WHERE state = 'failed' AND failure_json IS NULL
+       AND failure_reason IN ('rejected', 'forbidden', 'too_large', 'media', 'not_found', 'conflict');
+    UPDATE outbox SET failure_json = json_object('code', 'other', 'detail', COALESCE(failure_reason, ''))
+     WHERE state = 'failed' AND failure_json IS NULL;
+    ALTER TABLE outbox DROP COLUMN failure_reason;
+    ALTER TABLE outbox DROP COLUMN retryable;
+    "#,
+    // 5: accounts on one device (issue 14). Drafts, outbox items and cached "my reports" name
+    // the account (the server's user id) they belong to; NULL: written signed out (or before
+    // this step), claimed by the next account that signs in. The status-sync cursor becomes
+    // one per account; the old shared one goes to that same account with the rows.
+    // A refused report taken back to the drafts keeps the server's reasons per field
+    // (`server_errors_json`) until the resident changes that field.
+    r#"
+    ALTER TABLE drafts ADD COLUMN owner TEXT;
+    ALTER TABLE outbox ADD COLUMN owner TEXT;
+    ALTER TABLE reports ADD COLUMN owner TEXT;
+    CREATE INDEX drafts_by_owner ON drafts(owner);
+    ALTER TABLE drafts ADD COLUMN server_errors_json TEXT;
+    CREATE INDEX outbox_by_owner ON outbox(owner);
+    "#,
+    // 6: crash-loop immunity: the step an item is in the middle of (`model::Attempt` as JSON,
+    // written before the step's work starts) and how many times in a row the process died
+    // during that step.
+    r#"
+    ALTER TABLE outbox ADD COLUMN attempt_json TEXT;
+    ALTER TABLE outbox ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0 CHECK (interruptions >= 0);
+    -- Retention after delivery: when the full copies of a delivered attachment were
+    -- replaced by a small preview (then `stored_path` names the preview and
+    -- `processed_path` is NULL), and the uploaded file's SHA-256 and size, kept for the
+    -- record once the file itself is gone.
+    ALTER TABLE attachments ADD COLUMN retained_at TEXT;
+    ALTER TABLE attachments ADD COLUMN processed_sha256 TEXT;
+    ALTER TABLE attachments ADD COLUMN processed_bytes INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -113,6 +162,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub struct Store {
     path: PathBuf,
     conn: Mutex<Connection>,
+    /// Every thread that has used the connection (a handful: the blocking pool's), so a test
+    /// can prove that no storage call ran on the thread that polls the client's futures.
+    threads: Mutex<std::collections::HashSet<std::thread::ThreadId>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -127,38 +179,79 @@ impl Store {
         let corrupt = |e: rusqlite::Error| classify_open_error(path, e);
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(corrupt)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(corrupt)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(corrupt)?;
         // The first read of the header is where a non-database file shows itself.
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(corrupt)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(corrupt)?;
         if version > SCHEMA_VERSION {
-            return Err(Error::SchemaTooNew { path: path.to_owned(), found: version, supported: SCHEMA_VERSION });
+            return Err(Error::SchemaTooNew {
+                path: path.to_owned(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
         }
-        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(corrupt)?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(corrupt)?;
         if check != "ok" {
-            return Err(Error::Corrupt { path: path.to_owned(), detail: check });
+            return Err(Error::Corrupt {
+                path: path.to_owned(),
+                detail: check,
+            });
         }
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(corrupt)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(corrupt)?;
         if !mode.eq_ignore_ascii_case("wal") && path.as_os_str() != ":memory:" {
             tracing::warn!(mode, "SQLite refused WAL mode");
         }
         // FULL: a commit that returned is on disk, even if the phone loses power next.
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(corrupt)?;
+        // secure_delete: what is deleted (a draft, an account's data) is overwritten with
+        // zeros in the database file, not left in free pages for anyone reading the file.
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+        )
+        .map_err(corrupt)?;
         let mut conn = conn;
         migrate(&mut conn, version).map_err(corrupt)?;
-        Ok(Store { path: path.to_owned(), conn: Mutex::new(conn) })
+        Ok(Store {
+            path: path.to_owned(),
+            conn: Mutex::new(conn),
+            threads: Mutex::default(),
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The threads that have run a statement on this store (see the field).
+    pub fn threads_used(&self) -> Vec<std::thread::ThreadId> {
+        self.threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .copied()
+            .collect()
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(std::thread::current().id());
         // A panic while holding the lock cannot leave a half-written transaction behind
         // (SQLite rolls it back when the Transaction drops), so the connection is still sound.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Run `f` in one IMMEDIATE transaction: all of it is committed, or none.
@@ -180,6 +273,55 @@ impl Store {
         self.read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
     }
 
+    /// Give every row that names no account (written signed out, or before accounts were
+    /// told apart) to `account`, which has just signed in. Returns how many rows it took.
+    pub fn claim_unowned(&self, account: &str) -> Result<usize> {
+        self.write(|tx| {
+            let mut n = tx.execute("UPDATE drafts SET owner = ?1 WHERE owner IS NULL", [account])?;
+            n += tx.execute("UPDATE outbox SET owner = ?1 WHERE owner IS NULL", [account])?;
+            n += tx.execute("UPDATE reports SET owner = ?1 WHERE owner IS NULL AND mine = 1", [account])?;
+            // The status-sync cursor of the days before accounts were told apart.
+            tx.execute(
+                "UPDATE OR IGNORE kv SET key = 'sync.my_reports_cursor.' || ?1 WHERE key = 'sync.my_reports_cursor'",
+                [account],
+            )?;
+            tx.execute("DELETE FROM kv WHERE key = 'sync.my_reports_cursor'", [])?;
+            Ok(n)
+        })
+    }
+
+    /// Remove everything of `account` from the device (its account was deleted on the
+    /// server): drafts with their attachments, outbox items, cached reports and its sync
+    /// cursor. Other accounts' rows stay. Returns the stored files the caller should remove.
+    pub fn erase_account(&self, account: &str) -> Result<Vec<String>> {
+        self.write(|tx| {
+            let mut files = Vec::new();
+            {
+                let mut stmt = tx.prepare(
+                    "SELECT a.stored_path, a.processed_path FROM attachments a JOIN drafts d ON d.id = a.draft_id WHERE d.owner = ?1",
+                )?;
+                let rows = stmt.query_map([account], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+                for row in rows {
+                    let (stored, processed) = row?;
+                    files.push(stored);
+                    files.extend(processed);
+                }
+            }
+            // Items first: an item holds its draft (ON DELETE RESTRICT).
+            tx.execute("DELETE FROM outbox WHERE owner = ?1 OR draft_id IN (SELECT id FROM drafts WHERE owner = ?1)", [account])?;
+            tx.execute("DELETE FROM drafts WHERE owner = ?1", [account])?;
+            tx.execute("DELETE FROM reports WHERE owner = ?1", [account])?;
+            tx.execute("DELETE FROM kv WHERE key = 'sync.my_reports_cursor.' || ?1", [account])?;
+            Ok(files)
+        })
+        .and_then(|files| {
+            // The write-ahead log still holds the pages as they were before: copy the zeroed
+            // pages into the database and empty the log.
+            self.read(|c| Ok(c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?))?;
+            Ok(files)
+        })
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         self.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
     }
@@ -199,8 +341,13 @@ fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
 fn classify_open_error(path: &Path, e: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode::*;
     match &e {
-        rusqlite::Error::SqliteFailure(f, msg) if matches!(f.code, NotADatabase | DatabaseCorrupt) => {
-            Error::Corrupt { path: path.to_owned(), detail: msg.clone().unwrap_or_else(|| f.to_string()) }
+        rusqlite::Error::SqliteFailure(f, msg)
+            if matches!(f.code, NotADatabase | DatabaseCorrupt) =>
+        {
+            Error::Corrupt {
+                path: path.to_owned(),
+                detail: msg.clone().unwrap_or_else(|| f.to_string()),
+            }
         }
         _ => Error::Sqlite(e),
     }
@@ -213,12 +360,15 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
 pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
 }
 
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
@@ -246,7 +396,10 @@ mod tests {
             .unwrap();
         drop(store);
         // Reopening an up-to-date database runs no migration and keeps the version.
-        assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(
+            Store::open(&path).unwrap().schema_version().unwrap(),
+            SCHEMA_VERSION
+        );
     }
 
     #[test]
@@ -255,25 +408,41 @@ mod tests {
         let path = dir.path().join("app.sqlite");
         {
             let c = Connection::open(&path).unwrap();
-            c.execute_batch("CREATE TABLE future(x); PRAGMA user_version = 999;").unwrap();
+            c.execute_batch("CREATE TABLE future(x); PRAGMA user_version = 999;")
+                .unwrap();
         }
         let before = std::fs::read(&path).unwrap();
         match Store::open(&path) {
-            Err(Error::SchemaTooNew { found: 999, supported, .. }) => assert_eq!(supported, SCHEMA_VERSION),
+            Err(Error::SchemaTooNew {
+                found: 999,
+                supported,
+                ..
+            }) => assert_eq!(supported, SCHEMA_VERSION),
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }
-        assert_eq!(std::fs::read(&path).unwrap(), before, "file must not be touched");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "file must not be touched"
+        );
     }
 
     #[test]
     fn garbage_file_is_reported_corrupt_and_kept() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.sqlite");
-        let junk: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        let junk: Vec<u8> = (0..8192u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
         std::fs::write(&path, &junk).unwrap();
         match Store::open(&path) {
             Err(e @ Error::Corrupt { .. }) => {
-                assert_eq!(e.public(), crate::PublicError::Storage { reason: crate::error::StorageReason::Damaged })
+                assert_eq!(
+                    e.public(),
+                    crate::PublicError::Storage {
+                        reason: crate::error::StorageReason::Damaged
+                    }
+                )
             }
             other => panic!("expected Corrupt, got {other:?}"),
         }
@@ -286,9 +455,16 @@ mod tests {
         let path = dir.path().join("app.sqlite");
         {
             let c = Connection::open(&path).unwrap();
-            c.execute_batch("PRAGMA journal_mode=DELETE; CREATE TABLE t(x TEXT); CREATE INDEX ti ON t(x);").unwrap();
+            c.execute_batch(
+                "PRAGMA journal_mode=DELETE; CREATE TABLE t(x TEXT); CREATE INDEX ti ON t(x);",
+            )
+            .unwrap();
             for i in 0..2000 {
-                c.execute("INSERT INTO t VALUES (?1)", [format!("row-{i:05}-padding-padding-padding")]).unwrap();
+                c.execute(
+                    "INSERT INTO t VALUES (?1)",
+                    [format!("row-{i:05}-padding-padding-padding")],
+                )
+                .unwrap();
             }
         }
         let mut bytes = std::fs::read(&path).unwrap();

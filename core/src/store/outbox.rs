@@ -8,9 +8,10 @@ use uuid::Uuid;
 use super::{from_json, parse_ts, to_json, ts, Store};
 use crate::error::{Error, Result};
 use crate::model::{LocalState, OutboxItem, OutboxKind, Rating};
+use phananh_wire::{FailureCode, OutboxFailure};
 
-const COLS: &str = "client_id, kind, draft_id, payload_json, state, failure_reason, retryable, attempts, \
-     next_attempt_at, server_id, created_at, updated_at";
+const COLS: &str = "client_id, kind, draft_id, payload_json, state, failure_json, attempts, \
+     next_attempt_at, server_id, created_at, updated_at, attempt_json, interruptions";
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct RatingPayload {
@@ -24,22 +25,35 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxItem> {
     let kind = match kind.as_str() {
         "report" => {
             let d: String = row.get(2)?;
-            OutboxKind::Report { draft_id: Uuid::parse_str(&d).map_err(|e| conv(2, e))? }
+            OutboxKind::Report {
+                draft_id: Uuid::parse_str(&d).map_err(|e| conv(2, e))?,
+            }
         }
         _ => {
             let p: RatingPayload = from_json(&row.get::<_, String>(3)?)?;
-            OutboxKind::Rating { report_id: p.report_id, rating: p.rating }
+            OutboxKind::Rating {
+                report_id: p.report_id,
+                rating: p.rating,
+            }
         }
     };
     Ok(OutboxItem {
         client_id: Uuid::parse_str(&client_id).map_err(|e| conv(0, e))?,
         kind,
-        state: state_from(row.get(4)?, row.get(5)?, row.get(6)?),
-        attempts: row.get(7)?,
-        next_attempt_at: row.get::<_, Option<String>>(8)?.map(|s| parse_ts(&s)).transpose()?,
-        server_id: row.get(9)?,
-        created_at: parse_ts(&row.get::<_, String>(10)?)?,
-        updated_at: parse_ts(&row.get::<_, String>(11)?)?,
+        state: state_from(row.get(4)?, row.get(5)?)?,
+        attempts: row.get(6)?,
+        next_attempt_at: row
+            .get::<_, Option<String>>(7)?
+            .map(|s| parse_ts(&s))
+            .transpose()?,
+        server_id: row.get(8)?,
+        created_at: parse_ts(&row.get::<_, String>(9)?)?,
+        updated_at: parse_ts(&row.get::<_, String>(10)?)?,
+        attempt: row
+            .get::<_, Option<String>>(11)?
+            .map(|s| from_json(&s))
+            .transpose()?,
+        interruptions: row.get(12)?,
     })
 }
 
@@ -47,24 +61,29 @@ fn conv(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
 }
 
-fn state_from(state: String, reason: Option<String>, retryable: Option<bool>) -> LocalState {
-    match state.as_str() {
+fn state_from(state: String, failure_json: Option<String>) -> rusqlite::Result<LocalState> {
+    Ok(match state.as_str() {
         "queued" => LocalState::Queued,
         "uploading" => LocalState::Uploading,
         "submitted" => LocalState::Submitted,
-        _ => LocalState::Failed { reason: reason.unwrap_or_default(), retryable: retryable.unwrap_or(true) },
-    }
+        _ => LocalState::Failed {
+            failure: match failure_json {
+                Some(json) => from_json(&json)?,
+                None => OutboxFailure::new(FailureCode::Other, ""),
+            },
+        },
+    })
 }
 
 pub(crate) fn draft_state(c: &Connection, draft_id: Uuid) -> Result<LocalState> {
     let row = c
         .query_row(
-            "SELECT state, failure_reason, retryable FROM outbox WHERE draft_id = ?1",
+            "SELECT state, failure_json FROM outbox WHERE draft_id = ?1",
             [draft_id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| state_from(r.get(0)?, r.get(1)?),
         )
         .optional()?;
-    Ok(row.map(|(s, r, t)| state_from(s, r, t)).unwrap_or(LocalState::Draft))
+    Ok(row.unwrap_or(LocalState::Draft))
 }
 
 impl Store {
@@ -83,20 +102,36 @@ impl Store {
                 return Err(Error::invalid_state(draft.state.name(), "submit draft"));
             }
             check(&draft)?;
+            tx.execute("UPDATE drafts SET server_errors_json = NULL WHERE id = ?1", [draft_id.to_string()])?;
+            // The item belongs to whoever the draft belongs to.
             tx.execute(
-                &format!("INSERT INTO outbox ({COLS}) VALUES (?1, 'report', ?2, '{{}}', 'queued', NULL, NULL, 0, NULL, NULL, ?3, ?3)"),
+                &format!(
+                    "INSERT INTO outbox ({COLS}, owner) VALUES (?1, 'report', ?2, '{{}}', 'queued', NULL, 0, NULL, NULL, ?3, ?3, NULL, 0, \
+                     (SELECT owner FROM drafts WHERE id = ?2))"
+                ),
                 params![client_id.to_string(), draft_id.to_string(), ts(now)],
             )?;
             Ok(tx.query_row(&format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"), [client_id.to_string()], item_from_row)?)
         })
     }
 
-    pub fn enqueue_rating(&self, client_id: Uuid, report_id: &str, rating: &Rating, now: DateTime<Utc>) -> Result<OutboxItem> {
-        let payload = to_json(&RatingPayload { report_id: report_id.to_owned(), rating: rating.clone() });
+    /// A rating by `owner` (the signed-in account).
+    pub fn enqueue_rating(
+        &self,
+        client_id: Uuid,
+        report_id: &str,
+        rating: &Rating,
+        now: DateTime<Utc>,
+        owner: Option<&str>,
+    ) -> Result<OutboxItem> {
+        let payload = to_json(&RatingPayload {
+            report_id: report_id.to_owned(),
+            rating: rating.clone(),
+        });
         self.write(|tx| {
             tx.execute(
-                &format!("INSERT INTO outbox ({COLS}) VALUES (?1, 'rating', NULL, ?2, 'queued', NULL, NULL, 0, NULL, NULL, ?3, ?3)"),
-                params![client_id.to_string(), payload, ts(now)],
+                &format!("INSERT INTO outbox ({COLS}, owner) VALUES (?1, 'rating', NULL, ?2, 'queued', NULL, 0, NULL, NULL, ?3, ?3, NULL, 0, ?4)"),
+                params![client_id.to_string(), payload, ts(now), owner],
             )?;
             Ok(tx.query_row(&format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"), [client_id.to_string()], item_from_row)?)
         })
@@ -104,44 +139,111 @@ impl Store {
 
     pub fn outbox_items(&self) -> Result<Vec<OutboxItem>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(&format!("SELECT {COLS} FROM outbox ORDER BY created_at, client_id"))?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLS} FROM outbox ORDER BY created_at, client_id"
+            ))?;
             let rows = stmt.query_map([], item_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 
+    /// `owner`'s items (the signed-in account's; `None`: those written signed out).
+    pub fn outbox_items_of(&self, owner: Option<&str>) -> Result<Vec<OutboxItem>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLS} FROM outbox WHERE owner IS ?1 ORDER BY created_at, client_id"
+            ))?;
+            let rows = stmt.query_map([owner], item_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// The account an item belongs to: `None` if there is no such item.
+    pub fn outbox_owner(&self, client_id: Uuid) -> Result<Option<Option<String>>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT owner FROM outbox WHERE client_id = ?1",
+                [client_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    /// Items and drafts of `owner` not delivered yet (what a sign-out leaves behind).
+    pub fn unsent_count(&self, owner: Option<&str>) -> Result<u32> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT COUNT(*) FROM outbox WHERE owner IS ?1 AND state != 'submitted')
+                      + (SELECT COUNT(*) FROM drafts d WHERE owner IS ?1 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.draft_id = d.id))",
+                [owner],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     pub fn outbox_item(&self, client_id: Uuid) -> Result<OutboxItem> {
         self.read(|c| {
-            c.query_row(&format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"), [client_id.to_string()], item_from_row)
-                .optional()?
-                .ok_or_else(|| Error::not_found(format!("outbox item {client_id}")))
+            c.query_row(
+                &format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"),
+                [client_id.to_string()],
+                item_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| Error::not_found(format!("outbox item {client_id}")))
         })
     }
 
     /// Persist a state transition of an outbox item (decided by the outbox state machine).
     pub fn update_outbox_item(&self, item: &OutboxItem) -> Result<()> {
-        let (reason, retryable) = match &item.state {
-            LocalState::Failed { reason, retryable } => (Some(reason.as_str()), Some(*retryable)),
-            _ => (None, None),
+        let failure = match &item.state {
+            LocalState::Failed { failure } => Some(to_json(failure)),
+            _ => None,
         };
         self.write(|tx| {
             let n = tx.execute(
-                "UPDATE outbox SET state = ?2, failure_reason = ?3, retryable = ?4, attempts = ?5, next_attempt_at = ?6, \
-                 server_id = ?7, updated_at = ?8 WHERE client_id = ?1",
+                "UPDATE outbox SET state = ?2, failure_json = ?3, attempts = ?4, next_attempt_at = ?5, \
+                 server_id = ?6, updated_at = ?7, attempt_json = ?8, interruptions = ?9 WHERE client_id = ?1",
                 params![
                     item.client_id.to_string(),
                     item.state.name(),
-                    reason,
-                    retryable,
+                    failure,
                     item.attempts,
                     item.next_attempt_at.map(ts),
                     item.server_id,
                     ts(item.updated_at),
+                    item.attempt.as_ref().map(to_json),
+                    item.interruptions,
                 ],
             )?;
             if n == 0 {
                 return Err(Error::not_found(format!("outbox item {}", item.client_id)));
             }
+            Ok(())
+        })
+    }
+
+    /// An acknowledged upload chunk of `attachment`: its upload state and, in the same
+    /// transaction, the item's interruption count back to zero (the step made progress, so
+    /// a death after it is not part of a crash loop).
+    pub fn record_upload_progress(
+        &self,
+        client_id: Uuid,
+        attachment: Uuid,
+        state: &crate::model::UploadState,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE attachments SET upload_json = ?2 WHERE id = ?1",
+                params![attachment.to_string(), to_json(state)],
+            )?;
+            if n == 0 {
+                return Err(Error::not_found(format!("attachment {attachment}")));
+            }
+            tx.execute(
+                "UPDATE outbox SET interruptions = 0 WHERE client_id = ?1",
+                [client_id.to_string()],
+            )?;
             Ok(())
         })
     }
@@ -170,24 +272,67 @@ impl Store {
     pub fn cancel_outbox_item(&self, client_id: Uuid) -> Result<OutboxItem> {
         self.write(|tx| {
             let item = tx
-                .query_row(&format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"), [client_id.to_string()], item_from_row)
+                .query_row(
+                    &format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"),
+                    [client_id.to_string()],
+                    item_from_row,
+                )
                 .optional()?
                 .ok_or_else(|| Error::not_found(format!("outbox item {client_id}")))?;
             if !cancellable(tx, client_id)? {
-                let state = if item.state == LocalState::Submitted { "submitted" } else { "sent to the server" };
+                let state = if item.state == LocalState::Submitted {
+                    "submitted"
+                } else {
+                    "sent to the server"
+                };
                 return Err(Error::invalid_state(state, "cancel"));
             }
-            tx.execute("DELETE FROM outbox WHERE client_id = ?1", [client_id.to_string()])?;
+            // A refused report goes back to the drafts with the server's reason on each field.
+            if let (OutboxKind::Report { draft_id }, LocalState::Failed { failure }) =
+                (&item.kind, &item.state)
+            {
+                if !failure.fields.is_empty() {
+                    tx.execute(
+                        "UPDATE drafts SET server_errors_json = ?2 WHERE id = ?1",
+                        params![draft_id.to_string(), to_json(&failure.fields)],
+                    )?;
+                }
+            }
+            tx.execute(
+                "DELETE FROM outbox WHERE client_id = ?1",
+                [client_id.to_string()],
+            )?;
             Ok(item)
         })
     }
 }
 
+/// The user may take the item back while the server cannot have it: before its create (or
+/// rating) request first went out, or after the server refused it outright (a 4xx that
+/// stores nothing: refused content, too large, not allowed) or it could not be prepared.
+/// Sending it again later uses a new client id, so a new idempotency key.
 fn cancellable(c: &Connection, client_id: Uuid) -> Result<bool> {
-    let row: Option<(String, Option<String>)> = c
-        .query_row("SELECT state, first_send_at FROM outbox WHERE client_id = ?1", [client_id.to_string()], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+    let row: Option<(String, Option<String>, Option<String>)> = c
+        .query_row(
+            "SELECT state, first_send_at, failure_json FROM outbox WHERE client_id = ?1",
+            [client_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?;
-    Ok(matches!(row, Some((state, None)) if state != "submitted"))
+    Ok(match row {
+        Some((state, _, _)) if state == "submitted" => false,
+        Some((_, None, _)) => true,
+        Some((state, Some(_), Some(json))) if state == "failed" => {
+            serde_json::from_str::<OutboxFailure>(&json).is_ok_and(|f| {
+                matches!(
+                    f.code,
+                    FailureCode::Rejected
+                        | FailureCode::TooLarge
+                        | FailureCode::Forbidden
+                        | FailureCode::Media
+                )
+            })
+        }
+        _ => false,
+    })
 }

@@ -13,7 +13,10 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Self { base: Duration::from_secs(2), cap: Duration::from_secs(15 * 60) }
+        Self {
+            base: Duration::from_secs(2),
+            cap: Duration::from_secs(15 * 60),
+        }
     }
 }
 
@@ -44,7 +47,10 @@ mod tests {
 
     #[test]
     fn grows_exponentially_up_to_the_cap() {
-        let b = Backoff { base: Duration::from_secs(1), cap: Duration::from_secs(60) };
+        let b = Backoff {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(60),
+        };
         // With jitter 1.0 the delay is the full exponential value.
         let full: Vec<u64> = (1..=8).map(|n| b.delay(n, None, 1.0).as_secs()).collect();
         assert_eq!(full, [1, 2, 4, 8, 16, 32, 60, 60]);
@@ -54,9 +60,18 @@ mod tests {
 
     #[test]
     fn retry_after_is_a_floor() {
-        let b = Backoff { base: Duration::from_secs(1), cap: Duration::from_secs(60) };
-        assert_eq!(b.delay(1, Some(Duration::from_secs(7)), 0.0), Duration::from_secs(7));
-        assert_eq!(b.delay(1, Some(Duration::from_secs(10)), 1.0), Duration::from_secs(11));
+        let b = Backoff {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(60),
+        };
+        assert_eq!(
+            b.delay(1, Some(Duration::from_secs(7)), 0.0),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            b.delay(1, Some(Duration::from_secs(10)), 1.0),
+            Duration::from_secs(11)
+        );
     }
 
     proptest! {

@@ -29,7 +29,10 @@ impl Default for NetworkState {
     /// Optimistic until the platform says otherwise: trying costs little, waiting for a
     /// signal that never comes would cost the report.
     fn default() -> Self {
-        Self { online: true, metered: false }
+        Self {
+            online: true,
+            metered: false,
+        }
     }
 }
 
@@ -37,13 +40,16 @@ impl Default for NetworkState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutboxEntry {
     pub item: OutboxItem,
-    /// Bytes of this item's files sent so far (acknowledged or in flight).
+    /// Bytes of this item's files the server has acknowledged.
     pub bytes_sent: u64,
-    /// Bytes of this item's files in total (original sizes until processed).
+    /// Bytes of this item's files to upload in total: 0 while its photos and videos are
+    /// still being prepared (`preparing`), then fixed for the whole upload.
     pub bytes_total: u64,
+    /// Photos/videos are being compressed before the upload starts.
+    pub preparing: bool,
     /// Why it is not moving, if it is not.
     pub blocked: Option<BlockReason>,
-    /// The user may still take it back ([`crate::Client::cancel_outbox_item`]): the server
+    /// The user may still take it back ([`crate::client::Outbox::cancel`]): the server
     /// cannot have it yet.
     pub cancellable: bool,
 }
@@ -58,8 +64,9 @@ pub struct OutboxSnapshot {
     pub signed_in: bool,
     /// A worker (`run_pending`) is running.
     pub running: bool,
-    /// Last transient error met (for a discreet "retrying…" line), cleared on progress.
-    pub last_error: Option<String>,
+    /// Kind of the last transient problem met (for a discreet, localized "retrying…" line),
+    /// cleared on progress.
+    pub last_error: Option<super::machine::TransientKind>,
 }
 
 /// "My reports" as cached locally, newest change first.

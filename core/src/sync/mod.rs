@@ -5,15 +5,14 @@
 //! does the I/O and persists every step, [`events`] publishes state for the shells.
 
 pub mod backoff;
-pub mod machine;
-pub mod client_api;
 pub mod engine;
 pub mod events;
-pub mod timeline;
+pub mod machine;
+pub mod retention;
+pub mod status;
 pub mod worker;
 
-pub use client_api::FeedResult;
 pub use engine::SyncOptions;
 pub use events::{NetworkState, OutboxEntry, OutboxSnapshot, ReportsSnapshot, Subscription};
-pub use machine::{BlockReason, Failure, FailureCode};
+pub use machine::{BlockReason, Failure, FailureCode, TransientKind};
 pub use worker::RunSummary;

@@ -7,8 +7,8 @@
 //! - rating: a PUT, the same rating twice is harmless.
 //!
 //! Cancellation (the deadline of `run_pending`, a dropped future) can happen at any await:
-//! store writes are synchronous transactions, so what was recorded is consistent, and what
-//! was not is simply done again.
+//! store writes are transactions run to their end on the blocking pool, so what was recorded
+//! is consistent, and what was not is simply done again.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use super::engine::{attachment_facts, lock, Engine};
 use super::machine::{self, Outcome, Plan, Step};
 use crate::api::tus::{ChunkSizer, UploadJob};
 use crate::api::Api;
-use crate::client::Client;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{Attachment, LocalState, MediaKind, OutboxItem, OutboxKind, UploadState};
 use phananh_wire as wire;
@@ -52,38 +52,20 @@ pub struct RunSummary {
 }
 
 /// Drain the outbox until nothing is runnable or `deadline` comes.
-pub(crate) async fn drain(client: &Client, deadline: Instant) -> Result<RunSummary> {
-    let engine = client.sync_engine().clone();
+pub(crate) async fn drain(ctx: &Arc<Context>, deadline: Instant) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
     loop {
         if Instant::now() >= deadline {
             summary.hit_deadline = true;
             break;
         }
-        let cond = engine.conditions();
-        let items = client.store().outbox_items()?;
-        let mut next: Option<(OutboxItem, Step)> = None;
-        let mut earliest: Option<chrono::DateTime<Utc>> = None;
-        let mut pending = 0;
-        for item in items {
-            let (views, _) = attachment_facts(client.store(), client.storage_dir(), &item)?;
-            match machine::plan(&item, &views, &cond) {
-                Plan::Run(step) => {
-                    pending += 1;
-                    if next.is_none() {
-                        next = Some((item, step));
-                    }
-                }
-                Plan::WaitUntil(t) => {
-                    pending += 1;
-                    earliest = Some(earliest.map_or(t, |e| e.min(t)));
-                }
-                Plan::Blocked(_) => pending += 1,
-                Plan::Done | Plan::Stopped => {}
-            }
+        if ctx.engine.stop_requested() {
+            // The account is changing (sign-in / sign-out waits for this).
+            break;
         }
+        let (next, earliest, pending) = ctx.blocking(plan_next).await?;
+        let engine = &ctx.engine;
         summary.pending = pending;
-        engine.publish_outbox(client.store(), client.storage_dir());
         summary.next_attempt_at = earliest;
         let Some((item, step)) = next else {
             let Some(t) = earliest else { break };
@@ -100,43 +82,92 @@ pub(crate) async fn drain(client: &Client, deadline: Instant) -> Result<RunSumma
             }
             continue;
         };
+        // Record the attempt before any of its work starts: if the process dies during it,
+        // the next run finds it and counts an interruption (crash-loop immunity).
+        let item = match machine::begin(
+            &item,
+            &step,
+            engine.run_id,
+            Utc::now(),
+            engine.opts.max_interruptions,
+        ) {
+            machine::Begin::Run(begun) => begun,
+            machine::Begin::GiveUp(failed) => {
+                tracing::warn!(item = %item.client_id, ?step, interruptions = failed.interruptions, "outbox item interrupted too often; failed");
+                match ctx
+                    .blocking(move |c| c.store.update_outbox_item(&failed))
+                    .await
+                {
+                    Err(Error::NotFound { .. }) => {}
+                    other => {
+                        other?;
+                        summary.failed += 1;
+                    }
+                }
+                engine.forget_progress(item.client_id);
+                continue;
+            }
+        };
+        let row = item.clone();
+        match ctx
+            .blocking(move |c| c.store.update_outbox_item(&row))
+            .await
+        {
+            // Cancelled by the user since it was planned.
+            Err(Error::NotFound { .. }) => continue,
+            other => other?,
+        }
         summary.steps += 1;
-        let outcome = match tokio::time::timeout_at(deadline, run_step(client, &engine, &item, &step)).await {
+        let outcome = match tokio::time::timeout_at(deadline, run_step(ctx, &item, &step)).await {
             Ok(Ok(o)) => o,
             Ok(Err(e)) => {
                 tracing::info!(item = %item.client_id, ?step, error = %e, "outbox step failed");
                 machine::classify(&e)
             }
             Err(_) => {
+                // Stopped by the deadline, not by a death: the attempt does not count.
+                let row = machine::abandon(&item, Utc::now());
+                match ctx
+                    .blocking(move |c| c.store.update_outbox_item(&row))
+                    .await
+                {
+                    Err(Error::NotFound { .. }) => {}
+                    other => other?,
+                }
                 summary.hit_deadline = true;
                 break;
             }
         };
-        if let Outcome::Transient { detail, .. } = &outcome {
+        if let Outcome::Transient { detail, kind, .. } = &outcome {
             summary.retried += 1;
-            if detail.contains("timeout") || detail.contains("timed out") {
+            if *kind == machine::TransientKind::Timeout {
                 summary.timeouts += 1;
             }
-            *lock(&engine.last_error) = Some(detail.clone());
+            let _ = detail;
+            *lock(&engine.last_error) = Some(*kind);
         } else if matches!(outcome, Outcome::Progressed | Outcome::Created { .. }) {
             *lock(&engine.last_error) = None;
         }
         if outcome == Outcome::SignedOut {
             // The session is gone (refresh refused): everything waits for sign-in.
-            client.api()?.auth().clear()?;
+            ctx.blocking(|c| c.api()?.auth().clear()).await?;
         }
         if outcome == Outcome::Withdrawn {
             // The user cancelled the item while this step ran: nothing left to record.
-            lock(&engine.progress).remove(&item.client_id);
+            engine.forget_progress(item.client_id);
             continue;
         }
         let jitter: f64 = rand::rng().random();
         let next = machine::apply(&item, &outcome, Utc::now(), &engine.opts.backoff, jitter);
         if next != item {
-            match client.store().update_outbox_item(&next) {
+            let row = next.clone();
+            match ctx
+                .blocking(move |c| c.store.update_outbox_item(&row))
+                .await
+            {
                 // Cancelled by the user while the step ran (its work stays reusable).
                 Err(Error::NotFound { .. }) => {
-                    lock(&engine.progress).remove(&item.client_id);
+                    engine.forget_progress(item.client_id);
                     continue;
                 }
                 other => other?,
@@ -145,41 +176,138 @@ pub(crate) async fn drain(client: &Client, deadline: Instant) -> Result<RunSumma
         match (&item.state, &next.state) {
             (a, LocalState::Submitted) if *a != LocalState::Submitted => {
                 summary.delivered += 1;
-                lock(&engine.progress).remove(&item.client_id);
+                engine.forget_progress(item.client_id);
             }
-            (a, LocalState::Failed { .. }) if !matches!(a, LocalState::Failed { .. }) => summary.failed += 1,
+            (a, LocalState::Failed { .. }) if !matches!(a, LocalState::Failed { .. }) => {
+                summary.failed += 1
+            }
             _ => {}
         }
     }
-    engine.publish_outbox(client.store(), client.storage_dir());
+    ctx.blocking(|c| {
+        c.publish_outbox();
+        Ok(())
+    })
+    .await?;
+    // Delivered reports keep only previews (after the publication above, so that the time to
+    // "delivered" does not include it; also catches deliveries a crash left unretained).
+    if Instant::now() < deadline {
+        match super::retention::sweep(ctx).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(
+                    attachments = n,
+                    "full copies of delivered attachments removed; previews kept"
+                );
+                ctx.blocking(|c| {
+                    c.publish_outbox();
+                    Ok(())
+                })
+                .await?;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "retention after delivery failed; tried again after the next run")
+            }
+        }
+    }
     Ok(summary)
 }
 
-async fn run_step(client: &Client, engine: &Arc<Engine>, item: &OutboxItem, step: &Step) -> Result<Outcome> {
+/// The first runnable item and its step, the earliest retry time, and how many items are
+/// still open; publishes the outbox snapshot on the way (blocking: reads the store).
+fn plan_next(
+    c: &Context,
+) -> Result<(
+    Option<(OutboxItem, Step)>,
+    Option<chrono::DateTime<Utc>>,
+    u32,
+)> {
+    let cond = c.engine.conditions();
+    let mut next: Option<(OutboxItem, Step)> = None;
+    let mut earliest: Option<chrono::DateTime<Utc>> = None;
+    let mut pending = 0;
+    // Only the signed-in account's items: another person's report is never sent under it.
+    for item in c.store.outbox_items_of(c.engine.account().as_deref())? {
+        let (views, _) = attachment_facts(&c.store, &c.storage_dir, &item)?;
+        match machine::plan(&item, &views, &cond) {
+            Plan::Run(step) => {
+                pending += 1;
+                if next.is_none() {
+                    next = Some((item, step));
+                }
+            }
+            Plan::WaitUntil(t) => {
+                pending += 1;
+                earliest = Some(earliest.map_or(t, |e| e.min(t)));
+            }
+            Plan::Blocked(_) => pending += 1,
+            Plan::Done | Plan::Stopped => {}
+        }
+    }
+    c.publish_outbox();
+    Ok((next, earliest, pending))
+}
+
+/// Record that the item's create/rating request is about to go out (false: cancelled).
+async fn mark_sending(ctx: &Arc<Context>, client_id: Uuid) -> Result<bool> {
+    ctx.blocking(move |c| c.store.mark_outbox_sending(client_id, Utc::now()))
+        .await
+}
+
+/// Cache a report the server returned and publish "my reports" if it changed.
+async fn remember_report(ctx: &Arc<Context>, report: &wire::Report) {
+    let r = report.clone();
+    let res = ctx
+        .blocking(move |c| {
+            if c.store
+                .merge_report(&r, true, c.engine.account().as_deref())?
+                .is_changed()
+            {
+                c.publish_reports(vec![r.id.clone()])?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = res {
+        tracing::warn!(error = %e, "could not cache the report the server returned");
+    }
+}
+
+async fn run_step(ctx: &Arc<Context>, item: &OutboxItem, step: &Step) -> Result<Outcome> {
+    let engine = &ctx.engine;
     match step {
         Step::ProcessMedia { attachment } => {
-            process_media(client, *attachment).await?;
+            process_media(ctx, *attachment).await?;
             Ok(Outcome::Progressed)
         }
-        Step::Upload { attachment, resume_url } => {
-            upload(client, engine, item, *attachment, resume_url.clone()).await?;
+        Step::Upload {
+            attachment,
+            resume_url,
+        } => {
+            upload_pipelined(ctx, engine, item, *attachment, resume_url.clone(), None).await?;
             Ok(Outcome::Progressed)
         }
         Step::CreateReport => {
-            let OutboxKind::Report { draft_id } = item.kind else { return Err(Error::Internal("create for a rating".into())) };
-            if !client.store().mark_outbox_sending(item.client_id, Utc::now())? {
+            let OutboxKind::Report { draft_id } = item.kind else {
+                return Err(Error::Internal("create for a rating".into()));
+            };
+            if !mark_sending(ctx, item.client_id).await? {
                 return Ok(Outcome::Withdrawn);
             }
-            match create_report(client, item.client_id, draft_id).await {
+            match create_report(ctx, item.client_id, draft_id).await {
                 Ok(report) => Ok(Outcome::Created { server_id: report }),
                 Err(e) if matches!(machine::classify(&e), Outcome::Permanent(_)) => {
                     // A refusal may only mean that uploads expired on the server while the
                     // report waited (offline for days): send those files again instead.
-                    let reset = reset_vanished_uploads(client, draft_id).await?;
+                    let reset = reset_vanished_uploads(ctx, draft_id).await?;
                     if reset > 0 {
                         tracing::info!(item = %item.client_id, reset, "uploads expired on the server; uploading again");
                         // Transient, so a server that keeps refusing is retried with backoff.
-                        Ok(Outcome::Transient { retry_after: None, detail: format!("{reset} upload(s) expired; sending again") })
+                        Ok(Outcome::Transient {
+                            retry_after: None,
+                            kind: machine::TransientKind::Server,
+                            detail: format!("{reset} upload(s) expired; sending again"),
+                        })
                     } else {
                         Err(e)
                     }
@@ -191,32 +319,37 @@ async fn run_step(client: &Client, engine: &Arc<Engine>, item: &OutboxItem, step
             let OutboxKind::Rating { report_id, rating } = &item.kind else {
                 return Err(Error::Internal("rating step for a report".into()));
             };
-            let api = client.api()?;
-            if !client.store().mark_outbox_sending(item.client_id, Utc::now())? {
+            let api = ctx.api()?;
+            if !mark_sending(ctx, item.client_id).await? {
                 return Ok(Outcome::Withdrawn);
             }
-            let req = wire::RatingRequest { level: rating.level, comment: rating.comment.clone(), reopen: rating.reopen };
+            let req = wire::RatingRequest {
+                level: rating.level,
+                comment: rating.comment.clone(),
+                reopen: rating.reopen,
+            };
             let report = api.rate(report_id, &req).await?;
-            if client.store().merge_report(&report, true).is_ok_and(|m| m.is_changed()) {
-                let _ = client.publish_reports(vec![report.id.clone()]);
-            }
-            Ok(Outcome::Created { server_id: report.id })
+            remember_report(ctx, &report).await;
+            Ok(Outcome::Created {
+                server_id: report.id,
+            })
         }
     }
 }
 
 /// The one place the worker calls the media pipeline: compress a photo / transcode a video
 /// into the file that is uploaded, and record it.
-async fn process_media(client: &Client, attachment: Uuid) -> Result<()> {
-    let att = client.store().attachment(attachment)?;
-    let src = client.resolve(&att.stored_path);
-    let rel = processed_rel_path(&att);
-    let dest = client.resolve(&rel);
-    let limits = client.config().media;
-    let c = client.clone();
-    let prepared = tokio::task::spawn_blocking(move || -> Result<crate::media::PreparedMedia> {
-        match att.kind {
-            MediaKind::Photo => crate::media::prepare_photo(&src, &dest, &limits, c.image_decoder()),
+async fn process_media(ctx: &Arc<Context>, attachment: Uuid) -> Result<()> {
+    ctx.blocking(move |c| {
+        let att = c.store.attachment(attachment)?;
+        let src = c.resolve(&att.stored_path);
+        let rel = processed_rel_path(&att);
+        let dest = c.resolve(&rel);
+        let limits = c.config().media;
+        let prepared = match att.kind {
+            MediaKind::Photo => {
+                crate::media::prepare_photo(&src, &dest, &limits, c.image_decoder())
+            }
             MediaKind::Video => {
                 let t = c.video_transcoder().ok_or_else(|| Error::Io {
                     path: src.clone(),
@@ -224,11 +357,11 @@ async fn process_media(client: &Client, attachment: Uuid) -> Result<()> {
                 })?;
                 crate::media::prepare_video(&src, &dest, &limits, t)
             }
-        }
+        }?;
+        c.store
+            .set_attachment_processed(attachment, &rel, &prepared.mime)
     })
     .await
-    .map_err(|e| Error::Internal(format!("media task: {e}")))??;
-    client.store().set_attachment_processed(attachment, &rel, &prepared.mime)
 }
 
 /// `media/<draft>/<attachment>.upload.<ext>` beside the stored original.
@@ -237,30 +370,151 @@ fn processed_rel_path(att: &Attachment) -> String {
         MediaKind::Photo => "jpg",
         MediaKind::Video => "mp4",
     };
-    let dir = PathBuf::from(&att.stored_path).parent().map(|p| p.to_path_buf()).unwrap_or_default();
-    dir.join(format!("{}.upload.{ext}", att.id)).to_string_lossy().into_owned()
+    let dir = PathBuf::from(&att.stored_path)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    dir.join(format!("{}.upload.{ext}", att.id))
+        .to_string_lossy()
+        .into_owned()
 }
 
-async fn upload(client: &Client, engine: &Arc<Engine>, item: &OutboxItem, attachment: Uuid, resume_url: Option<String>) -> Result<()> {
-    let att = client.store().attachment(attachment)?;
-    let rel = att.processed_path.clone().ok_or_else(|| Error::Internal("upload before processing".into()))?;
-    let file = client.resolve(&rel);
-    let total = std::fs::metadata(&file).map_err(|e| Error::io(&file, e))?.len();
-    let api = client.api()?;
+/// Upload `attachment` and, pipelined behind it, the item's next files: when this file's
+/// last request is about to leave (the tus client says when, on a measured link that has
+/// broken nothing), the next file's upload starts, so the link does not idle through the
+/// answer's round trip and the next creation's. At most two files are in flight: the next
+/// file's own successor waits until `previous` (this file's predecessor) has ended. Each
+/// file keeps its own checkpoints and acknowledged progress; the report is still created
+/// only once every file is uploaded. The first error is returned after every started
+/// upload has ended (what they achieved is recorded either way).
+async fn upload_pipelined(
+    ctx: &Arc<Context>,
+    engine: &Engine,
+    item: &OutboxItem,
+    attachment: Uuid,
+    resume_url: Option<String>,
+    previous: Option<tokio::sync::oneshot::Receiver<()>>,
+) -> Result<()> {
+    let (handover_tx, handover_rx) = tokio::sync::oneshot::channel::<()>();
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let handover_tx = std::sync::Mutex::new(Some(handover_tx));
+    let handover = |measured: &ChunkSizer| {
+        if let Some(tx) = lock(&handover_tx).take() {
+            lock(&engine.sizer).merge(measured);
+            let _ = tx.send(());
+        }
+    };
+    let this = async {
+        let r = upload(ctx, engine, item, attachment, resume_url, Some(&handover)).await;
+        // No handover after the end: `next` hears the sender dropped.
+        drop(lock(&handover_tx).take());
+        let _ = done_tx.send(());
+        r
+    };
+    let next = async {
+        // Dropped unsent (this upload ended first): the worker plans the next file itself.
+        if handover_rx.await.is_err() {
+            return Ok(());
+        }
+        if let Some(p) = previous {
+            let _ = p.await;
+        }
+        match next_upload(ctx, item, attachment).await? {
+            Some((next, resume)) => {
+                Box::pin(upload_pipelined(
+                    ctx,
+                    engine,
+                    item,
+                    next,
+                    resume,
+                    Some(done_rx),
+                ))
+                .await
+            }
+            None => Ok(()),
+        }
+    };
+    let (a, b) = tokio::join!(this, next);
+    a.and(b)
+}
+
+/// The file the machine would upload after `after` (in the draft's order), unless that is
+/// a video waiting for Wi-Fi or nothing is left.
+async fn next_upload(
+    ctx: &Arc<Context>,
+    item: &OutboxItem,
+    after: Uuid,
+) -> Result<Option<(Uuid, Option<String>)>> {
+    let item = item.clone();
+    ctx.blocking(move |c| {
+        let cond = c.engine.conditions();
+        let (views, _) = attachment_facts(&c.store, &c.storage_dir, &item)?;
+        let Some(pos) = views.iter().position(|v| v.id == after) else {
+            return Ok(None);
+        };
+        for v in &views[pos + 1..] {
+            let held = v.kind == MediaKind::Video && cond.metered && cond.video_wifi_only;
+            match &v.upload {
+                UploadState::Uploaded { .. } => continue,
+                UploadState::Pending => return Ok(None),
+                _ if held => return Ok(None),
+                UploadState::Ready => return Ok(Some((v.id, None))),
+                UploadState::Uploading { url, .. } => return Ok(Some((v.id, Some(url.clone())))),
+            }
+        }
+        Ok(None)
+    })
+    .await
+}
+
+async fn upload(
+    ctx: &Arc<Context>,
+    engine: &Engine,
+    item: &OutboxItem,
+    attachment: Uuid,
+    resume_url: Option<String>,
+    handover: Option<&(dyn Fn(&ChunkSizer) + Send + Sync)>,
+) -> Result<()> {
+    let (att, file, total) = ctx
+        .blocking(move |c| {
+            let att = c.store.attachment(attachment)?;
+            let rel = att
+                .processed_path
+                .clone()
+                .ok_or_else(|| Error::Internal("upload before processing".into()))?;
+            let file = c.resolve(&rel);
+            let total = std::fs::metadata(&file)
+                .map_err(|e| Error::io(&file, e))?
+                .len();
+            Ok((att, file, total))
+        })
+        .await?;
+    let api = ctx.api()?;
     let endpoint = api.tus_endpoint()?;
-    let mime = att.mime.clone().unwrap_or_else(|| "application/octet-stream".into());
-    let name = PathBuf::from(&rel).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let store = client.store();
+    let mime = att
+        .mime
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
+    // Each acknowledged offset is written as it comes, from the runtime thread that runs the
+    // upload (a short transaction; `run_pending` never runs on the caller's thread).
+    let (store, item_id) = (&ctx.store, item.client_id);
     let mut checkpoint = |cp: &crate::api::tus::Checkpoint| {
         let state = if cp.offset >= cp.total {
-            UploadState::Uploaded { url: cp.url.clone() }
+            UploadState::Uploaded {
+                url: cp.url.clone(),
+            }
         } else {
-            UploadState::Uploading { url: cp.url.clone(), offset: cp.offset, total: cp.total }
+            UploadState::Uploading {
+                url: cp.url.clone(),
+                offset: cp.offset,
+                total: cp.total,
+            }
         };
-        store.set_attachment_upload(attachment, &state)
+        store.record_upload_progress(item_id, attachment, &state)
     };
-    let (e2, item_id) = (engine.clone(), item.client_id);
-    let progress: Arc<dyn Fn(u64) + Send + Sync> = Arc::new(move |sent| e2.set_progress(item_id, attachment, sent, total));
+    let (c2, item_id) = (ctx.clone(), item.client_id);
+    let progress: Arc<dyn Fn(u64) + Send + Sync> =
+        Arc::new(move |sent| c2.engine.set_progress(item_id, attachment, sent, total));
     // The sizer learns across uploads (it describes the link), but is not held across awaits.
     let mut sizer: ChunkSizer = lock(&engine.sizer).clone();
     let result = api
@@ -270,30 +524,48 @@ async fn upload(client: &Client, engine: &Arc<Engine>, item: &OutboxItem, attach
             &mut sizer,
             UploadJob {
                 file: &file,
-                metadata: vec![("filename".into(), name), ("filetype".into(), mime)],
+                // The server needs the type only; the processed file's name (an attachment
+                // id) would cost ~66 bytes per upload and tell it nothing.
+                metadata: vec![("filetype".into(), mime)],
                 resume_url,
                 checkpoint: &mut checkpoint,
                 progress,
+                handover,
             },
         )
         .await;
-    *lock(&engine.sizer) = sizer;
+    // Merged, not overwritten: a pipelined upload of another file may have learned too.
+    lock(&engine.sizer).merge(&sizer);
     let url = result?;
-    store.set_attachment_upload(attachment, &UploadState::Uploaded { url })?;
+    ctx.blocking(move |c| {
+        c.store
+            .set_attachment_upload(attachment, &UploadState::Uploaded { url })
+    })
+    .await?;
     engine.set_progress(item.client_id, attachment, total, total);
     Ok(())
 }
 
-async fn create_report(client: &Client, client_id: Uuid, draft_id: Uuid) -> Result<String> {
-    let draft = client.store().draft(draft_id)?;
-    let location = draft.location.clone().ok_or_else(|| Error::Validation(vec![crate::FieldError::new("location", crate::ValidationReason::Required)]))?;
+async fn create_report(ctx: &Arc<Context>, client_id: Uuid, draft_id: Uuid) -> Result<String> {
+    let draft = ctx.blocking(move |c| c.store.draft(draft_id)).await?;
+    let location = draft.location.clone().ok_or_else(|| {
+        Error::Validation(vec![crate::FieldError::new(
+            "location",
+            crate::ValidationReason::Required,
+        )])
+    })?;
     let mut media = Vec::new();
     for a in &draft.attachments {
-        let UploadState::Uploaded { url } = &a.upload else { return Err(Error::Internal("create before every upload".into())) };
-        let rel = a.processed_path.clone().ok_or_else(|| Error::Internal("uploaded without processed file".into()))?;
+        let UploadState::Uploaded { url } = &a.upload else {
+            return Err(Error::Internal("create before every upload".into()));
+        };
+        let rel = a
+            .processed_path
+            .clone()
+            .ok_or_else(|| Error::Internal("uploaded without processed file".into()))?;
         media.push(wire::NewMedia {
             upload_url: url.clone(),
-            sha256: sha256_file(&client.resolve(&rel)).await?,
+            sha256: sha256_file(&ctx.resolve(&rel)).await?,
             kind: match a.kind {
                 MediaKind::Photo => wire::MediaKind::Photo,
                 MediaKind::Video => wire::MediaKind::Video,
@@ -316,34 +588,50 @@ async fn create_report(client: &Client, client_id: Uuid, draft_id: Uuid) -> Resu
         media,
         captured_at: draft.attachments.iter().filter_map(|a| a.captured_at).min(),
     };
-    let api: Arc<Api> = client.api()?;
+    let api: Arc<Api> = ctx.api()?;
     let report = api.create_report(&body).await?;
     // Show it in "my reports" at once; status sync keeps it current afterwards.
-    match client.store().merge_report(&report, true) {
-        Ok(m) if m.is_changed() => {
-            let _ = client.publish_reports(vec![report.id.clone()]);
-        }
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "could not cache the created report"),
-    }
+    remember_report(ctx, &report).await;
     Ok(report.id)
 }
 
 /// Ask the server (HEAD) about every upload the draft counts as done; those it no longer
 /// holds completely go back to `Ready`. Returns how many were reset.
-async fn reset_vanished_uploads(client: &Client, draft_id: Uuid) -> Result<usize> {
-    let api = client.api()?;
+async fn reset_vanished_uploads(ctx: &Arc<Context>, draft_id: Uuid) -> Result<usize> {
+    let api = ctx.api()?;
     let mut reset = 0;
-    for a in client.store().draft(draft_id)?.attachments {
-        let UploadState::Uploaded { url } = &a.upload else { continue };
-        let Ok(u) = crate::api::tus::Url::parse(url) else { continue };
-        let total = a.processed_path.as_ref().and_then(|p| std::fs::metadata(client.resolve(p)).ok()).map(|m| m.len());
+    let atts = ctx
+        .blocking(move |c| {
+            Ok(c.store
+                .draft(draft_id)?
+                .attachments
+                .into_iter()
+                .map(|a| {
+                    let total = a
+                        .processed_path
+                        .as_ref()
+                        .and_then(|p| std::fs::metadata(c.resolve(p)).ok())
+                        .map(|m| m.len());
+                    (a, total)
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    for (a, total) in atts {
+        let UploadState::Uploaded { url } = &a.upload else {
+            continue;
+        };
+        let Ok(u) = crate::api::tus::Url::parse(url) else {
+            continue;
+        };
         let complete = match api.tus_offset(&u).await? {
             crate::api::tus::Remote::At { offset, .. } => Some(offset) == total,
             crate::api::tus::Remote::Gone => false,
         };
         if !complete {
-            client.store().set_attachment_upload(a.id, &UploadState::Ready)?;
+            let id = a.id;
+            ctx.blocking(move |c| c.store.set_attachment_upload(id, &UploadState::Ready))
+                .await?;
             reset += 1;
         }
     }

@@ -15,14 +15,19 @@
 //! |---|---|---|
 //! | POST | `api/v1/auth/otp/request` (public) | [`OtpRequest`] → [`OtpRequested`] |
 //! | POST | `api/v1/auth/otp/verify` (public) | [`OtpVerify`] → [`TokenPair`] |
-//! | POST | `api/v1/auth/refresh` (public) | [`RefreshRequest`] → [`TokenPair`] |
+//! | POST | `api/v1/auth/refresh` (public) | [`RefreshRequest`] → [`TokenPair`] (a spent token again within the grace period, nothing of its successor used: the same pair; otherwise 401 and the sign-in's token family is revoked) |
+//! | POST | `api/v1/auth/logout` | → 204 (every token of this sign-in and its push tokens revoked) |
 //! | GET | `api/v1/me` | → [`UserInfo`] |
+//! | DELETE | `api/v1/me` | → 204 (account deleted: personal data erased, sessions revoked; public reports kept without identity) |
+//! | GET | `api/v1/me/export` | → [`DataExport`] |
+//! | GET | `api/v1/notices?ward=<code>&lat=&lon=` (public) | → [`NoticesPage`] (valid now, covering the ward or point if given; most severe first) |
+//! | POST | `api/v1/officer/notices` (IOC staff) | [`NewNotice`] → 201 [`Notice`] (a severe one is pushed to every registered device) |
 //! | POST | `api/v1/reports` + header `Idempotency-Key: <client_id>` | [`NewReport`] → 201 [`Report`]; replay of the same body → 200 same [`Report`]; other body under the key → 409 |
 //! | GET | `api/v1/me/reports?since=<cursor>&limit=<n>` | → [`MyReportsPage`] (reports changed after the cursor, oldest change first, with full timelines) |
 //! | GET | `api/v1/reports/{id}` | → [`Report`] (public form unless it is mine or I am an officer) |
 //! | PUT | `api/v1/reports/{id}/rating` | [`RatingRequest`] → [`Report`] (reporter only, status resolved) |
 //! | GET | `api/v1/feed?bbox=minLon,minLat,maxLon,maxLat&category=&status=&q=&cursor=&limit=` (public) | → [`FeedPage`] (`q` ignores Vietnamese diacritics) |
-//! | GET | `api/v1/config` (public, `ETag` / `If-None-Match` → 304) | → [`TenantConfigDoc`] |
+//! | GET | `api/v1/config` (public, `ETag` / `If-None-Match` → 304) | → [`TenantConfig`] |
 //! | GET | `api/v1/config/boundaries` (public, ETag) | → GeoJSON FeatureCollection of the wards |
 //! | GET | `api/v1/units` (public) | → `Vec<`[`UnitInfo`]`>` |
 //! | POST | `api/v1/push-tokens` | [`PushTokenRegistration`] → 204 |
@@ -46,6 +51,16 @@
 
 use std::collections::BTreeMap;
 
+pub mod config;
+pub mod notices;
+pub mod outbox;
+pub mod validation;
+
+pub use config::{Category, LocationPolicy, MediaLimits, RatingLevel, TenantConfig};
+pub use notices::{NewNotice, Notice, NoticeArea, NoticeSeverity, NoticesPage};
+pub use outbox::{FailureCode, OutboxFailure};
+pub use validation::{FieldError, ValidationReason};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -55,10 +70,14 @@ pub mod paths {
     pub const OTP_REQUEST: &str = "api/v1/auth/otp/request";
     pub const OTP_VERIFY: &str = "api/v1/auth/otp/verify";
     pub const REFRESH: &str = "api/v1/auth/refresh";
+    pub const LOGOUT: &str = "api/v1/auth/logout";
     pub const ME: &str = "api/v1/me";
+    pub const ME_EXPORT: &str = "api/v1/me/export";
     pub const REPORTS: &str = "api/v1/reports";
     pub const MY_REPORTS: &str = "api/v1/me/reports";
     pub const FEED: &str = "api/v1/feed";
+    pub const NOTICES: &str = "api/v1/notices";
+    pub const OFFICER_NOTICES: &str = "api/v1/officer/notices";
     pub const CONFIG: &str = "api/v1/config";
     pub const BOUNDARIES: &str = "api/v1/config/boundaries";
     pub const UNITS: &str = "api/v1/units";
@@ -111,7 +130,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OtpRequest {
     /// Vietnamese mobile number, `0912345678` or `+84912345678`.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^(\+84|0)[35789][0-9]{8}$", example = "0912345678"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(\+84|0)[35789][0-9]{8}$", example = "0912345678")
+    )]
     pub phone: String,
 }
 
@@ -129,13 +151,42 @@ pub struct OtpRequested {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OtpVerify {
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^(\+84|0)[35789][0-9]{8}$", example = "0912345678"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(\+84|0)[35789][0-9]{8}$", example = "0912345678")
+    )]
     pub phone: String,
     #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{6}$"))]
     pub code: String,
     /// Shown to the user in a future "devices" list; optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_name: Option<String>,
+    /// Version of the privacy notice the person was shown and accepted before signing in;
+    /// the server records it with the time (Decree 13/2023/NĐ-CP consent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40))]
+    pub consent_version: Option<String>,
+}
+
+/// One recorded consent to the privacy notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentRecord {
+    pub version: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything the server holds about the signed-in person ("download my data").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DataExport {
+    pub exported_at: DateTime<Utc>,
+    pub user: UserInfo,
+    /// My reports as I see them (timelines, my ratings, media references).
+    pub reports: Vec<Report>,
+    pub consents: Vec<ConsentRecord>,
+    /// Registered push tokens (platform and when), tokens themselves not repeated.
+    pub push_registrations: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -240,7 +291,10 @@ impl ReportStatus {
     /// Open311 GeoReport v2 knows only `open` and `closed`.
     pub fn open311(self) -> &'static str {
         match self {
-            ReportStatus::Resolved | ReportStatus::Closed | ReportStatus::Rejected | ReportStatus::Duplicate => "closed",
+            ReportStatus::Resolved
+            | ReportStatus::Closed
+            | ReportStatus::Rejected
+            | ReportStatus::Duplicate => "closed",
             _ => "open",
         }
     }
@@ -597,82 +651,6 @@ pub struct CasesPage {
 }
 
 // ---------------------------------------------------------------------------------------
-// Tenant config
-
-/// `GET api/v1/config`. The same JSON shape as the core's `TenantConfig` (which ignores
-/// the extra fields), so the core parses it with `TenantConfig::from_json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TenantConfigDoc {
-    pub tenant_id: String,
-    pub name_vi: String,
-    pub name_en: String,
-    pub api_base_url: String,
-    pub categories: Vec<CategoryDoc>,
-    pub rating_scale: Vec<RatingLevelDoc>,
-    pub media: MediaLimitsDoc,
-    pub location: LocationPolicyDoc,
-    pub description_min_chars: u32,
-    pub description_max_chars: u32,
-    pub rating_comment_max_chars: u32,
-    pub province_code: String,
-    pub province_name: String,
-    /// Absolute URL of the wards GeoJSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub boundaries_url: Option<String>,
-    /// Changes whenever any field does (also sent as `ETag`).
-    #[serde(default)]
-    pub version: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CategoryDoc {
-    pub code: String,
-    pub name_vi: String,
-    pub name_en: String,
-    /// Handling deadline in hours from receipt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deadline_hours: Option<u32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RatingLevelDoc {
-    pub value: u8,
-    pub label_vi: String,
-    pub label_en: String,
-    pub may_reopen: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MediaLimitsDoc {
-    pub min_attachments: u32,
-    pub max_photos: u32,
-    pub max_videos: u32,
-    pub max_photo_input_bytes: u64,
-    pub max_video_input_bytes: u64,
-    pub max_video_seconds: u32,
-    pub photo_max_edge: u32,
-    pub photo_max_bytes: u64,
-    pub max_decode_pixels: u64,
-    pub video_max_height: u32,
-    pub video_bitrate_kbps: u32,
-    pub audio_bitrate_kbps: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LocationPolicyDoc {
-    pub far_photo_m: f64,
-    pub stale_photo_days: u32,
-    pub max_fix_age_s: u32,
-    pub good_accuracy_m: f64,
-    pub poor_accuracy_m: f64,
-}
-
-// ---------------------------------------------------------------------------------------
 // Errors
 
 /// Stable `type` URIs of problem documents. Clients branch on these, never on `title`.
@@ -757,8 +735,15 @@ mod tests {
 
     #[test]
     fn case_actions_are_tagged_by_action() {
-        let a: CaseAction = serde_json::from_str(r#"{"action":"reject","reason":"không thuộc thẩm quyền"}"#).unwrap();
-        assert_eq!(a, CaseAction::Reject { reason: "không thuộc thẩm quyền".into() });
+        let a: CaseAction =
+            serde_json::from_str(r#"{"action":"reject","reason":"không thuộc thẩm quyền"}"#)
+                .unwrap();
+        assert_eq!(
+            a,
+            CaseAction::Reject {
+                reason: "không thuộc thẩm quyền".into()
+            }
+        );
         let v = serde_json::to_value(CaseAction::Start { message: None }).unwrap();
         assert_eq!(v, serde_json::json!({"action": "start"}));
     }

@@ -12,26 +12,33 @@ final class AppEnvironment: ObservableObject {
     let notifications = StatusNotifications()
     let location = LocationService()
     private let connectivity = Connectivity()
-    private(set) var core: CoreService?
+    @Published private(set) var core: CoreService?
+    /// The core is opening its storage (a moment at start; never on the main thread).
+    @Published private(set) var opening = true
     @Published private(set) var startupError: Error?
     @Published var openReportId: String?
     lazy var background = BackgroundSync(core: { [weak self] in self?.core }, notifier: notifications)
 
     private init() {
         setLogSink(sink: OSLogSink(), maxLevel: .info)
+        Task { await open() }
+    }
+
+    private func open() async {
+        defer { opening = false }
         do {
             let support = try FileManager.default.url(for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
             var dir = support.appendingPathComponent("core", isDirectory: true)
             let baseURL = ProcessInfo.processInfo.environment["PHANANH_API_BASE_URL"]
             // The tenant's boundaries (GeoJSON) ship in the bundle for the offline ward lookup.
             let boundaries = Bundle.main.url(forResource: "boundaries", withExtension: nil)
-            let service = try CoreService(storageDir: dir, baseURL: baseURL, boundariesDir: boundaries)
+            let service = try await CoreService(storageDir: dir, baseURL: baseURL, boundariesDir: boundaries)
             // Drafts and the outbox belong to this device: not in iCloud backups.
             var values = URLResourceValues()
             values.isExcludedFromBackup = true
             try? dir.setResourceValues(values)
             let wifiOnly = UserDefaults.standard.object(forKey: "wifiOnlyVideo") as? Bool ?? true
-            Task { await service.setVideoWifiOnly(wifiOnly) }
+            await service.setVideoWifiOnly(wifiOnly)
             core = service
         } catch {
             startupError = error

@@ -46,17 +46,17 @@ struct DetailInfo {
 final class CoreService {
     let client: PhanAnhClient
 
-    /// Opens the core with the platform services it calls back (foreign traits).
-    init(storageDir: URL, baseURL: String?, boundariesDir: URL?) throws {
-        try FileManager.default.createDirectory(at: storageDir, withIntermediateDirectories: true)
-        client = try PhanAnhClient(config: ClientConfig(
+    /// Opens the core with the platform services it calls back (foreign traits). The core
+    /// opens and checks its database off the main thread (the constructor is async).
+    init(storageDir: URL, baseURL: String?, boundariesDir: URL?) async throws {
+        client = try await PhanAnhClient.open(config: ClientConfig(
             storageDir: storageDir.path,
             baseUrl: baseURL,
             defaultTenantJson: nil,
             boundariesDir: boundariesDir?.path,
             secretStore: KeychainSecretStore(),
             imageDecoder: ImageIODecoder(),
-            videoTranscoder: ExportSessionTranscoder()
+            videoTranscoder: AssetWriterTranscoder()
         ))
     }
 
@@ -69,7 +69,7 @@ final class CoreService {
     func update(_ id: String, _ edits: [DraftEdit]) async throws -> Draft { try await client.updateDraft(id: id, edits: edits) }
     func attach(_ draftId: String, path: String) async throws -> Attachment { try await client.addAttachment(draftId: draftId, path: path) }
     func removeAttachment(_ id: String) async throws { try await client.removeAttachment(attachmentId: id) }
-    func validate(_ id: String) async throws -> [FieldProblem] { try await client.validateDraft(id: id) }
+    func validate(_ id: String) async throws -> [FieldError] { try await client.validateDraft(id: id) }
     func submit(_ id: String) async throws -> OutboxItem { try await client.submitDraft(id: id) }
     /// The core picks the best position among the device's fixes and the photos' own GPS, names
     /// the commune/ward and says what to double-check.
@@ -113,8 +113,48 @@ final class CoreService {
     // Session
     func requestOtp(phone: String) async throws -> OtpRequested { try await client.requestOtp(phone: phone) }
     func signIn(phone: String, code: String) async throws -> UserInfo { try await client.signIn(phone: phone, code: code) }
-    func signOut() async throws { try await client.signOut() }
-    var isSignedIn: Bool { client.isSignedIn() }
+    func signOut() async throws {
+        try await client.signOut()
+        forgetAccountTraces()
+    }
+    /// Drafts and queued items of the signed-in account not delivered yet; they stay on the
+    /// phone for this account when it signs out.
+    func unsentCount() async -> Int { Int((try? await client.unsentCount()) ?? 0) }
+
+    // The resident's data rights (Decree 13/2023/NĐ-CP)
+    /// Where exports go: the app's own Application Support, used for nothing else.
+    var exportsDir: URL {
+        let base = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+        return base.appendingPathComponent("exports", isDirectory: true)
+    }
+    /// "Download my data": a new folder (data.json plus the media) under `exportsDir`; only the
+    /// latest export is kept (they hold the phone number and the reports).
+    func exportMyData() async throws -> DataExportSummary {
+        try FileManager.default.createDirectory(at: exportsDir, withIntermediateDirectories: true)
+        let summary = try await client.exportMyData(dir: exportsDir.path)
+        removeExports(keeping: URL(fileURLWithPath: summary.path))
+        return summary
+    }
+    /// "Delete my account": the server first (offline or refused: throws, nothing deleted),
+    /// then this phone forgets the account's data and session, and its exports.
+    func deleteAccount() async throws {
+        try await client.deleteAccount()
+        forgetAccountTraces()
+    }
+    /// What the shell itself kept of the account: its exports and the masked number.
+    private func forgetAccountTraces() {
+        removeExports(keeping: nil)
+        UserDefaults.standard.removeObject(forKey: "maskedPhone")
+    }
+    private func removeExports(keeping keep: URL?) {
+        let fm = FileManager.default
+        let items = (try? fm.contentsOfDirectory(at: exportsDir, includingPropertiesForKeys: nil)) ?? []
+        for item in items where item.standardizedFileURL != keep?.standardizedFileURL {
+            try? fm.removeItem(at: item)
+        }
+    }
+    /// Reads the Keychain through the core, off the main thread.
+    func isSignedIn() async -> Bool { (try? await client.isSignedIn()) ?? false }
 
     // Platform facts and background time
     func setConnectivity(online: Bool, metered: Bool) { client.setConnectivity(online: online, metered: metered) }

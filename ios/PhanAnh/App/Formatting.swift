@@ -24,7 +24,7 @@ func deliveryText(_ state: LocalState) -> String {
     case .queued: return tr("delivery_queued")
     case .uploading: return tr("delivery_uploading")
     case .submitted: return tr("delivery_submitted")
-    case .failed(_, let retryable): return retryable ? tr("delivery_failed_retrying") : tr("delivery_failed")
+    case .failed(let failure): return failureIsRetryable(code: failure.code) ? tr("delivery_failed_retrying") : tr("delivery_failed")
     }
 }
 
@@ -54,7 +54,7 @@ func errorText(_ error: Error) -> String {
 }
 
 @MainActor
-func problemText(_ problem: FieldProblem) -> String {
+func problemText(_ problem: FieldError) -> String {
     switch problem.reason {
     case .required: return tr("problem_required")
     case .tooShort(let min): return tr("problem_too_short", Int(min))
@@ -123,5 +123,21 @@ func categorySymbol(_ code: String) -> String {
     case "giao_duc": return "graduationcap.fill"
     case "thu_tuc_hanh_chinh": return "doc.text.fill"
     default: return "ellipsis.circle.fill"
+    }
+}
+
+/// Why an outbox item stopped, localized from its typed code (the core's English `detail` is
+/// for support and never shown).
+@MainActor
+func failureText(_ failure: OutboxFailure) -> String {
+    switch failure.code {
+    case .rejected: return tr("failure_rejected")
+    case .forbidden: return tr("failure_forbidden")
+    case .tooLarge: return tr("failure_too_large")
+    case .media: return tr("failure_media")
+    case .notFound: return tr("failure_not_found")
+    case .conflict: return tr("failure_conflict")
+    case .interrupted: return tr("failure_interrupted")
+    case .other: return tr("failure_other")
     }
 }

@@ -13,6 +13,9 @@ final class LocationService: NSObject, ObservableObject, CLLocationManagerDelega
 
     private let manager = CLLocationManager()
     private var timeoutTask: Task<Void, Never>?
+    /// The tenant's location policy (from the core's config): how long to wait for a fix of
+    /// `goodAccuracyM` before settling for the best worse one.
+    private var policy: LocationPolicy?
 
     override init() {
         super.init()
@@ -20,8 +23,10 @@ final class LocationService: NSObject, ObservableObject, CLLocationManagerDelega
         manager.desiredAccuracy = kCLLocationAccuracyBest
     }
 
-    /// Asks permission if needed, then one good fix (or the best within 20 s).
-    func refresh() {
+    /// Asks permission if needed, then one good fix (or the best within the tenant's
+    /// `goodFixWaitS`).
+    func refresh(policy: LocationPolicy) {
+        self.policy = policy
         switch manager.authorizationStatus {
         case .notDetermined:
             manager.requestWhenInUseAuthorization()
@@ -31,8 +36,9 @@ final class LocationService: NSObject, ObservableObject, CLLocationManagerDelega
             status = .acquiring
             manager.startUpdatingLocation()
             timeoutTask?.cancel()
+            let wait = UInt64(policy.goodFixWaitS) * 1_000_000_000
             timeoutTask = Task { [weak self] in
-                try? await Task.sleep(nanoseconds: 20_000_000_000)
+                try? await Task.sleep(nanoseconds: wait)
                 await self?.stop(timedOut: true)
             }
         }
@@ -46,7 +52,7 @@ final class LocationService: NSObject, ObservableObject, CLLocationManagerDelega
     nonisolated func locationManagerDidChangeAuthorization(_ manager: CLLocationManager) {
         Task { @MainActor in
             switch manager.authorizationStatus {
-            case .authorizedWhenInUse, .authorizedAlways: self.refresh()
+            case .authorizedWhenInUse, .authorizedAlways: if let p = self.policy { self.refresh(policy: p) }
             case .denied, .restricted: self.status = .denied
             default: break
             }
@@ -66,8 +72,8 @@ final class LocationService: NSObject, ObservableObject, CLLocationManagerDelega
         Task { @MainActor in
             self.fix = fix
             self.status = .fixed
-            // Good enough: stop to save battery (30 m is the tenant's default "good" accuracy).
-            if best.horizontalAccuracy <= 30 { self.timeoutTask?.cancel(); self.stop(timedOut: false) }
+            // Good enough for the tenant: stop to save battery.
+            if best.horizontalAccuracy <= (self.policy?.goodAccuracyM ?? 30) { self.timeoutTask?.cancel(); self.stop(timedOut: false) }
         }
     }
 

@@ -83,7 +83,7 @@ struct ErrorBanner: View {
 }
 
 struct FieldErrors: View {
-    let problems: [FieldProblem]
+    let problems: [FieldError]
     var body: some View {
         ForEach(Array(problems.enumerated()), id: \.offset) { _, p in
             Label(problemText(p), systemImage: "exclamationmark.circle.fill")
@@ -111,9 +111,9 @@ struct PrimaryButton: View {
     }
 }
 
-extension Array where Element == FieldProblem {
+extension Array where Element == FieldError {
     /// Problems of `field`, including its list entries (`attachments[2]`).
-    func forField(_ field: String) -> [FieldProblem] {
+    func forField(_ field: String) -> [FieldError] {
         filter { $0.field == field || $0.field.hasPrefix(field + "[") }
     }
 }

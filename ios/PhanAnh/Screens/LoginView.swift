@@ -9,7 +9,7 @@ final class LoginModel: ObservableObject {
     @Published var code = ""
     @Published private(set) var busy = false
     @Published private(set) var error: Error?
-    @Published private(set) var problems: [FieldProblem] = []
+    @Published private(set) var problems: [FieldError] = []
     @Published private(set) var resendIn = 0
     @Published private(set) var signedIn = false
     let core: CoreService

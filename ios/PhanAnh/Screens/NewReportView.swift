@@ -6,7 +6,7 @@ import SwiftUI
 final class NewReportModel: ObservableObject {
     @Published private(set) var draft: Draft?
     @Published private(set) var assessment: LocationAssessment?
-    @Published private(set) var problems: [FieldProblem] = []
+    @Published private(set) var problems: [FieldError] = []
     @Published private(set) var error: Error?
     @Published private(set) var submitting = false
     @Published private(set) var submitted = false
@@ -22,6 +22,9 @@ final class NewReportModel: ObservableObject {
 
     var config: TenantConfig { core.config }
 
+    /// Ask the device for a new fix, waiting as the tenant's location policy says.
+    func refreshLocation() { location.refresh(policy: core.config.location) }
+
     func start() async {
         guard draft == nil else { return }
         do {
@@ -34,7 +37,7 @@ final class NewReportModel: ObservableObject {
         } catch {
             self.error = error
         }
-        location.refresh()
+        location.refresh(policy: core.config.location)
     }
 
     private func edit(_ edits: [DraftEdit]) async {
@@ -254,7 +257,7 @@ struct NewReportView: View {
                 .accessibilityElement(children: .combine)
             }
             HStack {
-                Button { location.refresh() } label: { Label(tr("location_refresh"), systemImage: "location").frame(maxWidth: .infinity, minHeight: minTouch) }
+                Button { model.refreshLocation() } label: { Label(tr("location_refresh"), systemImage: "location").frame(maxWidth: .infinity, minHeight: minTouch) }
                     .buttonStyle(.bordered)
                 Button { adjusting = true } label: { Label(tr("location_adjust"), systemImage: "mappin.and.ellipse").frame(maxWidth: .infinity, minHeight: minTouch) }
                     .buttonStyle(.bordered)

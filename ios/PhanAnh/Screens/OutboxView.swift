@@ -90,9 +90,12 @@ private struct OutboxRow: View {
             }
             Text(tr("outbox_created", dateTimeText(entry.item.createdAt))).font(.footnote).foregroundStyle(.secondary)
             if entry.item.attempts > 1 { Text(tr("outbox_attempts", Int(entry.item.attempts))).font(.footnote).foregroundStyle(.secondary) }
-            if case .failed(let reason, let retryable) = entry.item.state {
-                Text(reason).foregroundStyle(.red).font(.callout)
-                if !retryable { Text(tr("outbox_failed_hint")).font(.footnote) }
+            if case .failed(let failure) = entry.item.state {
+                Text(failureText(failure)).foregroundStyle(.red).font(.callout)
+                ForEach(failure.fields, id: \.field) { problem in
+                    Text(problemText(problem)).font(.footnote)
+                }
+                if !failureIsRetryable(code: failure.code) { Text(tr("outbox_failed_hint")).font(.footnote) }
                 Button(tr("action_retry"), action: retry)
                     .buttonStyle(.bordered).frame(minHeight: minTouch)
             }

@@ -6,7 +6,7 @@ final class RatingModel: ObservableObject {
     @Published var level: UInt8?
     @Published var comment = ""
     @Published var reopen = false
-    @Published private(set) var problems: [FieldProblem] = []
+    @Published private(set) var problems: [FieldError] = []
     @Published private(set) var error: Error?
     @Published private(set) var sending = false
     @Published private(set) var sent = false

@@ -9,13 +9,14 @@ use phananh_core::model::{DraftPatch, LocationFix, LocationSource};
 use phananh_core::{Client, ClientOptions};
 use rand::{Rng, SeedableRng};
 
-fn main() {
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().expect("storage dir"));
     let seed: u64 = args.next().expect("seed").parse().expect("seed number");
     let photo = PathBuf::from(args.next().expect("photo path"));
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let client = Client::open(ClientOptions::new(&dir)).expect("open");
+    let client = Client::open(ClientOptions::new(&dir)).await.expect("open");
     let out = std::io::stdout();
     let say = |line: String| {
         let mut o = out.lock();
@@ -24,20 +25,26 @@ fn main() {
     };
     say("READY".into());
     loop {
-        let drafts = client.drafts().expect("list");
+        let drafts = client.drafts().list().await.expect("list");
         let pick = |rng: &mut rand::rngs::StdRng| drafts[rng.random_range(0..drafts.len())].id;
-        let op = if drafts.is_empty() { 0 } else { rng.random_range(0..10) };
+        let op = if drafts.is_empty() {
+            0
+        } else {
+            rng.random_range(0..10)
+        };
         match op {
             0 | 1 => {
                 say("INTENT create".into());
-                let d = client.create_draft().expect("create");
+                let d = client.drafts().create().await.expect("create");
                 say(format!("ACK create {}", d.id));
             }
             2..=4 => {
                 let id = pick(&mut rng);
                 let n: u32 = rng.random();
                 let patch = DraftPatch {
-                    category: Some(Some(["giao_thong", "moi_truong", "khac"][n as usize % 3].into())),
+                    category: Some(Some(
+                        ["giao_thong", "moi_truong", "khac"][n as usize % 3].into(),
+                    )),
                     description: Some(format!("Mô tả số {n}: đường hỏng, ổ gà sâu")),
                     anonymous: Some(n % 2 == 0),
                     location: Some(Some(LocationFix {
@@ -51,29 +58,41 @@ fn main() {
                     ward: None,
                     attributes: None,
                 };
-                say(format!("INTENT update {id} {}", serde_json::to_string(&patch).unwrap()));
-                client.update_draft(id, &patch).expect("update");
+                say(format!(
+                    "INTENT update {id} {}",
+                    serde_json::to_string(&patch).unwrap()
+                ));
+                client.drafts().update(id, patch).await.expect("update");
                 say(format!("ACK update {id}"));
             }
             5 | 6 => {
                 let id = pick(&mut rng);
                 say(format!("INTENT attach {id}"));
-                let a = client.add_attachment(id, &photo).expect("attach");
+                let a = client
+                    .drafts()
+                    .add_attachment(id, &photo)
+                    .await
+                    .expect("attach");
                 say(format!("ACK attach {id} {} {}", a.id, a.sha256));
             }
             7 | 8 => {
                 let id = pick(&mut rng);
-                let valid = client.validate_draft(id).expect("validate").is_empty();
+                let valid = client
+                    .drafts()
+                    .validate(id)
+                    .await
+                    .expect("validate")
+                    .is_empty();
                 if valid {
                     say(format!("INTENT submit {id}"));
-                    let item = client.submit_draft(id).expect("submit");
+                    let item = client.drafts().submit(id).await.expect("submit");
                     say(format!("ACK submit {id} {}", item.client_id));
                 }
             }
             _ => {
                 let id = pick(&mut rng);
                 say(format!("INTENT delete {id}"));
-                client.delete_draft(id).expect("delete");
+                client.drafts().delete(id).await.expect("delete");
                 say(format!("ACK delete {id}"));
             }
         }

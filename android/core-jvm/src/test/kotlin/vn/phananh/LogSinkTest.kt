@@ -27,7 +27,7 @@ class LogSinkTest {
             // An orphan media file (a crash between copy and insert) is removed, and logged, at open.
             val dir = TestEnv.tempDir("log-")
             File(dir, "media/0190/orphan.jpg").apply { parentFile.mkdirs(); writeBytes(ByteArray(10)) }
-            RustCoreRepository.open(dir.path).close()
+            RustCoreRepository.open(dir.path).use { repo -> kotlinx.coroutines.runBlocking { repo.client() } } // opened (async) before closing
             var rec: Pair<LogRecord, String>? = null
             val deadline = System.nanoTime() + 5_000_000_000
             while (rec == null && System.nanoTime() < deadline) {

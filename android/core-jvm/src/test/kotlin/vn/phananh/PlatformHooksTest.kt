@@ -18,7 +18,6 @@ import vn.phananh.core.FailureCode
 import vn.phananh.core.ImageDecoder
 import vn.phananh.core.LocalState
 import vn.phananh.core.MediaKind
-import vn.phananh.core.PhanAnhClient
 import vn.phananh.core.PlatformException
 import vn.phananh.core.SecretStore
 import vn.phananh.core.VideoTarget
@@ -62,8 +61,11 @@ class FfmpegTranscoder : VideoTranscoder {
             "-b:a", "${target.audioKbps}k", "-movflags", "+faststart", "-f", "mp4", dest,
         )
     }
-    override fun posterFrame(src: String, destJpeg: String) =
-        run("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", src, "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg", destJpeg)
+    override fun posterFrame(src: String, destJpeg: String, atMs: ULong) =
+        run(
+            "ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-ss", "%.3f".format(java.util.Locale.ROOT, atMs.toDouble() / 1000), "-i", src,
+            "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg", destJpeg,
+        )
 }
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -77,12 +79,10 @@ class PlatformHooksTest {
     fun stop() = stub.close()
 
     private fun open(dir: File, secrets: SecretStore, decoder: ImageDecoder? = null, transcoder: VideoTranscoder? = null) =
-        RustCoreRepository(
-            PhanAnhClient(
-                ClientConfig(
-                    dir.path, stub.baseUrl, boundariesDir = TestEnv.boundaries.path,
-                    secretStore = secrets, imageDecoder = decoder, videoTranscoder = transcoder,
-                ),
+        RustCoreRepository.open(
+            ClientConfig(
+                dir.path, stub.baseUrl, boundariesDir = TestEnv.boundaries.path,
+                secretStore = secrets, imageDecoder = decoder, videoTranscoder = transcoder,
             ),
         )
 
@@ -131,10 +131,11 @@ class PlatformHooksTest {
             val jpegItem = repo.submitDraft(draftWith(repo, TestEnv.photo("apple_iphone_4s_orient6.jpg").path))
             val run = repo.runPending(Instant.now().plusSeconds(60))
             assertEquals(1u, run.delivered, "the other report still goes")
-            val snap = repo.client.outboxSnapshot()
+            val snap = repo.client().outboxSnapshot()
             val failed = snap.entries.single { it.item.clientId == heicItem.clientId }
-            assertTrue(failed.item.state is LocalState.Failed, "${failed.item.state}")
-            assertEquals(FailureCode.MEDIA, failed.failure)
+            val state = failed.item.state
+            assertTrue(state is LocalState.Failed, "$state")
+            assertEquals(FailureCode.MEDIA, (state as LocalState.Failed).failure.code)
             assertEquals(LocalState.Submitted, snap.entries.single { it.item.clientId == jpegItem.clientId }.item.state)
         }
     }

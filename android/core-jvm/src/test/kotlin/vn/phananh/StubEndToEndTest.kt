@@ -40,11 +40,14 @@ import vn.phananh.ui.state.OutboxStep
 import vn.phananh.ui.state.UiError
 import vn.phananh.ui.state.ValidationProblem
 import vn.phananh.ui.state.forField
-import vn.phananh.viewmodel.HomeViewModel
-import vn.phananh.viewmodel.LoginViewModel
-import vn.phananh.viewmodel.OutboxViewModel
-import vn.phananh.viewmodel.RatingViewModel
-import vn.phananh.viewmodel.ReportDetailViewModel
+import vn.phananh.data.FakePreferencesRepository
+import vn.phananh.presenter.HomePresenter
+import vn.phananh.presenter.LoginPresenter
+import vn.phananh.presenter.OutboxPresenter
+import vn.phananh.presenter.RatingPresenter
+import vn.phananh.presenter.ReportDetailPresenter
+import vn.phananh.ui.state.LoginEvent
+import vn.phananh.ui.state.RatingEvent
 
 /**
  * Kotlin → generated bindings → real core → HTTP on loopback → real stub process. The stub's
@@ -70,15 +73,15 @@ class StubEndToEndTest {
     private fun open() = RustCoreRepository.open(TestEnv.tempDir("e2e-").path, stub.baseUrl, TestEnv.boundaries.path)
 
     private suspend fun signIn(repo: RustCoreRepository, phone: String) {
-        val login = LoginViewModel(repo, scope)
-        login.changePhone(phone)
+        val login = LoginPresenter(repo, FakePreferencesRepository(), scope)
+        login.onEvent(LoginEvent.ChangePhone(phone))
         val code = stub.otpFor {
-            login.requestCode()
+            login.onEvent(LoginEvent.RequestCode)
             assertEquals(LoginStep.OTP, login.state.awaitState { !it.busy && (it.step == LoginStep.OTP || it.error != null) }.step)
         }
-        login.changeCode(code)
-        login.verify()
-        withTimeout(10_000) { login.signedIn.first { it } }
+        login.onEvent(LoginEvent.ChangeCode(code))
+        login.onEvent(LoginEvent.Verify)
+        login.state.awaitState { it.signedIn }
         assertTrue(repo.isSignedIn())
     }
 
@@ -99,8 +102,8 @@ class StubEndToEndTest {
     fun `photo report is delivered once, progress and status arrive through Flows, then rated and reopened`() = runBlocking {
         open().use { repo ->
             signIn(repo, "0912000001")
-            val outboxVm = OutboxViewModel(repo, scope)
-            val home = HomeViewModel(repo, scope)
+            val outboxVm = OutboxPresenter(repo, repo, scope)
+            val home = HomePresenter(repo, repo, repo, scope)
             val clientId = submitPhotoReport(repo, listOf("apple_iphone_4s_orient6.jpg", "synthetic_gps/hatinh_thanh_sen_18073_orient6.jpg"), "Rác thải đổ trộm bên bờ sông Cày, bốc mùi")
 
             val seen = Collections.synchronizedList(mutableListOf<OutboxSnapshot>())
@@ -150,22 +153,22 @@ class StubEndToEndTest {
                 .myReports.single { it.id == serverId }.status)
 
             // Detail: timeline and the unit's answer; rating is offered.
-            val detail = ReportDetailViewModel(repo, scope, serverId)
-            val d = detail.state.awaitState { it != null && !it.loading && it.status == CaseStatus.RESOLVED }!!
+            val detail = ReportDetailPresenter(repo, scope, serverId)
+            val d = detail.state.awaitState { !it.loading && it.status == CaseStatus.RESOLVED }
             assertTrue(d.canRate)
             assertTrue(d.timeline.size >= 4, "timeline: ${d.timeline}")
             assertTrue(d.answer!!.text.isNotBlank())
 
             // Rating: an invalid level is refused in place; "not satisfied" may reopen.
-            val rating = RatingViewModel(repo, scope, serverId, d.category)
-            rating.submit()
+            val rating = RatingPresenter(repo, scope, serverId, d.category)
+            rating.onEvent(RatingEvent.Submit)
             val refused = rating.state.awaitState { !it.submitting && it.fieldErrors.isNotEmpty() }
             assertEquals(ValidationProblem.OutOfRange, refused.fieldErrors.forField(Fields.RATING_LEVEL).single().problem)
             val notSatisfied = refused.levels.single { it.mayReopen }.value
-            rating.selectLevel(notSatisfied)
-            rating.changeComment("Rác vẫn còn, mới dọn một nửa")
-            rating.changeReopen(true)
-            rating.submit()
+            rating.onEvent(RatingEvent.SelectLevel(notSatisfied))
+            rating.onEvent(RatingEvent.ChangeComment("Rác vẫn còn, mới dọn một nửa"))
+            rating.onEvent(RatingEvent.ChangeReopen(true))
+            rating.onEvent(RatingEvent.Submit)
             assertTrue(rating.state.awaitState { it.submitted || it.error != null }.submitted)
             val queued = repo.outbox().single { it.kind is OutboxKind.Rating }
             assertEquals(serverId, (queued.kind as OutboxKind.Rating).reportId)
@@ -186,7 +189,7 @@ class StubEndToEndTest {
     fun `offline - the report waits in the outbox, then goes when the network returns`() = runBlocking {
         open().use { repo ->
             signIn(repo, "0912000002")
-            val outboxVm = OutboxViewModel(repo, scope)
+            val outboxVm = OutboxPresenter(repo, repo, scope)
             repo.setConnectivity(online = false, metered = false)
             val clientId = submitPhotoReport(repo, listOf("synthetic_gps/hatinh_thanh_sen_18073_orient6.jpg"), "Đèn đường hỏng cả đoạn, tối om")
             val run = repo.runPending(Instant.now().plusSeconds(10))
@@ -230,14 +233,14 @@ class StubEndToEndTest {
             val t0 = System.nanoTime()
             run.cancelAndJoin()
             assertTrue((System.nanoTime() - t0) / 1_000_000 < 5_000, "cancellation is prompt")
-            val after = repo.client.outboxSnapshot().entries.single()
+            val after = repo.client().outboxSnapshot().entries.single()
             assertTrue(after.item.state !is LocalState.Failed, "cancelled, not failed: ${after.item.state}")
 
             // The next window finishes the job; the server has the report once.
             val t1 = System.nanoTime()
             val next = repo.runPending(Instant.now().plusSeconds(120))
             println("cancel test: cancel took ${(t1 - t0) / 1_000_000} ms, next run ${(System.nanoTime() - t1) / 1_000_000} ms: $next, after cancel: ${after.item.state} ${after.bytesSent}/${after.bytesTotal} ${after.item.nextAttemptAt}")
-            val state = repo.client.outboxSnapshot().entries.single().item
+            val state = repo.client().outboxSnapshot().entries.single().item
             assertEquals(LocalState.Submitted, state.state)
             assertTrue(next.delivered <= 1u)
             withTimeout(10_000) { while (repo.myReports().none { it.clientId == clientId }) { repo.syncMyReports(); delay(100) } }
@@ -249,24 +252,24 @@ class StubEndToEndTest {
     fun `no server gives a typed Offline error, a wrong code leaves the user signed out`() = runBlocking {
         val closedPort = ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()).use { it.localPort }
         RustCoreRepository.open(TestEnv.tempDir("e2e-off-").path, "http://127.0.0.1:$closedPort/").use { repo ->
-            val login = LoginViewModel(repo, scope)
-            login.changePhone("0912000003")
-            login.requestCode()
+            val login = LoginPresenter(repo, FakePreferencesRepository(), scope)
+            login.onEvent(LoginEvent.ChangePhone("0912000003"))
+            login.onEvent(LoginEvent.RequestCode)
             assertEquals(UiError.Offline, login.state.awaitState { !it.busy && it.error != null }.error)
         }
         open().use { repo ->
             // Tenant config from the server, then "not modified" (ETag) on the next ask.
-            assertTrue(repo.client.refreshConfig())
-            assertFalse(repo.client.refreshConfig())
+            assertTrue(repo.client().refreshConfig())
+            assertFalse(repo.client().refreshConfig())
             assertTrue(repo.config().categories.isNotEmpty())
-            val login = LoginViewModel(repo, scope)
-            login.changePhone("0912000004")
+            val login = LoginPresenter(repo, FakePreferencesRepository(), scope)
+            login.onEvent(LoginEvent.ChangePhone("0912000004"))
             val right = stub.otpFor {
-                login.requestCode()
+                login.onEvent(LoginEvent.RequestCode)
                 login.state.awaitState { it.step == LoginStep.OTP }
             }
-            login.changeCode(if (right == "000000") "111111" else "000000")
-            login.verify()
+            login.onEvent(LoginEvent.ChangeCode(if (right == "000000") "111111" else "000000"))
+            login.onEvent(LoginEvent.Verify)
             val s = login.state.awaitState { !it.busy && (it.error != null || it.fieldErrors.isNotEmpty()) }
             assertTrue(s.error != UiError.Internal, "a typed error: $s")
             assertFalse(repo.isSignedIn())

@@ -42,14 +42,18 @@ class StubProcess(simulateSeconds: Double? = null) : AutoCloseable {
     /**
      * Runs [request] (which asks for a code) and returns the code the stub "sent" for it: the
      * first OTP line logged after the request, so an earlier test's code is never picked up.
+     * [whileWaiting] runs between looks at the log: a UI test whose request was made by the app
+     * lets the app's main thread work there (the app's coroutines, and with them the core's
+     * request, make progress only when the main looper runs).
      */
-    suspend fun otpFor(request: suspend () -> Unit): String {
+    suspend fun otpFor(whileWaiting: () -> Unit = {}, request: suspend () -> Unit): String {
         val before = synchronized(output) { output.count { otpLine.containsMatchIn(it) } }
         request()
-        val deadline = System.nanoTime() + 5_000_000_000
+        val deadline = System.nanoTime() + 15_000_000_000
         while (System.nanoTime() < deadline) {
             synchronized(output) { output.filter { otpLine.containsMatchIn(it) }.getOrNull(before) }
                 ?.let { return otpLine.find(it)!!.groupValues[1] }
+            whileWaiting()
             Thread.sleep(10)
         }
         error("no OTP in the stub's log")

@@ -42,7 +42,7 @@ class SubscriptionTest {
             repo.setConnectivity(online = false, metered = false)
             queueOne(repo)
             val got = LinkedBlockingQueue<OutboxSnapshot>()
-            val handle = repo.client.subscribeOutbox(object : OutboxListener {
+            val handle = repo.client().subscribeOutbox(object : OutboxListener {
                 override fun onOutbox(snapshot: OutboxSnapshot) { got += snapshot }
             })
             val first = assertNotNull(got.poll(5, TimeUnit.SECONDS), "replayed at once")
@@ -68,8 +68,9 @@ class SubscriptionTest {
             repo.setConnectivity(online = false, metered = false)
             val calls = java.util.concurrent.atomic.AtomicInteger()
             val handles = mutableListOf<TaskHandle>()
+            val client = repo.client()
             val flow = subscriptionFlow<OutboxSnapshot> { emit ->
-                repo.client.subscribeOutbox(object : OutboxListener {
+                client.subscribeOutbox(object : OutboxListener {
                     override fun onOutbox(snapshot: OutboxSnapshot) { calls.incrementAndGet(); emit(snapshot) }
                 }).also { handles += it }
             }

@@ -5,6 +5,7 @@ import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
 import androidx.activity.enableEdgeToEdge
+import androidx.compose.foundation.isSystemInDarkTheme
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
@@ -27,7 +28,7 @@ class MainActivity : ComponentActivity() {
         setContent {
             val settings by graph.settings.values.collectAsStateWithLifecycle()
             val strings = remember(settings.language) { AndroidStrings(this, settings.language) }
-            PhanAnhTheme(strings = strings, imageLoader = imageLoader) {
+            PhanAnhTheme(strings = strings, imageLoader = imageLoader, dark = isSystemInDarkTheme()) {
                 AppNavHost(graph = graph, openReport = openReport.value, onReportOpened = { openReport.value = null })
             }
         }

@@ -3,11 +3,12 @@ package vn.phananh.data
 import java.time.Instant
 import kotlinx.coroutines.flow.Flow
 import vn.phananh.core.Attachment
+import vn.phananh.core.DataExportSummary
 import vn.phananh.core.Draft
 import vn.phananh.core.DraftEdit
 import vn.phananh.core.FeedPage
 import vn.phananh.core.FeedQuery
-import vn.phananh.core.FieldProblem
+import vn.phananh.core.FieldError
 import vn.phananh.core.LocationAssessment
 import vn.phananh.core.LocationFix
 import vn.phananh.core.OtpRequested
@@ -19,15 +20,42 @@ import vn.phananh.core.RunSummary
 import vn.phananh.core.TenantConfig
 import vn.phananh.core.UserInfo
 
-/**
- * What the view-models need from the core, in the core's own (generated) types. The real
- * implementation is [RustCoreRepository]; [FakeCoreRepository] serves previews and UI tests
- * without the native library. Failures are `vn.phananh.core.PhanAnhException`.
- */
-interface CoreRepository {
-    /** The province's configuration in use (in memory, cheap). */
+/** The province's configuration in use (in memory, cheap); every feature reads it. */
+interface TenantRepository {
     fun config(): TenantConfig
+}
 
+/** Sign-in with phone + OTP; the session lives in the platform's secret store. */
+interface SessionRepository : TenantRepository {
+    suspend fun requestOtp(phone: String): OtpRequested
+    suspend fun signIn(phone: String, code: String): UserInfo
+    /** Drafts and unsent items stay on the phone for this account (see [unsentCount]). */
+    suspend fun signOut()
+    suspend fun isSignedIn(): Boolean
+    /** Drafts and queued items of the signed-in account not delivered yet (0 when signed out). */
+    suspend fun unsentCount(): Int
+}
+
+/**
+ * The resident's rights over their data (Decree 13/2023/NĐ-CP): take it out, or leave.
+ * Failures are `PhanAnhException` (`Offline` when the server cannot be reached).
+ */
+interface AccountRepository {
+    /**
+     * "Download my data": a new folder under [dir] with `data.json` (the server's record of
+     * this account: reports, ratings, consent history; this phone's unsent drafts) and the media.
+     */
+    suspend fun exportMyData(dir: String): DataExportSummary
+    /**
+     * "Delete my account": the server erases the person (public reports stay, without
+     * identity), then this phone forgets the account's data and session. Offline or refused:
+     * throws, and nothing is deleted anywhere.
+     */
+    suspend fun deleteAccount()
+}
+
+/** Drafts of new reports: autosaved edits, attachments, the location choice, the move into the outbox. */
+interface DraftRepository : TenantRepository {
     suspend fun createDraft(): Draft
     suspend fun draft(id: String): Draft
     /** Drafts still being edited, most recent first. */
@@ -39,29 +67,31 @@ interface CoreRepository {
     suspend fun addAttachment(draftId: String, path: String): Attachment
     suspend fun removeAttachment(attachmentId: String)
     /** Every problem that would stop the draft from being sent; empty when ready. */
-    suspend fun validateDraft(id: String): List<FieldProblem>
+    suspend fun validateDraft(id: String): List<FieldError>
     /** Moves a valid draft into the outbox; throws `PhanAnhException.Validation` otherwise. */
     suspend fun submitDraft(id: String): OutboxItem
-    /** The send queue, oldest first. */
-    suspend fun outbox(): List<OutboxItem>
-
     /** Chooses and saves the draft's position (with its ward) among the device's fixes and the photos' own. */
     suspend fun setDraftLocation(draftId: String, deviceFixes: List<LocationFix>): LocationAssessment
+}
 
+/** The send queue and its delivery. */
+interface OutboxRepository : TenantRepository {
+    /** The send queue, oldest first. */
+    suspend fun outbox(): List<OutboxItem>
     /** The outbox with upload progress: the current snapshot, then every change. */
     fun outboxUpdates(): Flow<OutboxSnapshot>
     suspend fun retryOutboxItem(clientId: String): OutboxItem
     /** Take an item back while the server cannot have it yet; a report returns to the drafts. */
     suspend fun cancelOutboxItem(clientId: String): OutboxItem
-    /** Bounded background work (WorkManager): deliver, then pull status changes, until [deadline]. */
+    /** Bounded background work: deliver, then pull status changes, until [deadline]. */
     suspend fun runPending(deadline: Instant): RunSummary
     fun setConnectivity(online: Boolean, metered: Boolean)
+    /** Videos wait for an unmetered network (the user's setting). */
+    suspend fun setVideoWifiOnly(enabled: Boolean)
+}
 
-    suspend fun requestOtp(phone: String): OtpRequested
-    suspend fun signIn(phone: String, code: String): UserInfo
-    suspend fun signOut()
-    fun isSignedIn(): Boolean
-
+/** My reports (cached, works offline), their status from the server, ratings, the public feed. */
+interface ReportsRepository : TenantRepository {
     /** My reports from the local cache: the current list, then every real change. */
     fun myReportsUpdates(): Flow<ReportsSnapshot>
     /** My reports from the local cache (works offline), newest change first. */
@@ -73,3 +103,13 @@ interface CoreRepository {
     suspend fun rateReport(reportId: String, level: Int, comment: String?, reopen: Boolean): OutboxItem
     suspend fun feed(query: FeedQuery): FeedPage
 }
+
+/**
+ * Every feature of the core, as the app holds it: the feature interfaces are what the screens'
+ * presenters take (each only the ones it needs). They share one native client, so the
+ * Rust-backed implementation is one class, [RustCoreRepository] (a class per feature would
+ * only forward to that client), and so is the fake, [FakeCoreRepository] (its features share
+ * one state: a submitted draft appears in its outbox). Failures are
+ * `vn.phananh.core.PhanAnhException`.
+ */
+interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository

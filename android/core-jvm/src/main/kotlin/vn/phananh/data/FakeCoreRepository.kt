@@ -5,7 +5,9 @@ import java.time.Instant
 import java.util.UUID
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.MutableStateFlow
+import vn.phananh.core.FailureCode
 import vn.phananh.core.FeedItem
+import vn.phananh.core.OutboxFailure
 import vn.phananh.core.FeedPage
 import vn.phananh.core.FeedQuery
 import vn.phananh.core.LocationAssessment
@@ -21,9 +23,10 @@ import vn.phananh.core.RunSummary
 import vn.phananh.core.UserInfo
 import vn.phananh.core.Attachment
 import vn.phananh.core.Category
+import vn.phananh.core.DataExportSummary
 import vn.phananh.core.Draft
 import vn.phananh.core.DraftEdit
-import vn.phananh.core.FieldProblem
+import vn.phananh.core.FieldError
 import vn.phananh.core.LocalState
 import vn.phananh.core.LocationPolicy
 import vn.phananh.core.MediaKind
@@ -37,13 +40,13 @@ import vn.phananh.core.UploadState
 import vn.phananh.core.ValidationReason
 
 /**
- * In-memory [CoreRepository] for screen previews and view-model tests that must run without the
+ * In-memory [CoreRepository] for screen previews and presenter tests that must run without the
  * native library. It only stores what it is given; it is not a second implementation of the
  * core's rules: its [validator] is whatever the test wants the "core" to answer.
  */
 class FakeCoreRepository(
     private val tenant: TenantConfig = sampleConfig(),
-    var validator: (Draft) -> List<FieldProblem> = ::requiredFieldsOnly,
+    var validator: (Draft) -> List<FieldError> = ::requiredFieldsOnly,
 ) : CoreRepository {
     private val lock = Any()
     private val drafts = LinkedHashMap<String, Draft>()
@@ -98,7 +101,7 @@ class FakeCoreRepository(
         val kind = if (path.endsWith(".mp4") || path.endsWith(".mov")) MediaKind.VIDEO else MediaKind.PHOTO
         val a = Attachment(
             UUID.randomUUID().toString(), draftId, kind, d.attachments.size.toUInt(), file.name, file.absolutePath,
-            null, null, file.length().toULong(), "", null, null, UploadState.Pending,
+            null, null, file.length().toULong(), "", null, null, UploadState.Pending, false,
         )
         drafts[draftId] = d.copy(attachments = d.attachments + a, updatedAt = Instant.now())
         a
@@ -110,7 +113,7 @@ class FakeCoreRepository(
         drafts[d.id] = d.copy(attachments = d.attachments.filter { it.id != attachmentId })
     }
 
-    override suspend fun validateDraft(id: String): List<FieldProblem> = validator(draft(id))
+    override suspend fun validateDraft(id: String): List<FieldError> = validator(draft(id))
 
     override suspend fun submitDraft(id: String): OutboxItem {
         val errors = validateDraft(id)
@@ -136,7 +139,8 @@ class FakeCoreRepository(
 
     override suspend fun retryOutboxItem(clientId: String): OutboxItem = synchronized(lock) {
         val i = queue.indexOfFirst { it.clientId == clientId }.takeIf { it >= 0 } ?: throw PhanAnhException.NotFound("outbox item")
-        queue[i] = queue[i].copy(state = LocalState.Queued).also { publish() }
+        queue[i] = queue[i].copy(state = LocalState.Queued)
+        publish()
         queue[i]
     }
 
@@ -150,6 +154,16 @@ class FakeCoreRepository(
         item
     }
 
+    /**
+     * The fake server refuses item [clientId] for good with [code] (the state the core records
+     * for a permanent failure; [detail] is the core's English text for support).
+     */
+    fun refuse(clientId: String, code: FailureCode, detail: String = "refused by the fake server") = synchronized(lock) {
+        val i = queue.indexOfFirst { it.clientId == clientId }.takeIf { it >= 0 } ?: throw PhanAnhException.NotFound("outbox item")
+        queue[i] = queue[i].copy(state = LocalState.Failed(OutboxFailure(code, null, emptyList(), detail)))
+        publish()
+    }
+
     /** Fake delivery: every queued item is "submitted" at once when online and signed in. */
     override suspend fun runPending(deadline: Instant): RunSummary = synchronized(lock) {
         if (!online || !signedIn) return RunSummary(0u, 0u, queue.count { it.state != LocalState.Submitted }.toUInt(), 0u, false)
@@ -157,6 +171,14 @@ class FakeCoreRepository(
         queue.replaceAll { if (it.state == LocalState.Queued) { delivered++; it.copy(state = LocalState.Submitted, serverId = "HT-${it.clientId.take(6)}") } else it }
         publish()
         RunSummary(delivered, 0u, 0u, delivered, false)
+    }
+
+    /** The last value the app set (settings screen). */
+    @Volatile var videoWifiOnly: Boolean = true
+        private set
+
+    override suspend fun setVideoWifiOnly(enabled: Boolean) {
+        videoWifiOnly = enabled
     }
 
     override fun setConnectivity(online: Boolean, metered: Boolean) {
@@ -172,14 +194,52 @@ class FakeCoreRepository(
     /** The fake accepts the code "123456". */
     override suspend fun signIn(phone: String, code: String): UserInfo {
         if (!online) throw PhanAnhException.Offline()
-        if (code != "123456") throw PhanAnhException.Validation(listOf(FieldProblem("otp", ValidationReason.Invalid("wrong code"))))
+        if (code != "123456") throw PhanAnhException.Validation(listOf(FieldError("otp", ValidationReason.Invalid("wrong code"))))
         signedIn = true
         synchronized(lock) { publish() }
         return UserInfo("u1", phone, null, Role.RESIDENT, null)
     }
 
     override suspend fun signOut() { signedIn = false; synchronized(lock) { publish() } }
-    override fun isSignedIn() = signedIn
+    override suspend fun isSignedIn() = signedIn
+
+    /** Drafts being edited plus queued items not yet submitted (0 when signed out). */
+    override suspend fun unsentCount(): Int = synchronized(lock) {
+        if (!signedIn) 0
+        else drafts.values.count { it.state == LocalState.Draft } + queue.count { it.state != LocalState.Submitted }
+    }
+
+    /** Media the fake server "could not serve" in the next export. */
+    @Volatile var exportMediaMissing: Int = 0
+
+    /** Writes a folder under [dir] with a data.json naming what the fake holds. */
+    override suspend fun exportMyData(dir: String): DataExportSummary {
+        if (!online) throw PhanAnhException.Offline()
+        if (!signedIn) throw PhanAnhException.Unauthorized()
+        val (reportCount, draftCount) = synchronized(lock) { reports.value.reports.size to drafts.size }
+        val folder = File(dir, "phananh-export-${UUID.randomUUID().toString().take(8)}")
+        if (!folder.mkdirs()) throw PhanAnhException.Storage(vn.phananh.core.StorageProblem.IO)
+        File(folder, "data.json").writeText("{\"format\":\"fake\",\"reports\":$reportCount,\"drafts\":$draftCount}")
+        return DataExportSummary(folder.path, reportCount.toUInt(), 0u, exportMediaMissing.toUInt())
+    }
+
+    /** How many times an account was deleted (the fake server's record). */
+    @Volatile var deletedAccounts: Int = 0
+        private set
+
+    /** Offline: throws and keeps everything. Otherwise forgets the drafts, queue, reports and session. */
+    override suspend fun deleteAccount() {
+        if (!online) throw PhanAnhException.Offline()
+        if (!signedIn) throw PhanAnhException.Unauthorized()
+        synchronized(lock) {
+            deletedAccounts++
+            drafts.clear()
+            queue.clear()
+            reports.value = ReportsSnapshot(emptyList(), emptyList(), null)
+            signedIn = false
+            publish()
+        }
+    }
 
     override fun myReportsUpdates(): Flow<ReportsSnapshot> = reports
     override suspend fun myReports(): List<Report> = reports.value.reports
@@ -195,7 +255,7 @@ class FakeCoreRepository(
 
     override suspend fun rateReport(reportId: String, level: Int, comment: String?, reopen: Boolean): OutboxItem = synchronized(lock) {
         if (tenant.ratingScale.none { it.value.toInt() == level }) {
-            throw PhanAnhException.Validation(listOf(FieldProblem("rating.level", ValidationReason.OutOfRange)))
+            throw PhanAnhException.Validation(listOf(FieldError("rating.level", ValidationReason.OutOfRange)))
         }
         val now = Instant.now()
         OutboxItem(UUID.randomUUID().toString(), OutboxKind.Rating(reportId, Rating(level.toUByte(), comment, reopen, now)), LocalState.Queued, 0u, null, now, now, null)
@@ -206,7 +266,7 @@ class FakeCoreRepository(
         FeedPage(feedItems.filter { query.category == null || it.category == query.category }, null, !online, Instant.now())
 
     private fun publish() {
-        outboxFlow.value = snapshot(queue.map { OutboxEntry(it, 0u, 0u, null, null) }, online)
+        outboxFlow.value = snapshot(queue.map { OutboxEntry(it, 0u, 0u, false, null, false) }, online)
     }
 
     private fun snapshot(entries: List<OutboxEntry>, online: Boolean) =
@@ -214,10 +274,10 @@ class FakeCoreRepository(
 
     companion object {
         /** What a "core" answers for an empty draft: the three required fields. */
-        fun requiredFieldsOnly(d: Draft): List<FieldProblem> = buildList {
-            if (d.category == null) add(FieldProblem("category", ValidationReason.Required))
-            if (d.description.isBlank()) add(FieldProblem("description", ValidationReason.Required))
-            if (d.location == null) add(FieldProblem("location", ValidationReason.Required))
+        fun requiredFieldsOnly(d: Draft): List<FieldError> = buildList {
+            if (d.category == null) add(FieldError("category", ValidationReason.Required))
+            if (d.description.isBlank()) add(FieldError("description", ValidationReason.Required))
+            if (d.location == null) add(FieldError("location", ValidationReason.Required))
         }
 
         /** A small two-category tenant for previews. */
@@ -227,8 +287,8 @@ class FakeCoreRepository(
             nameEn = "Sample Province",
             apiBaseUrl = "https://example.invalid/api/",
             categories = listOf(
-                Category("giao_thong", "Giao thông", "Traffic and roads"),
-                Category("moi_truong", "Môi trường", "Environment"),
+                Category("giao_thong", "Giao thông", "Traffic and roads", 72u),
+                Category("moi_truong", "Môi trường", "Environment", 72u),
             ),
             ratingScale = listOf(
                 RatingLevel(3u, "Hài lòng", "Satisfied", false),
@@ -236,12 +296,14 @@ class FakeCoreRepository(
                 RatingLevel(1u, "Không hài lòng", "Not satisfied", true),
             ),
             media = MediaLimits(0u, 6u, 1u, 40_000_000u, 100_000_000u, 60u, 1920u, 500_000u, 100_000_000u, 720u, 1500u, 96u),
-            location = LocationPolicy(500.0, 3u, 300u, 30.0, 150.0),
+            location = LocationPolicy(500.0, 3u, 300u, 30.0, 150.0, 20u),
             descriptionMinChars = 10u,
             descriptionMaxChars = 2000u,
             ratingCommentMaxChars = 1000u,
             provinceCode = "00",
             provinceName = "tỉnh Mẫu",
+            boundariesUrl = null,
+            version = "",
         )
     }
 }

@@ -1,13 +1,19 @@
 package vn.phananh.data
 
 import java.time.Instant
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
 import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.runBlocking
 import vn.phananh.core.Attachment
 import vn.phananh.core.ClientConfig
 import vn.phananh.core.Draft
 import vn.phananh.core.DraftEdit
 import vn.phananh.core.FeedQuery
-import vn.phananh.core.FieldProblem
+import vn.phananh.core.FieldError
 import vn.phananh.core.LocationFix
 import vn.phananh.core.OutboxItem
 import vn.phananh.core.OutboxListener
@@ -20,57 +26,85 @@ import vn.phananh.core.TenantConfig
 /**
  * [CoreRepository] over the Rust core. Every call is one call of [PhanAnhClient]; no logic here.
  * Cancelling the calling coroutine never tears a write: the core finishes it (see
- * bindings/src/runtime.rs).
+ * bindings/README.md). The client opens its storage asynchronously ([PhanAnhClient.open], off
+ * the main thread); suspend calls wait for it, and the few memory-only calls (`config()`,
+ * `setConnectivity`) wait only while it is still opening, right after app start.
  */
-class RustCoreRepository(val client: PhanAnhClient) : CoreRepository, AutoCloseable {
+class RustCoreRepository private constructor(private val opening: Deferred<PhanAnhClient>) : CoreRepository, AutoCloseable {
 
-    override fun config(): TenantConfig = client.config()
-    override suspend fun createDraft(): Draft = client.createDraft()
-    override suspend fun draft(id: String): Draft = client.draft(id)
-    override suspend fun drafts(): List<Draft> = client.drafts()
-    override suspend fun updateDraft(id: String, edits: List<DraftEdit>): Draft = client.updateDraft(id, edits)
-    override suspend fun deleteDraft(id: String) = client.deleteDraft(id)
-    override suspend fun addAttachment(draftId: String, path: String): Attachment = client.addAttachment(draftId, path)
-    override suspend fun removeAttachment(attachmentId: String) = client.removeAttachment(attachmentId)
-    override suspend fun validateDraft(id: String): List<FieldProblem> = client.validateDraft(id)
-    override suspend fun submitDraft(id: String): OutboxItem = client.submitDraft(id)
-    override suspend fun outbox(): List<OutboxItem> = client.outbox()
-    override suspend fun setDraftLocation(draftId: String, deviceFixes: List<LocationFix>) = client.setDraftLocation(draftId, deviceFixes)
+    /** Wraps a client that is already open. */
+    constructor(client: PhanAnhClient) : this(CompletableDeferred(client))
+
+    /** The client once open (tests and platform code that need a call the repository does not wrap). */
+    suspend fun client(): PhanAnhClient = opening.await()
+    private fun openedClient(): PhanAnhClient = runBlocking { opening.await() }
+
+    override fun config(): TenantConfig = openedClient().config()
+    override suspend fun createDraft(): Draft = client().createDraft()
+    override suspend fun draft(id: String): Draft = client().draft(id)
+    override suspend fun drafts(): List<Draft> = client().drafts()
+    override suspend fun updateDraft(id: String, edits: List<DraftEdit>): Draft = client().updateDraft(id, edits)
+    override suspend fun deleteDraft(id: String) = client().deleteDraft(id)
+    override suspend fun addAttachment(draftId: String, path: String): Attachment = client().addAttachment(draftId, path)
+    override suspend fun removeAttachment(attachmentId: String) = client().removeAttachment(attachmentId)
+    override suspend fun validateDraft(id: String): List<FieldError> = client().validateDraft(id)
+    override suspend fun submitDraft(id: String): OutboxItem = client().submitDraft(id)
+    override suspend fun outbox(): List<OutboxItem> = client().outbox()
+    override suspend fun setDraftLocation(draftId: String, deviceFixes: List<LocationFix>) = client().setDraftLocation(draftId, deviceFixes)
 
     override fun outboxUpdates(): Flow<OutboxSnapshot> = subscriptionFlow { emit ->
-        client.subscribeOutbox(object : OutboxListener {
+        openedClient().subscribeOutbox(object : OutboxListener {
             override fun onOutbox(snapshot: OutboxSnapshot) = emit(snapshot)
         })
     }
-    override suspend fun retryOutboxItem(clientId: String) = client.retryOutboxItem(clientId)
-    override suspend fun cancelOutboxItem(clientId: String) = client.cancelOutboxItem(clientId)
-    override suspend fun runPending(deadline: Instant) = client.runPending(deadline)
-    override fun setConnectivity(online: Boolean, metered: Boolean) = client.setConnectivity(online, metered)
+    override suspend fun retryOutboxItem(clientId: String) = client().retryOutboxItem(clientId)
+    override suspend fun cancelOutboxItem(clientId: String) = client().cancelOutboxItem(clientId)
+    override suspend fun runPending(deadline: Instant) = client().runPending(deadline)
+    override fun setConnectivity(online: Boolean, metered: Boolean) = openedClient().setConnectivity(online, metered)
+    override suspend fun setVideoWifiOnly(enabled: Boolean) = client().setVideoWifiOnly(enabled)
 
-    override suspend fun requestOtp(phone: String) = client.requestOtp(phone)
-    override suspend fun signIn(phone: String, code: String) = client.signIn(phone, code)
-    override suspend fun signOut() = client.signOut()
-    override fun isSignedIn() = client.isSignedIn()
+    override suspend fun requestOtp(phone: String) = client().requestOtp(phone)
+    override suspend fun signIn(phone: String, code: String) = client().signIn(phone, code)
+    override suspend fun signOut() = client().signOut()
+    override suspend fun isSignedIn() = client().isSignedIn()
+    override suspend fun unsentCount(): Int = client().unsentCount().toInt()
+    override suspend fun exportMyData(dir: String) = client().exportMyData(dir)
+    override suspend fun deleteAccount() = client().deleteAccount()
 
     override fun myReportsUpdates(): Flow<ReportsSnapshot> = subscriptionFlow { emit ->
-        client.subscribeReports(object : ReportsListener {
+        openedClient().subscribeReports(object : ReportsListener {
             override fun onReports(snapshot: ReportsSnapshot) = emit(snapshot)
         })
     }
-    override suspend fun myReports() = client.myReports()
-    override suspend fun syncMyReports() = client.syncMyReports()
-    override suspend fun cachedReport(id: String) = client.cachedReport(id)
-    override suspend fun refreshReport(id: String) = client.refreshReport(id)
+    override suspend fun myReports() = client().myReports()
+    override suspend fun syncMyReports() = client().syncMyReports()
+    override suspend fun cachedReport(id: String) = client().cachedReport(id)
+    override suspend fun refreshReport(id: String) = client().refreshReport(id)
     override suspend fun rateReport(reportId: String, level: Int, comment: String?, reopen: Boolean) =
-        client.rateReport(reportId, level.toUByte(), comment, reopen)
-    override suspend fun feed(query: FeedQuery) = client.feed(query)
+        client().rateReport(reportId, level.toUByte(), comment, reopen)
+    override suspend fun feed(query: FeedQuery) = client().feed(query)
 
     /** Releases the native client (the database closes when the last reference goes). */
-    override fun close() = client.close()
+    override fun close() {
+        if (opening.isCompleted) openedClient().close() else opening.cancel()
+    }
 
     companion object {
+        /** Starts opening the core with [config] on [scope] (IO) and returns at once. */
+        fun open(config: ClientConfig, scope: CoroutineScope = CoroutineScope(Dispatchers.IO)): RustCoreRepository =
+            RustCoreRepository(scope.async { PhanAnhClient.open(config) })
+
+        /**
+         * Starts preparing the configuration (work that may touch the disk, such as copying the
+         * boundary files out of the app's assets) and then opening the core, both on [scope]
+         * (IO), and returns at once. Every call waits for both, so none can see the core before
+         * what [config] prepared is in place.
+         */
+        fun open(scope: CoroutineScope = CoroutineScope(Dispatchers.IO), config: suspend () -> ClientConfig): RustCoreRepository =
+            RustCoreRepository(scope.async { PhanAnhClient.open(config()) })
+
         /** Opens the core's storage in [storageDir]; [baseUrl] overrides the tenant's API URL. */
         fun open(storageDir: String, baseUrl: String? = null, boundariesDir: String? = null): RustCoreRepository =
-            RustCoreRepository(PhanAnhClient(ClientConfig(storageDir, baseUrl, boundariesDir = boundariesDir)))
+            open(ClientConfig(storageDir, baseUrl, boundariesDir = boundariesDir))
     }
 }

@@ -51,19 +51,19 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
 import vn.phananh.ui.state.DeliveryState
-import vn.phananh.ui.state.HomeActions
+import vn.phananh.ui.state.HomeEvent
 import vn.phananh.ui.state.HomeState
 import vn.phananh.ui.state.HomeTab
 import vn.phananh.ui.state.ReportSummary
 
 /** Home: my reports and the public feed of nearby reports, a big "new report" button. */
 @Composable
-fun HomeScreen(state: HomeState, actions: HomeActions) {
+fun HomeScreen(state: HomeState, onEvent: (HomeEvent) -> Unit) {
     Scaffold(
         topBar = {
             PhanAnhTopBar(title = str(Str.app_name)) {
                 val outboxLabel = if (state.pendingOutboxCount > 0) str(Str.home_outbox_pending, state.pendingOutboxCount) else str(Str.outbox_title)
-                IconButton(onClick = actions::openOutbox, modifier = Modifier.size(MinTouch)) {
+                IconButton(onClick = { onEvent(HomeEvent.OpenOutbox) }, modifier = Modifier.size(MinTouch)) {
                     // The label sits inside the button so TalkBack reads it on the tappable node;
                     // the badge's number is part of it rather than read on its own.
                     BadgedBox(
@@ -73,7 +73,7 @@ fun HomeScreen(state: HomeState, actions: HomeActions) {
                         Icon(Icons.AutoMirrored.Filled.Send, contentDescription = null)
                     }
                 }
-                IconButton(onClick = actions::openSettings, modifier = Modifier.size(MinTouch)) {
+                IconButton(onClick = { onEvent(HomeEvent.OpenSettings) }, modifier = Modifier.size(MinTouch)) {
                     Icon(Icons.Filled.Settings, contentDescription = str(Str.settings_title))
                 }
             }
@@ -81,7 +81,7 @@ fun HomeScreen(state: HomeState, actions: HomeActions) {
         floatingActionButton = {
             val newReport = str(Str.home_new_report)
             ExtendedFloatingActionButton(
-                onClick = actions::newReport,
+                onClick = { onEvent(HomeEvent.NewReport) },
                 icon = { Icon(Icons.Filled.Add, contentDescription = null) },
                 text = { Text(newReport, style = MaterialTheme.typography.labelLarge) },
                 // Material's extended FAB hides its text from the semantics tree (found by
@@ -93,42 +93,42 @@ fun HomeScreen(state: HomeState, actions: HomeActions) {
         Column(Modifier.padding(padding).fillMaxSize()) {
             if (!state.online) InfoBanner(str(Str.home_offline), Icons.Filled.Warning)
             TabRow(selectedTabIndex = state.tab.ordinal) {
-                Tab(selected = state.tab == HomeTab.MY_REPORTS, onClick = { actions.selectTab(HomeTab.MY_REPORTS) },
+                Tab(selected = state.tab == HomeTab.MY_REPORTS, onClick = { onEvent(HomeEvent.SelectTab(HomeTab.MY_REPORTS)) },
                     modifier = Modifier.heightIn(min = MinTouch), text = { Text(str(Str.home_tab_mine), style = MaterialTheme.typography.labelLarge) })
-                Tab(selected = state.tab == HomeTab.PUBLIC_FEED, onClick = { actions.selectTab(HomeTab.PUBLIC_FEED) },
+                Tab(selected = state.tab == HomeTab.PUBLIC_FEED, onClick = { onEvent(HomeEvent.SelectTab(HomeTab.PUBLIC_FEED)) },
                     modifier = Modifier.heightIn(min = MinTouch), text = { Text(str(Str.home_tab_public), style = MaterialTheme.typography.labelLarge) })
             }
             if (state.loading || state.refreshing) LinearProgressIndicator(Modifier.fillMaxWidth())
-            state.error?.let { Box(Modifier.padding(12.dp)) { ErrorBanner(it, onRetry = actions::refresh) } }
+            state.error?.let { Box(Modifier.padding(12.dp)) { ErrorBanner(it, onRetry = { onEvent(HomeEvent.Refresh) }) } }
             when (state.tab) {
-                HomeTab.MY_REPORTS -> MyReports(state, actions)
-                HomeTab.PUBLIC_FEED -> PublicFeed(state, actions)
+                HomeTab.MY_REPORTS -> MyReports(state, onEvent)
+                HomeTab.PUBLIC_FEED -> PublicFeed(state, onEvent)
             }
         }
     }
 }
 
 @Composable
-private fun MyReports(state: HomeState, actions: HomeActions) {
+private fun MyReports(state: HomeState, onEvent: (HomeEvent) -> Unit) {
     if (!state.signedIn && state.myReports.isEmpty()) {
-        EmptyState(str(Str.home_sign_in_hint), str(Str.login_title), actions::signIn)
+        EmptyState(str(Str.home_sign_in_hint), str(Str.login_title), { onEvent(HomeEvent.SignIn) })
         return
     }
     if (state.myReports.isEmpty()) {
-        EmptyState(str(Str.home_empty_mine), str(Str.home_new_report), actions::newReport)
+        EmptyState(str(Str.home_empty_mine), str(Str.home_new_report), { onEvent(HomeEvent.NewReport) })
         return
     }
     LazyColumn(contentPadding = PaddingValues(start = 12.dp, end = 12.dp, top = 12.dp, bottom = 96.dp), verticalArrangement = Arrangement.spacedBy(10.dp)) {
-        items(state.myReports, key = { it.id }) { ReportCard(it, onClick = { actions.openReport(it.id) }) }
+        items(state.myReports, key = { it.id }) { ReportCard(it, onClick = { onEvent(HomeEvent.OpenReport(it.id)) }) }
     }
 }
 
 @Composable
-private fun PublicFeed(state: HomeState, actions: HomeActions) {
+private fun PublicFeed(state: HomeState, onEvent: (HomeEvent) -> Unit) {
     Column {
         OutlinedTextField(
             value = state.feedFilter.query,
-            onValueChange = { actions.changeFeedFilter(state.feedFilter.copy(query = it)) },
+            onValueChange = { onEvent(HomeEvent.ChangeFeedFilter(state.feedFilter.copy(query = it))) },
             leadingIcon = { Icon(Icons.Filled.Search, contentDescription = null) },
             label = { Text(str(Str.feed_search)) },
             singleLine = true,
@@ -136,11 +136,11 @@ private fun PublicFeed(state: HomeState, actions: HomeActions) {
         )
         LazyRow(contentPadding = PaddingValues(horizontal = 12.dp), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             item {
-                FilterChip(selected = state.feedFilter.categoryCode == null, onClick = { actions.changeFeedFilter(state.feedFilter.copy(categoryCode = null)) },
+                FilterChip(selected = state.feedFilter.categoryCode == null, onClick = { onEvent(HomeEvent.ChangeFeedFilter(state.feedFilter.copy(categoryCode = null))) },
                     label = { Text(str(Str.feed_all_categories)) }, modifier = Modifier.heightIn(min = 48.dp))
             }
             items(state.categories, key = { it.code }) { c ->
-                FilterChip(selected = state.feedFilter.categoryCode == c.code, onClick = { actions.changeFeedFilter(state.feedFilter.copy(categoryCode = c.code)) },
+                FilterChip(selected = state.feedFilter.categoryCode == c.code, onClick = { onEvent(HomeEvent.ChangeFeedFilter(state.feedFilter.copy(categoryCode = c.code))) },
                     label = { Text(c.name.text()) }, modifier = Modifier.heightIn(min = 48.dp))
             }
         }
@@ -148,7 +148,7 @@ private fun PublicFeed(state: HomeState, actions: HomeActions) {
             EmptyState(str(Str.feed_empty), null, null)
         } else {
             LazyColumn(contentPadding = PaddingValues(start = 12.dp, end = 12.dp, top = 8.dp, bottom = 96.dp), verticalArrangement = Arrangement.spacedBy(10.dp)) {
-                items(state.publicFeed, key = { it.id }) { ReportCard(it, onClick = { actions.openReport(it.id) }) }
+                items(state.publicFeed, key = { it.id }) { ReportCard(it, onClick = { onEvent(HomeEvent.OpenReport(it.id)) }) }
             }
         }
     }

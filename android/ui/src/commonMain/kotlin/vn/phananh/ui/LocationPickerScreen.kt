@@ -36,7 +36,7 @@ import androidx.compose.ui.input.pointer.pointerInput
 import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.unit.dp
 import kotlin.math.cos
-import vn.phananh.ui.state.LocationPickerActions
+import vn.phananh.ui.state.LocationPickerEvent
 import vn.phananh.ui.state.LocationPickerState
 
 private const val METERS_PER_DEGREE_LAT = 111_320.0
@@ -47,16 +47,16 @@ private const val METERS_PER_DEGREE_LAT = 111_320.0
  * new point; no map tiles are needed, so it works offline.
  */
 @Composable
-fun LocationPickerScreen(state: LocationPickerState, actions: LocationPickerActions) {
+fun LocationPickerScreen(state: LocationPickerState, onEvent: (LocationPickerEvent) -> Unit) {
     val current = rememberUpdatedState(state)
     val density = LocalDensity.current
     fun moveByMeters(east: Double, north: Double) {
         val s = current.value
         val lat = s.lat + north / METERS_PER_DEGREE_LAT
         val lon = s.lon + east / (METERS_PER_DEGREE_LAT * cos(Math.toRadians(s.lat)))
-        actions.movePin(lat, lon)
+        onEvent(LocationPickerEvent.MovePin(lat, lon))
     }
-    Scaffold(topBar = { PhanAnhTopBar(str(Str.picker_title), onBack = actions::cancel) }) { padding ->
+    Scaffold(topBar = { PhanAnhTopBar(str(Str.picker_title), onBack = { onEvent(LocationPickerEvent.Cancel) }) }) { padding ->
         Column(Modifier.padding(padding).fillMaxSize()) {
             Box(
                 Modifier.fillMaxWidth().weight(1f).pointerInput(Unit) {
@@ -88,9 +88,9 @@ fun LocationPickerScreen(state: LocationPickerState, actions: LocationPickerActi
                     Nudge(Icons.AutoMirrored.Filled.KeyboardArrowRight, str(Str.picker_move_east)) { moveByMeters(step, 0.0) }
                 }
                 if (state.deviceFix != null) {
-                    OutlinedButton(onClick = actions::recenterOnDevice, modifier = Modifier.fillMaxWidth().heightIn(min = MinTouch)) { Text(str(Str.picker_recenter)) }
+                    OutlinedButton(onClick = { onEvent(LocationPickerEvent.RecenterOnDevice) }, modifier = Modifier.fillMaxWidth().heightIn(min = MinTouch)) { Text(str(Str.picker_recenter)) }
                 }
-                PrimaryButton(str(Str.picker_confirm), onClick = actions::confirm)
+                PrimaryButton(str(Str.picker_confirm), onClick = { onEvent(LocationPickerEvent.Confirm) })
                 Spacer(Modifier.height(4.dp))
             }
         }

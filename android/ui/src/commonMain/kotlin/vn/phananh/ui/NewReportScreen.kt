@@ -57,29 +57,29 @@ import vn.phananh.ui.state.Fields
 import vn.phananh.ui.state.LocationState
 import vn.phananh.ui.state.LocationStatus
 import vn.phananh.ui.state.MediaKind
-import vn.phananh.ui.state.NewReportActions
+import vn.phananh.ui.state.NewReportEvent
 import vn.phananh.ui.state.NewReportState
 import vn.phananh.ui.state.PhotoRef
 import vn.phananh.ui.state.forField
 
 /** New report: media, location with the commune/ward, category grid, description, anonymity. */
 @Composable
-fun NewReportScreen(state: NewReportState, actions: NewReportActions) {
-    Scaffold(topBar = { PhanAnhTopBar(str(Str.new_report_title), onBack = actions::close, backIsClose = true) }) { padding ->
+fun NewReportScreen(state: NewReportState, onEvent: (NewReportEvent) -> Unit) {
+    Scaffold(topBar = { PhanAnhTopBar(str(Str.new_report_title), onBack = { onEvent(NewReportEvent.Close) }, backIsClose = true) }) { padding ->
         Column(
             Modifier.padding(padding).fillMaxSize().verticalScroll(rememberScrollState()).padding(horizontal = 16.dp, vertical = 8.dp),
             verticalArrangement = Arrangement.spacedBy(12.dp),
         ) {
             state.error?.let { ErrorBanner(it) }
-            MediaSection(state, actions)
-            LocationSection(state.location, state.fieldErrors.forField(Fields.LOCATION), actions)
-            CategorySection(state, actions)
-            DescriptionSection(state, actions)
-            AnonymousRow(state.anonymous, actions::changeAnonymous)
+            MediaSection(state, onEvent)
+            LocationSection(state.location, state.fieldErrors.forField(Fields.LOCATION), onEvent)
+            CategorySection(state, onEvent)
+            DescriptionSection(state, onEvent)
+            AnonymousRow(state.anonymous, { onEvent(NewReportEvent.ChangeAnonymous(it)) })
             state.savedAt?.let {
                 Text(str(Str.new_report_saved_at, timeOnly(it)), style = MaterialTheme.typography.bodySmall, color = MaterialTheme.colorScheme.onSurfaceVariant)
             }
-            PrimaryButton(str(Str.new_report_send), onClick = actions::submit, busy = state.submitting)
+            PrimaryButton(str(Str.new_report_send), onClick = { onEvent(NewReportEvent.Submit) }, busy = state.submitting)
             Text(str(Str.new_report_send_hint), style = MaterialTheme.typography.bodySmall, color = MaterialTheme.colorScheme.onSurfaceVariant)
             Spacer(Modifier.height(16.dp))
         }
@@ -87,21 +87,21 @@ fun NewReportScreen(state: NewReportState, actions: NewReportActions) {
 }
 
 @Composable
-private fun MediaSection(state: NewReportState, actions: NewReportActions) {
+private fun MediaSection(state: NewReportState, onEvent: (NewReportEvent) -> Unit) {
     SectionTitle(str(Str.new_report_media, state.photoCount, state.maxPhotos))
     Row(horizontalArrangement = Arrangement.spacedBy(8.dp), modifier = Modifier.fillMaxWidth()) {
-        MediaButton(str(Str.action_take_photo), Icons.Filled.Add, state.canAddPhoto, actions::takePhoto, Modifier.weight(1f))
-        MediaButton(str(Str.action_record_video), Icons.Filled.PlayArrow, state.canAddVideo, actions::recordVideo, Modifier.weight(1f))
+        MediaButton(str(Str.action_take_photo), Icons.Filled.Add, state.canAddPhoto, { onEvent(NewReportEvent.TakePhoto) }, Modifier.weight(1f))
+        MediaButton(str(Str.action_record_video), Icons.Filled.PlayArrow, state.canAddVideo, { onEvent(NewReportEvent.RecordVideo) }, Modifier.weight(1f))
     }
     OutlinedButton(
-        onClick = actions::pickFromGallery,
+        onClick = { onEvent(NewReportEvent.PickFromGallery) },
         enabled = state.canAddPhoto || state.canAddVideo,
         modifier = Modifier.fillMaxWidth().heightIn(min = MinTouch),
     ) { Text(str(Str.action_pick_gallery), style = MaterialTheme.typography.labelLarge) }
     Text(str(Str.new_report_video_limit, state.maxVideoSeconds), style = MaterialTheme.typography.bodySmall, color = MaterialTheme.colorScheme.onSurfaceVariant)
     if (state.attachments.isNotEmpty()) {
         Row(Modifier.horizontalScroll(rememberScrollState()), horizontalArrangement = Arrangement.spacedBy(10.dp)) {
-            state.attachments.forEachIndexed { i, a -> AttachmentTile(i, a, actions) }
+            state.attachments.forEachIndexed { i, a -> AttachmentTile(i, a, onEvent) }
         }
     }
     FieldErrors(state.fieldErrors.forField(Fields.ATTACHMENTS))
@@ -117,7 +117,7 @@ private fun MediaButton(text: String, icon: ImageVector, enabled: Boolean, onCli
 }
 
 @Composable
-private fun AttachmentTile(index: Int, item: AttachmentItem, actions: NewReportActions) {
+private fun AttachmentTile(index: Int, item: AttachmentItem, onEvent: (NewReportEvent) -> Unit) {
     val name = str(if (item.kind == MediaKind.VIDEO) Str.attachment_video_n else Str.attachment_photo_n, index + 1)
     val removeLabel = str(Str.attachment_remove, name)
     Column(horizontalAlignment = Alignment.CenterHorizontally) {
@@ -129,7 +129,7 @@ private fun AttachmentTile(index: Int, item: AttachmentItem, actions: NewReportA
             // 48 dp to tap, a 36 dp dark disc to see.
             Box(
                 Modifier.align(Alignment.TopEnd).size(48.dp)
-                    .clickable(role = Role.Button, onClickLabel = removeLabel) { actions.removeAttachment(item.id) }
+                    .clickable(role = Role.Button, onClickLabel = removeLabel) { onEvent(NewReportEvent.RemoveAttachment(item.id)) }
                     .semantics { contentDescription = removeLabel },
                 contentAlignment = Alignment.Center,
             ) {
@@ -149,7 +149,7 @@ private fun AttachmentTile(index: Int, item: AttachmentItem, actions: NewReportA
 }
 
 @Composable
-private fun LocationSection(location: LocationState, errors: List<vn.phananh.ui.state.FieldMessage>, actions: NewReportActions) {
+private fun LocationSection(location: LocationState, errors: List<vn.phananh.ui.state.FieldMessage>, onEvent: (NewReportEvent) -> Unit) {
     SectionTitle(str(Str.new_report_location))
     Surface(shape = RoundedCornerShape(14.dp), border = BorderStroke(1.dp, MaterialTheme.colorScheme.outlineVariant), modifier = Modifier.fillMaxWidth()) {
         Column(Modifier.padding(14.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
@@ -184,19 +184,19 @@ private fun LocationSection(location: LocationState, errors: List<vn.phananh.ui.
                 }
             }
             location.alternatives.forEach { alt ->
-                OutlinedButton(onClick = { actions.chooseLocation(alt.id) }, modifier = Modifier.fillMaxWidth().heightIn(min = MinTouch)) {
+                OutlinedButton(onClick = { onEvent(NewReportEvent.ChooseLocation(alt.id)) }, modifier = Modifier.fillMaxWidth().heightIn(min = MinTouch)) {
                     Text(str(Str.location_use_alternative, sourceLabel(alt.source), alt.ward?.fullName ?: str(Str.location_no_ward)))
                 }
             }
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                 if (location.status == LocationStatus.PERMISSION_DENIED) {
-                    FilledTonalButton(onClick = actions::requestLocationPermission, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) { Text(str(Str.location_allow)) }
+                    FilledTonalButton(onClick = { onEvent(NewReportEvent.RequestLocationPermission) }, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) { Text(str(Str.location_allow)) }
                 } else {
-                    OutlinedButton(onClick = actions::refreshLocation, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) {
+                    OutlinedButton(onClick = { onEvent(NewReportEvent.RefreshLocation) }, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) {
                         Icon(Icons.Filled.Refresh, contentDescription = null); Spacer(Modifier.width(6.dp)); Text(str(Str.location_refresh))
                     }
                 }
-                OutlinedButton(onClick = actions::adjustLocation, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) {
+                OutlinedButton(onClick = { onEvent(NewReportEvent.AdjustLocation) }, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) {
                     Icon(Icons.Filled.Edit, contentDescription = null); Spacer(Modifier.width(6.dp)); Text(str(Str.location_adjust))
                 }
             }
@@ -206,14 +206,14 @@ private fun LocationSection(location: LocationState, errors: List<vn.phananh.ui.
 }
 
 @Composable
-private fun CategorySection(state: NewReportState, actions: NewReportActions) {
+private fun CategorySection(state: NewReportState, onEvent: (NewReportEvent) -> Unit) {
     val errors = state.fieldErrors.forField(Fields.CATEGORY)
     SectionTitle(str(Str.new_report_category))
     // A fixed two-column grid built from rows, so it scrolls with the form.
     Column(verticalArrangement = Arrangement.spacedBy(8.dp), modifier = Modifier.semantics { if (errors.isNotEmpty()) error("category") }) {
         state.categories.chunked(2).forEach { row ->
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                row.forEach { CategoryTile(it, it.code == state.selectedCategory, { actions.selectCategory(it.code) }, Modifier.weight(1f)) }
+                row.forEach { CategoryTile(it, it.code == state.selectedCategory, { onEvent(NewReportEvent.SelectCategory(it.code)) }, Modifier.weight(1f)) }
                 if (row.size == 1) Spacer(Modifier.weight(1f))
             }
         }
@@ -239,12 +239,12 @@ private fun CategoryTile(category: CategoryOption, selected: Boolean, onClick: (
 }
 
 @Composable
-private fun DescriptionSection(state: NewReportState, actions: NewReportActions) {
+private fun DescriptionSection(state: NewReportState, onEvent: (NewReportEvent) -> Unit) {
     val errors = state.fieldErrors.forField(Fields.DESCRIPTION)
     SectionTitle(str(Str.new_report_description))
     OutlinedTextField(
         value = state.description,
-        onValueChange = actions::changeDescription,
+        onValueChange = { onEvent(NewReportEvent.ChangeDescription(it)) },
         placeholder = { Text(str(Str.new_report_description_hint)) },
         isError = errors.isNotEmpty(),
         minLines = 4,

@@ -34,18 +34,18 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.semantics.stateDescription
 import androidx.compose.ui.unit.dp
 import vn.phananh.ui.state.DeliveryState
-import vn.phananh.ui.state.OutboxActions
+import vn.phananh.ui.state.OutboxEvent
 import vn.phananh.ui.state.OutboxItemState
 import vn.phananh.ui.state.OutboxKind
 import vn.phananh.ui.state.OutboxState
 
 /** Outbox: what is still on its way, with progress, and retry/cancel for what stopped. */
 @Composable
-fun OutboxScreen(state: OutboxState, actions: OutboxActions) {
+fun OutboxScreen(state: OutboxState, onEvent: (OutboxEvent) -> Unit) {
     Scaffold(topBar = {
-        PhanAnhTopBar(str(Str.outbox_title), onBack = actions::back) {
+        PhanAnhTopBar(str(Str.outbox_title), onBack = { onEvent(OutboxEvent.Back) }) {
             if (state.items.any { it.canRetry }) {
-                TextButton(onClick = actions::retryAll, modifier = Modifier.heightIn(min = MinTouch)) {
+                TextButton(onClick = { onEvent(OutboxEvent.RetryAll) }, modifier = Modifier.heightIn(min = MinTouch)) {
                     Text(str(Str.outbox_retry_all), color = MaterialTheme.colorScheme.onPrimary)
                 }
             }
@@ -61,7 +61,7 @@ fun OutboxScreen(state: OutboxState, actions: OutboxActions) {
                 Text(str(Str.outbox_empty), style = MaterialTheme.typography.bodyLarge, modifier = Modifier.padding(32.dp))
             } else {
                 LazyColumn(contentPadding = PaddingValues(12.dp), verticalArrangement = Arrangement.spacedBy(10.dp)) {
-                    items(state.items, key = { it.clientId }) { OutboxCard(it, actions) }
+                    items(state.items, key = { it.clientId }) { OutboxCard(it, onEvent) }
                 }
             }
         }
@@ -69,12 +69,12 @@ fun OutboxScreen(state: OutboxState, actions: OutboxActions) {
 }
 
 @Composable
-private fun OutboxCard(item: OutboxItemState, actions: OutboxActions) {
+private fun OutboxCard(item: OutboxItemState, onEvent: (OutboxEvent) -> Unit) {
     val failed = item.delivery as? DeliveryState.Failed
     Card(
         colors = CardDefaults.cardColors(containerColor = if (failed != null && !failed.retryable) MaterialTheme.colorScheme.errorContainer else MaterialTheme.colorScheme.surface),
         elevation = CardDefaults.cardElevation(defaultElevation = 2.dp),
-        modifier = Modifier.fillMaxWidth().clickable { actions.open(item.clientId) },
+        modifier = Modifier.fillMaxWidth().clickable { onEvent(OutboxEvent.Open(item.clientId)) },
     ) {
         Column(Modifier.padding(14.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
             Row(verticalAlignment = Alignment.CenterVertically) {
@@ -105,18 +105,18 @@ private fun OutboxCard(item: OutboxItemState, actions: OutboxActions) {
                 Text(str(Str.outbox_attempts, item.attempts) + next, style = MaterialTheme.typography.bodySmall, color = MaterialTheme.colorScheme.onSurfaceVariant)
             }
             failed?.let {
-                Text(it.error?.let { e -> errorText(e) } ?: it.detail, color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodyMedium)
+                Text(failureText(it.reason), color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodyMedium)
                 if (!it.retryable) Text(str(Str.outbox_failed_hint), style = MaterialTheme.typography.bodySmall)
             }
             if (item.canRetry || item.canCancel) {
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     if (item.canRetry) {
-                        OutlinedButton(onClick = { actions.retry(item.clientId) }, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) {
+                        OutlinedButton(onClick = { onEvent(OutboxEvent.Retry(item.clientId)) }, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) {
                             Icon(Icons.Filled.Refresh, contentDescription = null); Spacer(Modifier.width(6.dp)); Text(str(Str.action_retry))
                         }
                     }
                     if (item.canCancel) {
-                        OutlinedButton(onClick = { actions.cancel(item.clientId) }, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) {
+                        OutlinedButton(onClick = { onEvent(OutboxEvent.Cancel(item.clientId)) }, modifier = Modifier.weight(1f).heightIn(min = MinTouch)) {
                             Text(str(Str.outbox_cancel), color = MaterialTheme.colorScheme.error)
                         }
                     }

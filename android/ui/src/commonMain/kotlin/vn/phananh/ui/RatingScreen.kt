@@ -30,25 +30,25 @@ import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
 import vn.phananh.ui.state.Fields
-import vn.phananh.ui.state.RatingActions
+import vn.phananh.ui.state.RatingEvent
 import vn.phananh.ui.state.RatingLevelOption
 import vn.phananh.ui.state.RatingState
 import vn.phananh.ui.state.forField
 
 /** Rating: the province's satisfaction levels as large choices, a comment, and reopen when allowed. */
 @Composable
-fun RatingScreen(state: RatingState, actions: RatingActions) {
-    Scaffold(topBar = { PhanAnhTopBar(str(if (state.editing) Str.rating_title_edit else Str.rating_title), onBack = actions::back) }) { padding ->
+fun RatingScreen(state: RatingState, onEvent: (RatingEvent) -> Unit) {
+    Scaffold(topBar = { PhanAnhTopBar(str(if (state.editing) Str.rating_title_edit else Str.rating_title), onBack = { onEvent(RatingEvent.Back) }) }) { padding ->
         Column(Modifier.padding(padding).fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
             state.error?.let { ErrorBanner(it) }
             Text(str(Str.rating_question, state.reportCategory.text()), style = MaterialTheme.typography.titleMedium)
             Column(Modifier.selectableGroup(), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-                state.levels.forEach { LevelRow(it, it.value == state.selectedLevel) { actions.selectLevel(it.value) } }
+                state.levels.forEach { LevelRow(it, it.value == state.selectedLevel) { onEvent(RatingEvent.SelectLevel(it.value)) } }
             }
             FieldErrors(state.fieldErrors.forField(Fields.RATING_LEVEL))
             OutlinedTextField(
                 value = state.comment,
-                onValueChange = actions::changeComment,
+                onValueChange = { onEvent(RatingEvent.ChangeComment(it)) },
                 label = { Text(str(Str.rating_comment)) },
                 minLines = 3,
                 isError = state.fieldErrors.forField(Fields.RATING_COMMENT).isNotEmpty(),
@@ -58,7 +58,7 @@ fun RatingScreen(state: RatingState, actions: RatingActions) {
             FieldErrors(state.fieldErrors.forField(Fields.RATING_COMMENT))
             if (state.reopenAllowed) {
                 Row(
-                    Modifier.fillMaxWidth().heightIn(min = MinTouch).toggleable(state.reopen, onValueChange = actions::changeReopen, role = Role.Switch),
+                    Modifier.fillMaxWidth().heightIn(min = MinTouch).toggleable(state.reopen, onValueChange = { onEvent(RatingEvent.ChangeReopen(it)) }, role = Role.Switch),
                     verticalAlignment = Alignment.CenterVertically,
                 ) {
                     Column(Modifier.weight(1f)) {
@@ -71,7 +71,7 @@ fun RatingScreen(state: RatingState, actions: RatingActions) {
             if (state.submitted) {
                 Text(str(Str.rating_thanks), style = MaterialTheme.typography.bodyLarge, color = MaterialTheme.colorScheme.tertiary)
             } else {
-                PrimaryButton(str(Str.rating_send), onClick = actions::submit, enabled = state.selectedLevel != null, busy = state.submitting)
+                PrimaryButton(str(Str.rating_send), onClick = { onEvent(RatingEvent.Submit) }, enabled = state.selectedLevel != null, busy = state.submitting)
             }
         }
     }

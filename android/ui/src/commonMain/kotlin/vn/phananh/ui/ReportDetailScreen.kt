@@ -34,18 +34,18 @@ import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import vn.phananh.ui.state.PhotoRef
-import vn.phananh.ui.state.ReportDetailActions
+import vn.phananh.ui.state.ReportDetailEvent
 import vn.phananh.ui.state.ReportDetailState
 import vn.phananh.ui.state.TimelineEntry
 import vn.phananh.ui.state.UnitAnswer
 
 /** Report detail: what was reported, who handles it by when, the answer, the timeline, rating. */
 @Composable
-fun ReportDetailScreen(state: ReportDetailState, actions: ReportDetailActions) {
-    Scaffold(topBar = { PhanAnhTopBar(str(Str.detail_title), onBack = actions::back) }) { padding ->
+fun ReportDetailScreen(state: ReportDetailState, onEvent: (ReportDetailEvent) -> Unit) {
+    Scaffold(topBar = { PhanAnhTopBar(str(Str.detail_title), onBack = { onEvent(ReportDetailEvent.Back) }) }) { padding ->
         Column(Modifier.padding(padding).fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp), verticalArrangement = Arrangement.spacedBy(10.dp)) {
             if (state.loading) LinearProgressIndicator(Modifier.fillMaxWidth())
-            state.error?.let { ErrorBanner(it, onRetry = actions::refresh) }
+            state.error?.let { ErrorBanner(it, onRetry = { onEvent(ReportDetailEvent.Refresh) }) }
             Text(state.category.text(), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                 state.status?.let { StatusChip(it) }
@@ -53,7 +53,7 @@ fun ReportDetailScreen(state: ReportDetailState, actions: ReportDetailActions) {
                 if (state.anonymous) Pill(str(Str.detail_anonymous), MaterialTheme.colorScheme.onSurfaceVariant)
             }
             Text(state.description, style = MaterialTheme.typography.bodyLarge)
-            if (state.photos.isNotEmpty()) Photos(state.photos, actions)
+            if (state.photos.isNotEmpty()) Photos(state.photos, onEvent)
             HorizontalDivider()
             LabelValue(str(Str.detail_place), state.ward?.fullName ?: str(Str.location_no_ward))
             LabelValue(str(Str.detail_sent_at), dateTime(state.createdAt))
@@ -64,7 +64,7 @@ fun ReportDetailScreen(state: ReportDetailState, actions: ReportDetailActions) {
             }
             state.rejectionReason?.let { LabelValue(str(Str.detail_rejected_reason), it, MaterialTheme.colorScheme.error) }
             state.duplicateOf?.let { LabelValue(str(Str.detail_duplicate_of), "#$it") }
-            state.answer?.let { Answer(it, actions) }
+            state.answer?.let { Answer(it, onEvent) }
             if (state.timeline.isNotEmpty()) {
                 SectionTitle(str(Str.detail_timeline))
                 state.timeline.forEachIndexed { i, e -> TimelineRow(e, last = i == state.timeline.lastIndex) }
@@ -76,7 +76,7 @@ fun ReportDetailScreen(state: ReportDetailState, actions: ReportDetailActions) {
                 if (r.pending) Text(str(Str.delivery_queued), style = MaterialTheme.typography.bodySmall, color = MaterialTheme.colorScheme.onSurfaceVariant)
             }
             if (state.canRate) {
-                PrimaryButton(str(if (state.myRating == null) Str.detail_rate else Str.detail_edit_rating), onClick = actions::rate)
+                PrimaryButton(str(if (state.myRating == null) Str.detail_rate else Str.detail_edit_rating), onClick = { onEvent(ReportDetailEvent.Rate) })
             }
             Spacer(Modifier.height(16.dp))
         }
@@ -84,22 +84,23 @@ fun ReportDetailScreen(state: ReportDetailState, actions: ReportDetailActions) {
 }
 
 @Composable
-private fun Photos(photos: List<PhotoRef>, actions: ReportDetailActions) {
+private fun Photos(photos: List<PhotoRef>, onEvent: (ReportDetailEvent) -> Unit) {
     Row(Modifier.horizontalScroll(rememberScrollState()), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
         photos.forEachIndexed { i, p ->
-            Thumbnail(p, 120.dp, contentDescription = p.caption ?: str(Str.attachment_photo_n, i + 1), modifier = Modifier.clickable { actions.openPhoto(p) })
+            Thumbnail(p, 120.dp, contentDescription = p.caption ?: str(Str.attachment_photo_n, i + 1), modifier = Modifier.clickable { onEvent(ReportDetailEvent.OpenPhoto(p)) })
         }
     }
 }
 
 @Composable
-private fun Answer(answer: UnitAnswer, actions: ReportDetailActions) {
-    Card(colors = CardDefaults.cardColors(containerColor = Color(0xFFE6F4EA)), modifier = Modifier.fillMaxWidth()) {
+private fun Answer(answer: UnitAnswer, onEvent: (ReportDetailEvent) -> Unit) {
+    // A light card in both themes, so its text is dark in both (found in the dark screenshots).
+    Card(colors = CardDefaults.cardColors(containerColor = Color(0xFFE6F4EA), contentColor = Color(0xFF10261A)), modifier = Modifier.fillMaxWidth()) {
         Column(Modifier.padding(14.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
             Text(str(Str.detail_answer_from, answer.unitName), style = MaterialTheme.typography.titleSmall, color = Color(0xFF0E4D25))
             Text(dateTime(answer.answeredAt), style = MaterialTheme.typography.bodySmall, color = Color(0xFF0E4D25))
             Text(answer.text, style = MaterialTheme.typography.bodyLarge)
-            if (answer.photos.isNotEmpty()) Photos(answer.photos, actions)
+            if (answer.photos.isNotEmpty()) Photos(answer.photos, onEvent)
         }
     }
 }

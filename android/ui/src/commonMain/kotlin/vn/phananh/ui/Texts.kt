@@ -7,6 +7,7 @@ import java.time.Instant
 import java.time.format.DateTimeFormatter
 import vn.phananh.ui.state.AppLanguage
 import vn.phananh.ui.state.CaseStatus
+import vn.phananh.ui.state.DeliveryFailure
 import vn.phananh.ui.state.DeliveryState
 import vn.phananh.ui.state.FieldMessage
 import vn.phananh.ui.state.LocalizedText
@@ -59,6 +60,22 @@ fun deliveryLabel(delivery: DeliveryState): String = when (delivery) {
     DeliveryState.Submitted -> str(Str.delivery_submitted)
     is DeliveryState.Failed -> if (delivery.retryable) str(Str.delivery_failed_retrying) else str(Str.delivery_failed)
 }
+
+/** Why something sent stopped, from the core's typed code (its English detail is never shown). */
+@Composable
+@ReadOnlyComposable
+fun failureText(reason: DeliveryFailure): String = str(
+    when (reason) {
+        DeliveryFailure.REJECTED -> Str.failure_rejected
+        DeliveryFailure.FORBIDDEN -> Str.failure_forbidden
+        DeliveryFailure.TOO_LARGE -> Str.failure_too_large
+        DeliveryFailure.MEDIA -> Str.failure_media
+        DeliveryFailure.NOT_FOUND -> Str.failure_not_found
+        DeliveryFailure.CONFLICT -> Str.failure_conflict
+        DeliveryFailure.INTERRUPTED -> Str.failure_interrupted
+        DeliveryFailure.OTHER -> Str.failure_other
+    },
+)
 
 @Composable
 @ReadOnlyComposable

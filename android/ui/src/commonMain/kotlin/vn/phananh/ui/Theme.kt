@@ -2,6 +2,7 @@ package vn.phananh.ui
 
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Typography
+import androidx.compose.material3.darkColorScheme
 import androidx.compose.material3.lightColorScheme
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
@@ -44,6 +45,21 @@ private val Colors = lightColorScheme(
     error = Color(0xFFB3261E),
 )
 
+/** The same brand at night (the system dark theme): light tones on dark surfaces. */
+private val DarkColors = darkColorScheme(
+    primary = Color(0xFFA9C7FF),
+    onPrimary = Color(0xFF002F65),
+    primaryContainer = Color(0xFF00458E),
+    onPrimaryContainer = Color(0xFFD6E4FF),
+    secondary = Color(0xFFFFB4AB),
+    secondaryContainer = Color(0xFF2B3A4F),
+    onSecondaryContainer = Color(0xFFDCE6F5),
+    tertiary = Color(0xFF8DD8A4),
+    surface = Color(0xFF111318),
+    background = Color(0xFF111318),
+    error = Color(0xFFFFB4AB),
+)
+
 /** Material type scale, one step larger than the default so text is readable without zoom. */
 private fun typography(family: FontFamily): Typography {
     val base = Typography()
@@ -73,6 +89,7 @@ fun PhanAnhTheme(
     imageLoader: ImageLoader = ImageLoader { _, _ -> null },
     timeZone: ZoneId = ZoneId.systemDefault(),
     fontFamily: FontFamily = FontFamily.Default,
+    dark: Boolean = false,
     content: @Composable () -> Unit,
 ) {
     CompositionLocalProvider(
@@ -80,6 +97,6 @@ fun PhanAnhTheme(
         LocalImageLoader provides imageLoader,
         LocalTimeZone provides timeZone,
     ) {
-        MaterialTheme(colorScheme = Colors, typography = typography(fontFamily), content = content)
+        MaterialTheme(colorScheme = if (dark) DarkColors else Colors, typography = typography(fontFamily), content = content)
     }
 }

@@ -1,8 +1,12 @@
 package vn.phananh.app.nav
 
 import android.Manifest
+import android.content.ActivityNotFoundException
 import android.content.pm.PackageManager
+import android.content.res.Configuration
 import android.net.Uri
+import android.widget.Toast
+import java.util.Locale
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.PickVisualMediaRequest
 import androidx.activity.result.contract.ActivityResultContracts
@@ -12,6 +16,8 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.setValue
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
+import java.io.File
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.platform.LocalContext
 import androidx.core.content.ContextCompat
@@ -22,10 +28,33 @@ import androidx.navigation.NavHostController
 import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.rememberNavController
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import vn.phananh.app.AppGraph
-import vn.phananh.app.camera.CameraCaptureScreen
+import vn.phananh.app.BuildConfig
+import vn.phananh.app.R
+import vn.phananh.app.camera.CaptureContract
 import vn.phananh.app.camera.CaptureMode
+import vn.phananh.app.camera.CaptureTarget
+import vn.phananh.app.camera.SystemCamera
+import vn.phananh.app.consent.ConsentScreen
+import vn.phananh.app.consent.ConsentTexts
+import vn.phananh.app.consent.PrivacyNotice
+import vn.phananh.app.platform.DataExport
+import vn.phananh.core.coreVersion
+import vn.phananh.data.runCatchingExceptions
+import vn.phananh.presenter.HomePresenter
+import vn.phananh.presenter.LocationPickerPresenter
+import vn.phananh.presenter.LoginPresenter
+import vn.phananh.presenter.NewReportPresenter
+import vn.phananh.presenter.OutboxPresenter
+import vn.phananh.presenter.RatingPresenter
+import vn.phananh.presenter.ReportDetailPresenter
+import vn.phananh.presenter.SettingsPresenter
 import vn.phananh.ui.HomeScreen
 import vn.phananh.ui.LocationPickerScreen
 import vn.phananh.ui.LoginScreen
@@ -34,22 +63,22 @@ import vn.phananh.ui.OutboxScreen
 import vn.phananh.ui.RatingScreen
 import vn.phananh.ui.ReportDetailScreen
 import vn.phananh.ui.SettingsScreen
-import vn.phananh.ui.state.HomeActions
-import vn.phananh.ui.state.LocationPickerActions
+import vn.phananh.ui.state.HomeEvent
+import vn.phananh.ui.state.LocationPickerEvent
 import vn.phananh.ui.state.LocationStatus
-import vn.phananh.ui.state.NewReportActions
-import vn.phananh.ui.state.OutboxActions
-import vn.phananh.ui.state.RatingActions
-import vn.phananh.ui.state.ReportDetailActions
-import vn.phananh.ui.state.SettingsActions
-import vn.phananh.ui.state.LoginActions
+import vn.phananh.ui.state.LoginEvent
+import vn.phananh.ui.state.NewReportEvent
+import vn.phananh.ui.state.OutboxEvent
+import vn.phananh.ui.state.RatingEvent
+import vn.phananh.ui.state.ReportDetailEvent
+import vn.phananh.ui.state.SettingsEvent
 import vn.phananh.ui.state.LocalizedText
 
 private object Routes {
     const val HOME = "home"
     const val NEW = "new?draft={draft}"
     const val PICKER = "picker/{lat}/{lon}"
-    const val CAMERA = "camera/{mode}"
+    const val CONSENT = "consent"
     const val OUTBOX = "outbox"
     const val DETAIL = "report/{id}"
     const val RATING = "report/{id}/rating?vi={vi}&en={en}"
@@ -58,159 +87,254 @@ private object Routes {
 
     fun newReport(draft: String? = null) = if (draft == null) "new" else "new?draft=${Uri.encode(draft)}"
     fun picker(lat: Double, lon: Double) = "picker/$lat/$lon"
-    fun camera(mode: CaptureMode) = "camera/${mode.name}"
     fun detail(id: String) = "report/${Uri.encode(id)}"
     fun rating(id: String, category: LocalizedText) =
         "report/${Uri.encode(id)}/rating?vi=${Uri.encode(category.vi)}&en=${Uri.encode(category.en)}"
 }
 
-/** Keeps a screen model alive across configuration changes; closes it with its back-stack entry. */
-private class ModelHolder<M : AutoCloseable>(val model: M) : ViewModel() {
-    override fun onCleared() = model.close()
+/**
+ * Keeps a screen's presenter alive across configuration changes (in the back-stack entry's
+ * ViewModel store) and cancels its work when the entry leaves the back stack.
+ */
+private class PresenterHolder<P>(create: (CoroutineScope) -> P) : ViewModel() {
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
+    val presenter: P = create(scope)
+    override fun onCleared() = scope.cancel()
 }
 
 @Composable
-private fun <M : AutoCloseable> rememberModel(create: () -> M): M =
-    viewModel<ModelHolder<M>>(initializer = { ModelHolder(create()) }).model
+private fun <P> rememberPresenter(create: (CoroutineScope) -> P): P =
+    viewModel<PresenterHolder<P>>(initializer = { PresenterHolder(create) }).presenter
 
-/** The app's screens and how the user moves between them. Platform intents are handled here. */
+/**
+ * The app's screens and how the user moves between them. Each screen's presenter gets the
+ * screen's events; the `Shell` events (navigation, camera, gallery, permissions) are handled
+ * here.
+ */
 @Composable
 fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit) {
+    val navScope = rememberCoroutineScope()
     val nav = rememberNavController()
-    val models: ScreenModels = remember { CoreScreenModels(graph) }
+    val repo = graph.repository
+    val settings by graph.settings.values.collectAsStateWithLifecycle()
+    // First start (or a new privacy notice): the notice first, then the offer to sign in.
+    val start = remember { if (graph.settings.values.value.consentVersion < PrivacyNotice.VERSION) Routes.CONSENT else Routes.HOME }
     LaunchedEffect(openReport) {
         if (openReport != null) {
             nav.navigate(Routes.detail(openReport))
             onReportOpened()
         }
     }
-    NavHost(nav, startDestination = Routes.HOME) {
-        composable(Routes.HOME) {
-            val model = rememberModel { models.home() }
-            val state by model.state.collectAsStateWithLifecycle()
-            HomeScreen(state, object : HomeActions by model.actions {
-                override fun openReport(id: String) = nav.navigate(Routes.detail(id))
-                override fun newReport() = nav.navigate(Routes.newReport())
-                override fun openOutbox() = nav.navigate(Routes.OUTBOX)
-                override fun openSettings() = nav.navigate(Routes.SETTINGS)
-                override fun signIn() = nav.navigate(Routes.LOGIN)
+    NavHost(nav, startDestination = start) {
+        composable(Routes.CONSENT) {
+            val context = LocalContext.current
+            val texts = remember(settings.language) {
+                val res = context.createConfigurationContext(
+                    Configuration(context.resources.configuration).apply { setLocale(Locale.forLanguageTag(settings.language.tag)) },
+                ).resources
+                ConsentTexts(
+                    res.getString(R.string.consent_title), res.getString(R.string.consent_body),
+                    res.getString(R.string.consent_version, PrivacyNotice.VERSION), res.getString(R.string.consent_accept),
+                )
+            }
+            ConsentScreen(texts, onAccept = {
+                graph.settings.acceptPrivacyNotice(PrivacyNotice.VERSION, System.currentTimeMillis())
+                nav.navigate(Routes.HOME) { popUpTo(Routes.CONSENT) { inclusive = true } }
+                navScope.launch {
+                    // Read off the main thread by the core; navigate back on the main thread.
+                    val signedIn = runCatchingExceptions { repo.isSignedIn() }.getOrDefault(false)
+                    withContext(Dispatchers.Main) { if (!signedIn) nav.navigate(Routes.LOGIN) }
+                }
             })
         }
-        composable(Routes.NEW) { entry ->
-            val model = rememberModel { models.newReport(entry.arguments?.getString("draft")) }
-            NewReportRoute(graph, nav, model)
+        composable(Routes.HOME) {
+            val presenter = rememberPresenter { HomePresenter(reports = repo, outbox = repo, session = repo, scope = it) }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            HomeScreen(state) { e ->
+                if (e is HomeEvent.Shell) {
+                    when (e) {
+                        is HomeEvent.OpenReport -> nav.navigate(Routes.detail(e.id))
+                        HomeEvent.NewReport -> nav.navigate(Routes.newReport())
+                        HomeEvent.OpenOutbox -> nav.navigate(Routes.OUTBOX)
+                        HomeEvent.OpenSettings -> nav.navigate(Routes.SETTINGS)
+                        HomeEvent.SignIn -> nav.navigate(Routes.LOGIN)
+                    }
+                } else {
+                    presenter.onEvent(e)
+                }
+            }
         }
-        composable(Routes.CAMERA) { entry ->
-            val mode = CaptureMode.valueOf(entry.arguments?.getString("mode") ?: CaptureMode.PHOTO.name)
-            val maxSeconds = remember { graph.client.config().media.maxVideoSeconds.toInt() }
-            CameraCaptureScreen(mode, maxVideoSeconds = maxSeconds, onCaptured = { path ->
-                nav.previousBackStackEntry?.savedStateHandle?.set(CAPTURED, path)
-                nav.popBackStack()
-            }, onCancel = { nav.popBackStack() })
+        composable(Routes.NEW) { entry ->
+            val draft = entry.arguments?.getString("draft")
+            val presenter = rememberPresenter { NewReportPresenter(repo, it, openDraft = draft, syncNow = graph.scheduler::syncNow) }
+            NewReportRoute(graph, nav, presenter)
         }
         composable(Routes.PICKER) { entry ->
             val lat = entry.arguments?.getString("lat")?.toDoubleOrNull() ?: 0.0
             val lon = entry.arguments?.getString("lon")?.toDoubleOrNull() ?: 0.0
-            val model = rememberModel {
-                models.locationPicker(lat, lon) { fix ->
-                    nav.previousBackStackEntry?.savedStateHandle?.set(PICKED, doubleArrayOf(fix.lat, fix.lon))
+            val presenter = rememberPresenter { LocationPickerPresenter(lat, lon) }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            // Confirmed: hand the position back to the new-report screen and close.
+            LaunchedEffect(state.confirmed) {
+                if (state.confirmed) {
+                    nav.previousBackStackEntry?.savedStateHandle?.set(PICKED, doubleArrayOf(state.lat, state.lon))
+                    nav.popBackStack()
                 }
             }
-            val state by model.state.collectAsStateWithLifecycle()
-            LocationPickerScreen(state, object : LocationPickerActions by model.actions {
-                override fun confirm() { model.actions.confirm(); nav.popBackStack() }
-                override fun cancel() { nav.popBackStack() }
-            })
+            LocationPickerScreen(state) { e ->
+                when (e) {
+                    LocationPickerEvent.Cancel -> nav.popBackStack()
+                    else -> presenter.onEvent(e)
+                }
+            }
         }
         composable(Routes.OUTBOX) {
-            val model = rememberModel { models.outbox() }
-            val state by model.state.collectAsStateWithLifecycle()
-            OutboxScreen(state, object : OutboxActions by model.actions {
-                override fun retry(clientId: String) { model.actions.retry(clientId); graph.scheduler.syncNow() }
-                override fun retryAll() { model.actions.retryAll(); graph.scheduler.syncNow() }
-                override fun open(clientId: String) = nav.navigate(Routes.detail(clientId))
-                override fun back() { nav.popBackStack() }
-            })
+            val presenter = rememberPresenter { OutboxPresenter(repo, drafts = repo, scope = it, syncNow = graph.scheduler::syncNow) }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            OutboxScreen(state) { e ->
+                if (e is OutboxEvent.Shell) {
+                    when (e) {
+                        is OutboxEvent.Open -> nav.navigate(Routes.detail(e.clientId))
+                        OutboxEvent.Back -> nav.popBackStack()
+                    }
+                } else {
+                    presenter.onEvent(e)
+                }
+            }
         }
         composable(Routes.DETAIL) { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
-            val model = rememberModel { models.detail(id) }
-            val state by model.state.collectAsStateWithLifecycle()
-            ReportDetailScreen(state, object : ReportDetailActions by model.actions {
-                override fun rate() = nav.navigate(Routes.rating(id, state.category))
-                override fun back() { nav.popBackStack() }
-            })
+            val presenter = rememberPresenter { ReportDetailPresenter(repo, it, id) }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            ReportDetailScreen(state) { e ->
+                if (e is ReportDetailEvent.Shell) {
+                    when (e) {
+                        ReportDetailEvent.Rate -> nav.navigate(Routes.rating(id, state.category))
+                        ReportDetailEvent.Back -> nav.popBackStack()
+                        // The thumbnails are the photos at their largest here: no full-screen viewer.
+                        is ReportDetailEvent.OpenPhoto -> Unit
+                    }
+                } else {
+                    presenter.onEvent(e)
+                }
+            }
         }
         composable(Routes.RATING) { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
             val category = LocalizedText(entry.arguments?.getString("vi").orEmpty(), entry.arguments?.getString("en").orEmpty())
-            val model = rememberModel { models.rating(id, category) }
-            val state by model.state.collectAsStateWithLifecycle()
-            LaunchedEffect(state.submitted) { if (state.submitted) graph.scheduler.syncNow() }
-            RatingScreen(state, object : RatingActions by model.actions {
-                override fun back() { nav.popBackStack() }
-            })
+            val presenter = rememberPresenter { RatingPresenter(repo, it, id, category, syncNow = graph.scheduler::syncNow) }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            RatingScreen(state) { e ->
+                when (e) {
+                    RatingEvent.Back -> nav.popBackStack()
+                    else -> presenter.onEvent(e)
+                }
+            }
         }
         composable(Routes.LOGIN) {
-            val model = rememberModel { models.login() }
-            val state by model.state.collectAsStateWithLifecycle()
-            LoginScreen(state, object : LoginActions by model.actions {
-                override fun skip() { nav.popBackStack(Routes.HOME, inclusive = false) }
-            })
+            val presenter = rememberPresenter { LoginPresenter(repo, graph.settings, it) }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            LaunchedEffect(state.signedIn) { if (state.signedIn) nav.popBackStack(Routes.HOME, inclusive = false) }
+            LoginScreen(state) { e ->
+                when (e) {
+                    LoginEvent.Skip -> nav.popBackStack(Routes.HOME, inclusive = false)
+                    else -> presenter.onEvent(e)
+                }
+            }
         }
         composable(Routes.SETTINGS) {
-            val model = rememberModel { models.settings() }
-            val state by model.state.collectAsStateWithLifecycle()
-            SettingsScreen(state, object : SettingsActions by model.actions {
-                override fun signIn() = nav.navigate(Routes.LOGIN)
-                override fun back() { nav.popBackStack() }
-            })
+            val context = LocalContext.current
+            val presenter = rememberPresenter {
+                SettingsPresenter(
+                    graph.settings, session = repo, outbox = repo, account = repo, scope = it, appScope = graph.appScope,
+                    appVersion = BuildConfig.VERSION_NAME, coreVersion = coreVersion(),
+                    exportDir = { DataExport.dir(context.applicationContext).path },
+                )
+            }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            // Deleted (and signed out): on to the sign-in screen; back from it is the home screen.
+            LaunchedEffect(state.accountDeleted) {
+                if (state.accountDeleted) nav.navigate(Routes.LOGIN) { popUpTo(Routes.HOME) }
+            }
+            SettingsScreen(state) { e ->
+                if (e is SettingsEvent.Shell) {
+                    when (e) {
+                        SettingsEvent.SignIn -> nav.navigate(Routes.LOGIN)
+                        SettingsEvent.Back -> nav.popBackStack()
+                        is SettingsEvent.ShareExport -> {
+                            val intent = DataExport.shareIntent(context, e.path, context.getString(R.string.share_export_title))
+                            try {
+                                if (intent != null) context.startActivity(intent)
+                            } catch (_: ActivityNotFoundException) {
+                                Toast.makeText(context, R.string.share_export_unavailable, Toast.LENGTH_LONG).show()
+                            }
+                        }
+                    }
+                } else {
+                    presenter.onEvent(e)
+                }
+            }
         }
     }
 }
 
-private const val CAPTURED = "captured_path"
 private const val PICKED = "picked_lat_lon"
 
 /** New report with its platform parts: camera, photo picker, location permission and fixes. */
 @Composable
-private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewReportModel) {
+private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewReportPresenter) {
     val context = LocalContext.current
     val scope = rememberCoroutineScope()
     val state by model.state.collectAsStateWithLifecycle()
 
     fun measureLocation() = scope.launch {
         model.deviceFix(null, LocationStatus.ACQUIRING)
-        val fix = graph.location.currentFix(timeoutMs = 20_000) ?: graph.location.lastKnownFix()
+        // How long to wait for a good fix is the tenant's location policy (good_fix_wait_s).
+        val waitMs = graph.repository.config().location.goodFixWaitS.toLong() * 1000
+        val fix = graph.location.currentFix(timeoutMs = waitMs) ?: graph.location.lastKnownFix()
         model.deviceFix(fix, if (fix == null) LocationStatus.UNAVAILABLE else LocationStatus.FIXED)
     }
 
     val locationPermission = rememberLauncherForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) { granted ->
         if (granted.values.any { it }) measureLocation() else model.deviceFix(null, LocationStatus.PERMISSION_DENIED)
     }
-    var pendingCamera by remember { mutableStateOf<CaptureMode?>(null) }
-    val cameraPermission = rememberLauncherForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) { granted ->
-        // Video without sound is still useful: only the camera itself is required.
-        val mode = pendingCamera
-        pendingCamera = null
-        if (mode != null && granted[Manifest.permission.CAMERA] != false) nav.navigate(Routes.camera(mode))
+    // The file the system camera app writes into; saved so that it survives our process being
+    // killed while the camera app is in front.
+    var captureTo by rememberSaveable { mutableStateOf<String?>(null) }
+    val maxVideoSeconds = remember { graph.repository.config().media.maxVideoSeconds.toInt() }
+    fun onCaptured(ok: Boolean) {
+        val file = captureTo?.let(::File) ?: return
+        captureTo = null
+        scope.launch {
+            try {
+                if (ok && file.length() > 0) model.attach(file.path)
+            } finally {
+                file.delete()
+            }
+        }
+    }
+    val photoCamera = rememberLauncherForActivityResult(CaptureContract(CaptureMode.PHOTO, maxVideoSeconds), ::onCaptured)
+    val videoCamera = rememberLauncherForActivityResult(CaptureContract(CaptureMode.VIDEO, maxVideoSeconds), ::onCaptured)
+    fun capture(mode: CaptureMode) {
+        val target: CaptureTarget = SystemCamera.newTarget(context, mode)
+        captureTo = target.file.path
+        try {
+            (if (mode == CaptureMode.PHOTO) photoCamera else videoCamera).launch(target)
+        } catch (e: ActivityNotFoundException) {
+            captureTo = null
+            target.file.delete()
+            Toast.makeText(context, R.string.camera_unavailable, Toast.LENGTH_LONG).show()
+        }
     }
     val maxItems = (state.maxPhotos - state.photoCount + state.maxVideos - state.videoCount).coerceAtLeast(2)
     val picker = rememberLauncherForActivityResult(ActivityResultContracts.PickMultipleVisualMedia(maxItems)) { uris ->
         scope.launch {
             for (uri in uris) {
-                val file = runCatching { graph.importer.copyToPrivateFile(uri) }.getOrNull() ?: continue
+                val file = runCatchingExceptions { graph.importer.copyToPrivateFile(uri) }
+                    .onFailure { e -> android.util.Log.w("PhanAnh", "cannot read the picked item", e) }
+                    .getOrNull() ?: continue
                 try { model.attach(file.absolutePath) } finally { graph.importer.discard(file) }
             }
-        }
-    }
-
-    // A photo or video coming back from the camera screen.
-    val captured = nav.currentBackStackEntry?.savedStateHandle?.getStateFlow<String?>(CAPTURED, null)?.collectAsStateWithLifecycle()
-    LaunchedEffect(captured?.value) {
-        captured?.value?.let { path ->
-            model.attach(path)
-            nav.currentBackStackEntry?.savedStateHandle?.set(CAPTURED, null)
         }
     }
 
@@ -229,43 +353,33 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
         if (fine || coarse) measureLocation()
         else locationPermission.launch(arrayOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.ACCESS_COARSE_LOCATION))
     }
-    // In the outbox: give the core background time and go back to the list.
+    // In the outbox (the presenter has given the core time to deliver): back to the list.
     LaunchedEffect(state.submitted) {
-        if (state.submitted) {
-            graph.scheduler.syncNow()
-            nav.popBackStack()
-        }
+        if (state.submitted) nav.popBackStack()
     }
 
-    fun withCamera(mode: CaptureMode) {
-        val needed = buildList {
-            add(Manifest.permission.CAMERA)
-            if (mode == CaptureMode.VIDEO) add(Manifest.permission.RECORD_AUDIO)
-        }.filter { ContextCompat.checkSelfPermission(context, it) != PackageManager.PERMISSION_GRANTED }
-        if (needed.isEmpty()) {
-            nav.navigate(Routes.camera(mode))
-        } else {
-            pendingCamera = mode
-            cameraPermission.launch(needed.toTypedArray())
-        }
-    }
-
-    NewReportScreen(state, object : NewReportActions by model.actions {
-        override fun takePhoto() = withCamera(CaptureMode.PHOTO)
-        override fun recordVideo() = withCamera(CaptureMode.VIDEO)
-        override fun pickFromGallery() = picker.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageAndVideo))
-        override fun refreshLocation() { measureLocation() }
-        override fun requestLocationPermission() =
-            locationPermission.launch(arrayOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.ACCESS_COARSE_LOCATION))
-        override fun adjustLocation() {
-            val at = state.location.chosen
-            scope.launch {
-                val fix = at?.let { it.lat to it.lon } ?: graph.location.lastKnownFix()?.let { it.lat to it.lon }
-                // Without any position yet, start from the province's centre of government.
-                val (lat, lon) = fix ?: (18.3427 to 105.9057)
-                nav.navigate(Routes.picker(lat, lon))
+    NewReportScreen(state) { e ->
+        if (e is NewReportEvent.Shell) {
+            when (e) {
+                NewReportEvent.TakePhoto -> capture(CaptureMode.PHOTO)
+                NewReportEvent.RecordVideo -> capture(CaptureMode.VIDEO)
+                NewReportEvent.PickFromGallery -> picker.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageAndVideo))
+                NewReportEvent.RefreshLocation -> { measureLocation() }
+                NewReportEvent.RequestLocationPermission ->
+                    locationPermission.launch(arrayOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.ACCESS_COARSE_LOCATION))
+                NewReportEvent.AdjustLocation -> {
+                    val at = state.location.chosen
+                    scope.launch {
+                        val fix = at?.let { it.lat to it.lon } ?: graph.location.lastKnownFix()?.let { it.lat to it.lon }
+                        // Without any position yet, start from the province's centre of government.
+                        val (lat, lon) = fix ?: (18.3427 to 105.9057)
+                        nav.navigate(Routes.picker(lat, lon))
+                    }
+                }
+                NewReportEvent.Close -> nav.popBackStack()
             }
+        } else {
+            model.onEvent(e)
         }
-        override fun close() { nav.popBackStack() }
-    })
+    }
 }

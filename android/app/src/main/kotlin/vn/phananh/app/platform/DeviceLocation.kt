@@ -17,6 +17,7 @@ import kotlinx.coroutines.tasks.await
 import kotlinx.coroutines.withTimeoutOrNull
 import vn.phananh.core.LocationFix
 import vn.phananh.core.LocationSource
+import vn.phananh.data.runCatchingExceptions
 
 /**
  * Where the device is. The core chooses among fixes (device, photo EXIF, manual pin) and names
@@ -94,10 +95,10 @@ class FallbackLocationProvider(
     private val fallback: DeviceLocationProvider,
 ) : DeviceLocationProvider {
     override suspend fun currentFix(timeoutMs: Long): LocationFix? =
-        runCatching { primary.currentFix(timeoutMs) }.getOrNull() ?: fallback.currentFix(timeoutMs)
+        runCatchingExceptions { primary.currentFix(timeoutMs) }.getOrNull() ?: fallback.currentFix(timeoutMs)
 
     override suspend fun lastKnownFix(): LocationFix? =
-        runCatching { primary.lastKnownFix() }.getOrNull() ?: fallback.lastKnownFix()
+        runCatchingExceptions { primary.lastKnownFix() }.getOrNull() ?: fallback.lastKnownFix()
 }
 
 fun defaultLocationProvider(context: Context): DeviceLocationProvider =

@@ -13,6 +13,7 @@ import androidx.media3.common.MimeTypes
 import androidx.media3.common.util.UnstableApi
 import androidx.media3.muxer.Muxer
 import androidx.media3.effect.Presentation
+import androidx.media3.transformer.AudioEncoderSettings
 import androidx.media3.transformer.Composition
 import androidx.media3.transformer.DefaultMuxer
 import androidx.media3.transformer.DefaultEncoderFactory
@@ -68,9 +69,15 @@ class Media3VideoTranscoder(
                     .setAudioMimeType(MimeTypes.AUDIO_AAC)
                     .setMuxerFactory(MetadataFreeMuxerFactory(DefaultMuxer.Factory()))
                     .setEncoderFactory(
+                        // Both rates bounded by the tenant's limits (the platform default for
+                        // AAC is higher than a report needs); the core checks the file's size
+                        // against them and asks once more, lower, if the encoder overshot.
                         DefaultEncoderFactory.Builder(context)
                             .setRequestedVideoEncoderSettings(
                                 VideoEncoderSettings.Builder().setBitrate(target.videoKbps.toInt() * 1000).build(),
+                            )
+                            .setRequestedAudioEncoderSettings(
+                                AudioEncoderSettings.Builder().setBitrate(target.audioKbps.toInt() * 1000).build(),
                             )
                             .build(),
                     )
@@ -98,11 +105,14 @@ class Media3VideoTranscoder(
         }
     }
 
-    override fun posterFrame(src: String, destJpeg: String) {
+    override fun posterFrame(src: String, destJpeg: String, atMs: ULong) {
         val retriever = MediaMetadataRetriever()
         try {
             retriever.setDataSource(src)
-            val frame = retriever.getFrameAtTime(0, MediaMetadataRetriever.OPTION_CLOSEST_SYNC)
+            // The frame at the time the core chose (microseconds), not the key frame before it
+            // (often the first, dark frame); the first frame if the clip ends earlier.
+            val frame = retriever.getFrameAtTime(atMs.toLong() * 1000, MediaMetadataRetriever.OPTION_CLOSEST)
+                ?: retriever.getFrameAtTime(0, MediaMetadataRetriever.OPTION_CLOSEST_SYNC)
                 ?: throw PlatformException.Failed("poster_no_frame")
             File(destJpeg).outputStream().use { out ->
                 if (!frame.compress(Bitmap.CompressFormat.JPEG, 85, out)) throw PlatformException.Failed("poster_encode_failed")

@@ -13,7 +13,6 @@ import androidx.core.app.NotificationManagerCompat
 import androidx.core.content.ContextCompat
 import vn.phananh.app.MainActivity
 import vn.phananh.app.R
-import vn.phananh.app.core.CoreGateway
 import vn.phananh.core.ReportStatus
 import vn.phananh.ui.R as UiR
 
@@ -26,12 +25,9 @@ class StatusNotifier(private val context: Context) {
             NotificationChannel(CHANNEL_STATUS, context.getString(R.string.channel_status_name), NotificationManager.IMPORTANCE_DEFAULT)
                 .apply { description = context.getString(R.string.channel_status_description) },
         )
-        manager.createNotificationChannel(
-            NotificationChannel(CHANNEL_SYNC, context.getString(R.string.channel_sync_name), NotificationManager.IMPORTANCE_LOW),
-        )
     }
 
-    fun notifyChanges(changes: List<CoreGateway.StatusChange>) {
+    fun notifyChanges(changes: List<StatusChange>) {
         if (ContextCompat.checkSelfPermission(context, Manifest.permission.POST_NOTIFICATIONS) != PackageManager.PERMISSION_GRANTED &&
             android.os.Build.VERSION.SDK_INT >= android.os.Build.VERSION_CODES.TIRAMISU
         ) return
@@ -72,7 +68,6 @@ class StatusNotifier(private val context: Context) {
 
     companion object {
         const val CHANNEL_STATUS = "status"
-        const val CHANNEL_SYNC = "sync"
         private const val NOTIFICATION_STATUS = 1
     }
 }

@@ -105,4 +105,6 @@ data class LocationPickerState(
     val warnings: List<LocationWarning> = emptyList(),
     /** The device's own fix, drawn as a dot for reference. */
     val deviceFix: LocationCandidate? = null,
+    /** The user confirmed this position: the screen closes and hands it back. */
+    val confirmed: Boolean = false,
 )

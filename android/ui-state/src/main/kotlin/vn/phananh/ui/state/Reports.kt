@@ -20,10 +20,23 @@ sealed interface DeliveryState {
     data object Submitted : DeliveryState
     /**
      * Stopped: [retryable] failures are retried by the core on its own; the others need the user
-     * (fix the report or cancel it). [error] is the public error when the core gave one,
-     * [detail] the core's reason text otherwise.
+     * (fix the report or cancel it). [reason] is the core's typed failure code; the screens say it
+     * in the user's language (the core's English detail is for support and never shown).
      */
-    data class Failed(val error: UiError?, val detail: String, val retryable: Boolean) : DeliveryState
+    data class Failed(val reason: DeliveryFailure, val retryable: Boolean) : DeliveryState
+}
+
+/** Why the server or the device refused something sent (mirrors the core's `FailureCode`). */
+enum class DeliveryFailure {
+    /** The server refused the content (a field it does not accept). */
+    REJECTED,
+    FORBIDDEN,
+    TOO_LARGE,
+    MEDIA,
+    NOT_FOUND,
+    CONFLICT,
+    INTERRUPTED,
+    OTHER,
 }
 
 /** One row of "my reports" or of the public feed. */

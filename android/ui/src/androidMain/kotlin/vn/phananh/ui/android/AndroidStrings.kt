@@ -17,7 +17,8 @@ class AndroidStrings(context: Context, override val language: AppLanguage) : Str
     override val locale: Locale = Locale.forLanguageTag(language.tag)
 
     private val resources = context.createConfigurationContext(
-        Configuration(context.resources.configuration).apply { setLocale(locale) },
+        // this@AndroidStrings: inside apply, a bare `locale` is Configuration.locale (the system one).
+        Configuration(context.resources.configuration).apply { setLocale(this@AndroidStrings.locale) },
     ).resources
 
     @SuppressLint("DiscouragedApi") // keys are the enum names; looked up once per language

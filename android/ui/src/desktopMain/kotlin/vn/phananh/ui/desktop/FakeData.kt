@@ -49,7 +49,7 @@ class FakeData(private val photosDir: File?) {
         ReportSummary("HT-2026-004101", cat("xay_dung"), "Công trình lấn chiếm vỉa hè, vật liệu xây dựng để tràn ra đường.",
             camXuyen, CaseStatus.FORWARDED, createdAt = ago(24.0 * 9), deadline = ago(10.0), overdue = true, thumbnail = photo("google_lg_nexus4.jpg")),
         ReportSummary("0193a1c2-0000-7f00-9a11-000000000001", cat("trat_tu_do_thi"), "Lấn chiếm lòng đường họp chợ.",
-            tranPhu, null, delivery = DeliveryState.Failed(UiError.Validation(emptyList()), "attachments[0]: too_large", retryable = false), createdAt = ago(2.0)),
+            tranPhu, null, delivery = DeliveryState.Failed(DeliveryFailure.TOO_LARGE, retryable = false), createdAt = ago(2.0)),
     )
 
     val publicFeed = listOf(
@@ -110,10 +110,10 @@ class FakeData(private val photosDir: File?) {
             OutboxItemState("0193a1c2-7d4e-7f00-9a11-3b5c6d7e8f91", OutboxKind.REPORT, cat("giao_thong"), "Video ngập nước tại hầm chui.",
                 DeliveryState.Queued, OutboxStep.WAITING_WIFI, bytesTotal = 18_400_000, createdAt = ago(1.0), canCancel = true),
             OutboxItemState("0193a1c2-7d4e-7f00-9a11-3b5c6d7e8f92", OutboxKind.RATING, cat("dien_chieu_sang"), "",
-                DeliveryState.Failed(UiError.Server(503), "503", retryable = true), OutboxStep.WAITING_RETRY, attempts = 3,
+                DeliveryState.Failed(DeliveryFailure.INTERRUPTED, retryable = true), OutboxStep.WAITING_RETRY, attempts = 3,
                 nextAttemptAt = ahead(0.1), createdAt = ago(0.8), canRetry = true, canCancel = true),
             OutboxItemState("0193a1c2-0000-7f00-9a11-000000000001", OutboxKind.REPORT, cat("trat_tu_do_thi"), "Lấn chiếm lòng đường họp chợ.",
-                DeliveryState.Failed(UiError.Validation(emptyList()), "413", retryable = false), OutboxStep.STOPPED, attempts = 1,
+                DeliveryState.Failed(DeliveryFailure.REJECTED, retryable = false), OutboxStep.STOPPED, attempts = 1,
                 createdAt = ago(2.0), canRetry = true, canCancel = true),
         ),
         online = true, metered = true, wifiOnlyVideo = true, syncing = true,
@@ -161,4 +161,10 @@ class FakeData(private val photosDir: File?) {
 
     fun settings(language: AppLanguage) = SettingsState(language, wifiOnlyVideo = true, notificationsEnabled = true,
         signedInPhone = "091•••••78", tenantName = tenant, appVersion = "0.1.0", coreVersion = "0.1.0")
+
+    /** After "download my data" (one photo the server could not serve) and a deletion tried offline. */
+    fun settingsAccountData(language: AppLanguage) = settings(language).copy(
+        exported = ExportResult("/data/user/0/vn.phananh.app/files/exports/phananh-export-20261207-1203", reports = 3, mediaFiles = 5, mediaMissing = 1),
+        deleteError = UiError.Offline,
+    )
 }

@@ -32,22 +32,23 @@ class ScreenSpec(
 
 /** Every screen of the app, each with the fake state that shows most of what it can display. */
 val ALL_SCREENS: List<ScreenSpec> = listOf(
-    ScreenSpec("home_my_reports") { d, _ -> HomeScreen(d.home(HomeTab.MY_REPORTS), NoActions) },
-    ScreenSpec("home_public_feed") { d, _ -> HomeScreen(d.home(HomeTab.PUBLIC_FEED, online = false), NoActions) },
-    ScreenSpec("home_signed_out") { d, _ -> HomeScreen(d.homeSignedOut(), NoActions) },
-    ScreenSpec("new_report", heightDp = 1900) { d, _ -> NewReportScreen(d.newReport(), NoActions) },
-    ScreenSpec("new_report_empty", heightDp = 1500) { d, _ -> NewReportScreen(d.newReportEmpty(), NoActions) },
-    ScreenSpec("location_picker") { d, _ -> LocationPickerScreen(d.picker(), NoActions) },
-    ScreenSpec("outbox", heightDp = 1100) { d, _ -> OutboxScreen(d.outbox(), NoActions) },
-    ScreenSpec("report_detail", heightDp = 1750) { d, _ -> ReportDetailScreen(d.detail(), NoActions) },
-    ScreenSpec("report_detail_duplicate") { d, _ -> ReportDetailScreen(d.detailRejected(), NoActions) },
-    ScreenSpec("rating") { d, _ -> RatingScreen(d.rating(), NoActions) },
-    ScreenSpec("login_phone") { d, _ -> LoginScreen(d.loginPhone(), NoActions) },
-    ScreenSpec("login_otp") { d, _ -> LoginScreen(d.loginOtp(), NoActions) },
-    ScreenSpec("settings") { d, lang -> SettingsScreen(d.settings(lang), NoActions) },
+    ScreenSpec("home_my_reports") { d, _ -> HomeScreen(d.home(HomeTab.MY_REPORTS)) {} },
+    ScreenSpec("home_public_feed") { d, _ -> HomeScreen(d.home(HomeTab.PUBLIC_FEED, online = false)) {} },
+    ScreenSpec("home_signed_out") { d, _ -> HomeScreen(d.homeSignedOut()) {} },
+    ScreenSpec("new_report", heightDp = 1900) { d, _ -> NewReportScreen(d.newReport()) {} },
+    ScreenSpec("new_report_empty", heightDp = 1500) { d, _ -> NewReportScreen(d.newReportEmpty()) {} },
+    ScreenSpec("location_picker") { d, _ -> LocationPickerScreen(d.picker()) {} },
+    ScreenSpec("outbox", heightDp = 1100) { d, _ -> OutboxScreen(d.outbox()) {} },
+    ScreenSpec("report_detail", heightDp = 1750) { d, _ -> ReportDetailScreen(d.detail()) {} },
+    ScreenSpec("report_detail_duplicate") { d, _ -> ReportDetailScreen(d.detailRejected()) {} },
+    ScreenSpec("rating") { d, _ -> RatingScreen(d.rating()) {} },
+    ScreenSpec("login_phone") { d, _ -> LoginScreen(d.loginPhone()) {} },
+    ScreenSpec("login_otp") { d, _ -> LoginScreen(d.loginOtp()) {} },
+    ScreenSpec("settings") { d, lang -> SettingsScreen(d.settings(lang)) {} },
+    ScreenSpec("settings_account_data", heightDp = 1500) { d, lang -> SettingsScreen(d.settingsAccountData(lang)) {} },
     // Large text: the user's system font size at 150 %.
-    ScreenSpec("home_my_reports_font150", fontScale = 1.5f) { d, _ -> HomeScreen(d.home(HomeTab.MY_REPORTS), NoActions) },
-    ScreenSpec("new_report_font150", heightDp = 2800, fontScale = 1.5f) { d, _ -> NewReportScreen(d.newReport(), NoActions) },
+    ScreenSpec("home_my_reports_font150", fontScale = 1.5f) { d, _ -> HomeScreen(d.home(HomeTab.MY_REPORTS)) {} },
+    ScreenSpec("new_report_font150", heightDp = 2800, fontScale = 1.5f) { d, _ -> NewReportScreen(d.newReport()) {} },
 )
 
 /**

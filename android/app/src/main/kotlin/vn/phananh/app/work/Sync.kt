@@ -1,0 +1,36 @@
+package vn.phananh.app.work
+
+import java.time.Instant
+import vn.phananh.core.PhanAnhException
+import vn.phananh.core.ReportStatus
+import vn.phananh.data.CoreRepository
+
+/** A report whose status changed in the last run (for the notification). */
+data class StatusChange(val reportId: String, val categoryCode: String, val status: ReportStatus)
+
+/**
+ * One bounded delivery run: the core drains the outbox until [deadline] (it retries with
+ * backoff and stops cleanly at the deadline; every step is restartable), then pulls the status
+ * changes of my reports (the core does both; it also serializes runs, so the foreground trigger
+ * and a JobScheduler job never overlap). The statuses are compared with the local cache from
+ * before the run, so a change is notified whichever run pulled it.
+ */
+class Syncer(private val repository: CoreRepository, private val notifier: StatusNotifier, private val notificationsOn: () -> Boolean) {
+    /** What the caller should do next. */
+    enum class Outcome { DONE, RETRY_LATER }
+
+    suspend fun run(deadline: Instant): Outcome =
+        try {
+            val before = repository.myReports().associate { it.id to it.status }
+            val summary = repository.runPending(deadline)
+            val changes = repository.myReports().filter { r -> before[r.id] != null && before[r.id] != r.status }
+                .map { StatusChange(it.id, it.category, it.status) }
+            if (notificationsOn()) notifier.notifyChanges(changes)
+            // Work left (backing off, waiting for Wi-Fi, deadline reached): run again later.
+            if (summary.pending > 0u || summary.hitDeadline) Outcome.RETRY_LATER else Outcome.DONE
+        } catch (e: PhanAnhException.Unauthorized) {
+            Outcome.DONE // nothing to do until the user signs in again
+        } catch (e: PhanAnhException) {
+            Outcome.RETRY_LATER // offline, server trouble: the core keeps everything queued
+        }
+}

@@ -1,0 +1,104 @@
+package vn.phananh.presenter
+
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.catch
+import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
+import vn.phananh.core.EventKind
+import vn.phananh.core.Report
+import vn.phananh.core.ReportStatus
+import vn.phananh.data.ReportsRepository
+import vn.phananh.data.runCatchingExceptions
+import vn.phananh.ui.state.LocalizedText
+import vn.phananh.ui.state.ReportDetailEvent
+import vn.phananh.ui.state.RatingSummary
+import vn.phananh.ui.state.ReportDetailState
+import vn.phananh.ui.state.TimelineEntry
+import vn.phananh.ui.state.UnitAnswer
+
+/** Report detail with its timeline: the cached copy at once, refreshed from the server. */
+class ReportDetailPresenter(
+    private val repo: ReportsRepository,
+    private val scope: CoroutineScope,
+    private val reportId: String,
+) : Presenter<ReportDetailState, ReportDetailEvent> {
+    private val config = repo.config()
+    /** `null` until the report is known (cache or server). */
+    private val known = MutableStateFlow<ReportDetailState?>(null)
+    // Until the report is known the screen shows a loading state for this id.
+    private val placeholder = ReportDetailState(id = reportId, category = LocalizedText("", ""), description = "", status = null, createdAt = 0L, loading = true)
+    private val _state = MutableStateFlow(placeholder)
+    override val state: StateFlow<ReportDetailState> = _state.asStateFlow()
+
+    override fun onEvent(event: ReportDetailEvent) {
+        when (event) {
+            ReportDetailEvent.Refresh -> refresh()
+            is ReportDetailEvent.Shell -> Unit
+        }
+    }
+
+    init {
+        scope.launch {
+            // Status changes of my reports arrive through the core's subscription.
+            repo.myReportsUpdates().catch { }.collect { snap ->
+                snap.reports.firstOrNull { it.id == reportId }?.let { show(it) }
+            }
+        }
+        refresh()
+    }
+
+    private fun refresh() {
+        scope.launch {
+            known.value ?: runCatchingExceptions { repo.cachedReport(reportId) }.getOrNull()?.let { show(it) }
+            update { it.copy(loading = true, error = null) }
+            runCatchingExceptions { repo.refreshReport(reportId) }
+                .onSuccess { show(it) }
+                .onFailure { e -> update { it.copy(loading = false, error = e.toUiError()) } }
+        }
+    }
+
+    /** Changes the state, whether or not the report is known yet. */
+    private fun update(change: (ReportDetailState) -> ReportDetailState) {
+        known.update { it?.let(change) }
+        _state.update(change)
+    }
+
+    private fun show(r: Report) {
+        val resolved = r.timeline.lastOrNull { it.kind == EventKind.RESOLVED }
+        val rejected = r.timeline.lastOrNull { it.kind == EventKind.REJECTED }
+        val summary = r.toSummary(config)
+        val shown = ReportDetailState(
+            id = r.id,
+            category = summary.category,
+            description = r.description,
+            status = r.status.toUi(),
+            createdAt = r.createdAt.millis(),
+            ward = r.ward?.toUi(),
+            lat = r.lat,
+            lon = r.lon,
+            photos = r.media.map { it.toPhoto() },
+            unitName = r.unit?.name,
+            deadline = r.deadline?.millis(),
+            overdue = summary.overdue,
+            timeline = r.timeline.map { e ->
+                TimelineEntry(e.id.toString(), e.at.millis(), e.status.toUi(), e.unit?.name, e.message, e.media.map { it.toPhoto() })
+            },
+            answer = resolved?.let { UnitAnswer(it.unit?.name ?: r.unit?.name ?: "", it.message ?: "", it.at.millis(), it.media.map { m -> m.toPhoto() }) },
+            rejectionReason = rejected?.message,
+            duplicateOf = r.duplicateOf,
+            myRating = r.myRating?.let { m ->
+                val level = config.ratingScale.firstOrNull { it.value == m.level }
+                RatingSummary(m.level.toInt(), level?.toOption()?.label ?: vn.phananh.ui.state.LocalizedText.same(m.level.toString()), m.comment, m.reopen, m.ratedAt.millis())
+            },
+            canRate = r.clientId != null && r.status == ReportStatus.RESOLVED,
+            isMine = r.clientId != null,
+            anonymous = r.anonymous,
+            loading = false,
+        )
+        known.value = shown
+        _state.value = shown
+    }
+}
