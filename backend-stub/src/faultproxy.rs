@@ -104,6 +104,11 @@ pub struct ProxyStats {
     /// Of `bytes_up`, the request heads (request line and headers up to the blank line) of
     /// the requests counted in `requests`.
     pub head_bytes_up: u64,
+    /// Of `bytes_up`, an upper bound on the bytes of requests a fault destroyed or may have
+    /// destroyed: answered with an injected error, cut, stalled (the client may give up),
+    /// abandoned by the client mid-body, or whose answer was cut. A client that sends again
+    /// only what faults destroyed puts at most payload + heads + this on the wire.
+    pub bytes_up_faulted: u64,
 }
 
 /// One request as the proxy saw it (see [`FaultProxy::request_log`]).
@@ -139,6 +144,7 @@ struct Counters {
     bytes_up_delivered: AtomicU64,
     bytes_up_lost: AtomicU64,
     head_bytes_up: AtomicU64,
+    bytes_up_faulted: AtomicU64,
     epoch: std::sync::OnceLock<Instant>,
     log: std::sync::Mutex<Vec<RequestRecord>>,
 }
@@ -187,6 +193,7 @@ impl Counters {
             bytes_up_delivered: g(&self.bytes_up_delivered),
             bytes_up_lost: g(&self.bytes_up_lost),
             head_bytes_up: g(&self.head_bytes_up),
+            bytes_up_faulted: g(&self.bytes_up_faulted),
         }
     }
 }
@@ -873,6 +880,8 @@ async fn connection(
     // Set by the request side when it decides to cut the answer to the current request
     // (HTTP/1.1 clients do not pipeline, so the next answer bytes are that answer's).
     let resp_cut = Arc::new(AtomicU64::new(NO_CUT));
+    // Head plus declared body of the request being forwarded (the one a cut answer belongs to).
+    let req_total = AtomicU64::new(0);
     let down_rng = StdRng::seed_from_u64(rng.random());
     let work = async {
         if let Some(l) = &link {
@@ -888,10 +897,20 @@ async fn connection(
             conn_no,
             rng,
             &resp_cut,
+            &req_total,
             read_size,
         );
         let rewrite = LocationRewrite::new(upstream, me);
-        let down = downstream_pump(sr, cw.clone(), &cfg, &cnt, &resp_cut, down_rng, rewrite);
+        let down = downstream_pump(
+            sr,
+            cw.clone(),
+            &cfg,
+            &cnt,
+            &resp_cut,
+            &req_total,
+            down_rng,
+            rewrite,
+        );
         tokio::pin!(up, down);
         tokio::select! {
             end = &mut up => match end {
@@ -956,6 +975,10 @@ struct Plan {
     stall_at: Option<(u64, Duration)>,
     /// Bytes of the current request forwarded so far.
     sent: u64,
+    /// Already counted in `bytes_up_faulted`.
+    counted: bool,
+    /// Head plus declared body.
+    total: u64,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -968,6 +991,7 @@ async fn upstream_pump(
     conn_no: u64,
     mut rng: StdRng,
     resp_cut: &AtomicU64,
+    req_total: &AtomicU64,
     read_size: usize,
 ) -> UpEnd {
     let mut cfg = current(shared_cfg);
@@ -978,10 +1002,16 @@ async fn upstream_pump(
         cut_after: None,
         stall_at: None,
         sent: 0,
+        counted: false,
+        total: 0,
     };
     loop {
         let n = match cr.read(&mut buf).await {
             Ok(0) | Err(_) => {
+                // The client gave up on a request it had not finished sending.
+                if matches!(framing, Framing::Body { left } if left > 0) && !plan.counted {
+                    Counters::add(&cnt.bytes_up_faulted, plan.sent);
+                }
                 let _ = sw.shutdown().await;
                 return UpEnd::Eof;
             }
@@ -1033,8 +1063,11 @@ async fn upstream_pump(
                         );
                     }
                     // Decide this request's fate now that its head is complete.
+                    let total = head_bytes.len() as u64 + info.content_length.unwrap_or(0);
+                    req_total.store(total, Ordering::SeqCst);
                     if faulty && rng.random::<f64>() < cfg.http_error {
                         Counters::add(&cnt.injected_errors, 1);
+                        Counters::add(&cnt.bytes_up_faulted, total);
                         // Read (and count) the body the client is sending, then answer.
                         let mut left = info
                             .content_length
@@ -1065,7 +1098,6 @@ async fn upstream_pump(
                             .await;
                         return UpEnd::Answered;
                     }
-                    let total = head_bytes.len() as u64 + info.content_length.unwrap_or(0);
                     plan = Plan {
                         cut_after: (faulty && rng.random::<f64>() < cfg.cut_request)
                             .then(|| rng.random_range(0..total.max(1))),
@@ -1079,6 +1111,8 @@ async fn upstream_pump(
                             )
                         }),
                         sent: 0,
+                        counted: false,
+                        total,
                     };
                     framing = match (info.chunked, info.content_length) {
                         (true, _) => Framing::Opaque,
@@ -1171,6 +1205,10 @@ async fn forward(
         data = later;
         if plan.cut_after.is_some_and(|c| plan.sent >= c) {
             Counters::add(&cnt.cut_requests, 1);
+            if !plan.counted {
+                // What was forwarded, and what was read with it and dropped here.
+                Counters::add(&cnt.bytes_up_faulted, plan.sent + data.len() as u64);
+            }
             let _ = sw.flush().await;
             return Err(());
         }
@@ -1178,6 +1216,12 @@ async fn forward(
             if plan.sent >= s {
                 Counters::add(&cnt.stalls, 1);
                 plan.stall_at = None;
+                if !plan.counted {
+                    // Whether the client waits it out is the client's timeout's business: the
+                    // whole request may be lost.
+                    plan.counted = true;
+                    Counters::add(&cnt.bytes_up_faulted, plan.total);
+                }
                 tokio::time::sleep(d).await;
             }
         }
@@ -1191,6 +1235,7 @@ async fn downstream_pump(
     shared_cfg: &RwLock<FaultConfig>,
     cnt: &Counters,
     resp_cut: &AtomicU64,
+    req_total: &AtomicU64,
     mut rng: StdRng,
     rewrite: Option<LocationRewrite>,
 ) {
@@ -1214,6 +1259,8 @@ async fn downstream_pump(
             if (chunk.len() as u64) >= c {
                 let _ = cw.lock().await.write_all(&chunk[..c as usize]).await;
                 Counters::add(&cnt.cut_responses, 1);
+                // The answer belongs to the last request (HTTP/1.1 clients do not pipeline).
+                Counters::add(&cnt.bytes_up_faulted, req_total.load(Ordering::SeqCst));
                 return;
             }
             resp_cut.store(c - chunk.len() as u64, Ordering::SeqCst);

@@ -250,6 +250,9 @@ pub(crate) struct Shared {
     pub limiter: Option<limits::Limiter>,
     pub busy_uploads: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
     pub config: config_api::Published,
+    /// Answers lost by the `after` fault (the work was done): count, and their requests'
+    /// declared body bytes.
+    pub lost_answers: (std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64),
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -420,6 +423,7 @@ pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
         limiter: opts.rate_limit.map(limits::Limiter::new),
         busy_uploads: Mutex::new(HashMap::new()),
         config,
+        lost_answers: Default::default(),
     });
 
     let app = router(state.clone());
@@ -655,6 +659,14 @@ impl RunningStub {
     }
 
     /// Number of reports stored (exactly-once checks).
+    /// Answers the `after` fault replaced with a 503 once the work was done: how many, and
+    /// the declared body bytes of their requests (what a client may have to send again).
+    pub fn lost_answers(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (n, b) = &self.state.lost_answers;
+        (n.load(Relaxed), b.load(Relaxed))
+    }
+
     pub fn report_count(&self) -> i64 {
         self.state
             .conn()

@@ -144,8 +144,17 @@ pub async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Resp
                 _ => ApiError::rate_limited(1).into_response(),
             };
         }
+        let body_bytes = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
         let resp = next.run(req).await;
         if after {
+            use std::sync::atomic::Ordering::Relaxed;
+            st.lost_answers.0.fetch_add(1, Relaxed);
+            st.lost_answers.1.fetch_add(body_bytes, Relaxed);
             let mut e = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 pt::UNAVAILABLE,

@@ -1,7 +1,10 @@
 //! 50 reports × 3 real photos through the fault proxy (cuts mid-body, stalls, latency,
 //! injected 500/503/429, cut answers) to the real stub, which itself loses some answers
 //! after doing the work: every report must arrive exactly once with intact files, and the
-//! bytes the client put on the wire must stay within 1.10× the payload.
+//! client may send again only what the faults destroyed. Which requests the faults hit
+//! (a whole photo in a creation-with-upload, or a small chunk) varies with timing, so the
+//! wire bound is built from what the proxy and the stub report having destroyed in this
+//! run, not from a fixed ratio; the ratio is printed as a figure.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -83,6 +86,7 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
         client.drafts().submit(id).await.expect("submit");
     }
     let before = proxy.stats();
+    let lost_before = stub.lost_answers();
     proxy.set_config(faults);
 
     let mut runs = 0;
@@ -110,10 +114,48 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
     let check = check_server(&client, &direct).await;
     let sent_up = wire.bytes_up - before.bytes_up;
     let ratio = sent_up as f64 / check.payload_bytes.max(1) as f64;
+    // What the client may legitimately send beyond the files: request heads, the bodies
+    // of its JSON requests, and every request a fault destroyed (proxy: injected errors,
+    // cuts, stalls, cut answers; stub: answers lost after the work). A client timeout
+    // not caused by a fault (a loaded machine) may cost one more request each.
+    let heads = wire.head_bytes_up - before.head_bytes_up;
+    let log = proxy.request_log();
+    let during = &log[(before.requests as usize).min(log.len())..];
+    assert_eq!(
+        during.len() as u64,
+        wire.requests - before.requests,
+        "request log complete"
+    );
+    let json_bodies: u64 = during
+        .iter()
+        .filter(|r| !r.path.starts_with("/files"))
+        .map(|r| r.body_bytes)
+        .sum();
+    let largest_request = during
+        .iter()
+        .map(|r| r.head_bytes + r.body_bytes)
+        .max()
+        .unwrap_or(0);
+    let faulted = wire.bytes_up_faulted - before.bytes_up_faulted;
+    let lost_answers = stub.lost_answers();
+    let (lost_n, lost_bytes) = (
+        lost_answers.0 - lost_before.0,
+        lost_answers.1 - lost_before.1,
+    );
+    let allowed = check.payload_bytes
+        + heads
+        + json_bodies
+        + faulted
+        + lost_bytes
+        + timeouts as u64 * largest_request;
+    let resent_needlessly = sent_up.saturating_sub(allowed);
     println!(
         "FIGURES sync_faults: reports delivered {}/{n_reports}, duplicates {}, missing {}, files intact {}/{}, \
          payload {} B, client bytes on the wire {} B, overhead ratio {ratio:.4}, \
-         proxy: {} requests, {} cut mid-request, {} answers cut, {} stalls, {} injected 5xx/429; client retried {retried} steps ({timeouts} timeouts); server row count {}; {:.1}s",
+         proxy: {} requests, {} cut mid-request, {} answers cut, {} stalls, {} injected 5xx/429; \
+         destroyed by faults {faulted} B (proxy) + {lost_bytes} B in {lost_n} answers lost by the stub; \
+         heads {heads} B, JSON bodies {json_bodies} B; bound {allowed} B, sent beyond it {resent_needlessly} B; \
+         client retried {retried} steps ({timeouts} timeouts); server row count {}; {:.1}s",
         check.reports,
         check.duplicates,
         check.missing,
@@ -153,6 +195,9 @@ async fn fifty_reports_arrive_exactly_once_through_a_bad_network() {
         sent_up >= check.payload_bytes,
         "every file crossed the faulty link (tus Location rewritten by the proxy)"
     );
-    assert!(ratio <= 1.10, "wire overhead {ratio:.4} > 1.10");
+    assert_eq!(
+        resent_needlessly, 0,
+        "the client sent {resent_needlessly} B that no fault destroyed (wire {sent_up} B, bound {allowed} B)"
+    );
     stub.shutdown().await;
 }
