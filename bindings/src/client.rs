@@ -20,7 +20,9 @@ use crate::platform::{
     ImageDecoder, ImageDecoderAdapter, SecretStore, SecretStoreAdapter, VideoTranscoder,
     VideoTranscoderAdapter,
 };
-use crate::reports::{FeedPage, FeedQuery, OtpRequested, Report, UserInfo};
+use crate::reports::{
+    CachedMedia, FeedPage, FeedQuery, MediaCacheUsage, MediaRef, OtpRequested, Report, UserInfo,
+};
 use crate::sync::{OutboxSnapshot, RunSummary};
 use crate::types::{
     self, Attachment, DataExportSummary, Draft, DraftEdit, LocationFix, OutboxItem, TenantConfig,
@@ -328,6 +330,33 @@ impl PhanAnhClient {
             .rate(&report_id, level, comment, reopen)
             .await?
             .into())
+    }
+
+    // ----- server media ---------------------------------------------------------------------
+
+    /// A report's photo or video on this phone: from the cache, or downloaded when online
+    /// (a cut download resumes where it stopped). `keep`: true for the resident's own reports
+    /// and the answers to them (never evicted); false for the feed (evicted least recently
+    /// used first over the budget). Not cached and offline: `Offline`; a file that does not
+    /// match the size and SHA-256 the report names, or a photo that does not read as one:
+    /// `Protocol`, and nothing is stored. The shells show the reason in the placeholder.
+    pub async fn media_file(&self, media: MediaRef, keep: bool) -> Res<CachedMedia> {
+        let keep = if keep {
+            phananh_core::Keep::Always
+        } else {
+            phananh_core::Keep::WhileRoom
+        };
+        Ok(self.core.media().file(&media.into(), keep).await?.into())
+    }
+
+    /// Fetch (when online) and keep every photo and video of my cached reports and of the
+    /// answers to them; how many are on the phone. Call after `sync_my_reports`.
+    pub async fn keep_my_report_media(&self) -> Res<u32> {
+        Ok(self.core.media().keep_my_reports().await?)
+    }
+
+    pub async fn media_cache_usage(&self) -> Res<MediaCacheUsage> {
+        Ok(self.core.media().usage().await?.into())
     }
 
     // ----- public feed, config, location ---------------------------------------------------

@@ -78,6 +78,62 @@ pub struct MediaRef {
     pub kind: RemoteMediaKind,
     pub mime: String,
     pub size_bytes: u64,
+    /// Lowercase hex; the media cache checks the file against it.
+    #[uniffi(default = "")]
+    pub sha256: String,
+}
+
+impl From<MediaRef> for wire::MediaRef {
+    fn from(m: MediaRef) -> Self {
+        Self {
+            id: m.id,
+            url: m.url,
+            kind: match m.kind {
+                RemoteMediaKind::Photo => wire::MediaKind::Photo,
+                RemoteMediaKind::Video => wire::MediaKind::Video,
+            },
+            mime: m.mime,
+            size_bytes: m.size_bytes,
+            sha256: m.sha256,
+        }
+    }
+}
+
+/// A report's media file on this phone (see `PhanAnhClient::media_file`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CachedMedia {
+    pub path: String,
+    /// Served from the cache, without the network.
+    pub from_cache: bool,
+}
+
+impl From<phananh_core::CachedMedia> for CachedMedia {
+    fn from(c: phananh_core::CachedMedia) -> Self {
+        Self {
+            path: c.path.to_string_lossy().into_owned(),
+            from_cache: c.from_cache,
+        }
+    }
+}
+
+/// What the media cache holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct MediaCacheUsage {
+    pub files: u64,
+    /// Media of the resident's own reports: never evicted.
+    pub kept_bytes: u64,
+    /// The feed's: evicted least recently used first over the budget.
+    pub other_bytes: u64,
+}
+
+impl From<phananh_core::store::MediaCacheUsage> for MediaCacheUsage {
+    fn from(u: phananh_core::store::MediaCacheUsage) -> Self {
+        Self {
+            files: u.files,
+            kept_bytes: u.kept_bytes,
+            other_bytes: u.other_bytes,
+        }
+    }
 }
 
 impl From<wire::MediaRef> for MediaRef {
@@ -92,6 +148,7 @@ impl From<wire::MediaRef> for MediaRef {
             kind,
             mime: m.mime,
             size_bytes: m.size_bytes,
+            sha256: m.sha256,
         }
     }
 }

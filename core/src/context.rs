@@ -35,6 +35,9 @@ pub struct ClientOptions {
     pub image_decoder: Option<Arc<dyn crate::media::ImageDecoder>>,
     /// Platform video transcoder (Media3 / AVAssetExportSession / ffmpeg).
     pub video_transcoder: Option<Arc<dyn crate::media::VideoTranscoder>>,
+    /// Budget of the server-media cache for files that may be evicted (the feed's); media
+    /// of the resident's own reports are kept whatever this says.
+    pub media_cache_bytes: u64,
 }
 
 impl ClientOptions {
@@ -48,6 +51,7 @@ impl ClientOptions {
             boundaries: None,
             image_decoder: None,
             video_transcoder: None,
+            media_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -66,6 +70,7 @@ pub(crate) struct Context {
     /// The runtime the client was opened on: synchronous methods hand their storage work to
     /// its blocking pool and return at once.
     pub(crate) runtime: tokio::runtime::Handle,
+    pub(crate) media_cache_bytes: u64,
 }
 
 impl Context {
@@ -93,6 +98,7 @@ impl Context {
             image_decoder: opts.image_decoder,
             video_transcoder: opts.video_transcoder,
             runtime,
+            media_cache_bytes: opts.media_cache_bytes,
         };
         ctx.remove_orphan_media()?;
         // Rows written before accounts were told apart (or while signed out) belong to the

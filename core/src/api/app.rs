@@ -279,6 +279,40 @@ impl Api {
         resp.bytes().await.map_err(transport_error)
     }
 
+    /// A media file from byte `from` on (`Range: bytes=from-`), for the media cache to
+    /// resume a download a bad link cut. The answer is `206` with the rest, or `200` with the
+    /// whole file when the server ignores ranges (the caller starts over): the response is
+    /// returned unread, so the caller streams it to disk.
+    pub async fn media_from(&self, url: &str, from: u64) -> Result<reqwest::Response> {
+        let url = self
+            .base_url()
+            .join(url)
+            .map_err(|e| crate::Error::Protocol(format!("media url {url}: {e}")))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(crate::Error::Protocol(format!(
+                "media url with scheme {}",
+                url.scheme()
+            )));
+        }
+        // A download is long on 3G: the per-request timeout bounds the wait for the answer's
+        // head; the body is read chunk by chunk by the caller, with its own timeout per chunk.
+        let t = self.request_timeout();
+        let resp = self
+            .send(self.is_own_origin(&url), |h| {
+                let r = h.get(url.clone()).timeout(t * 20);
+                if from > 0 {
+                    r.header(reqwest::header::RANGE, format!("bytes={from}-"))
+                } else {
+                    r
+                }
+            })
+            .await?;
+        match resp.status() {
+            StatusCode::OK | StatusCode::PARTIAL_CONTENT => Ok(resp),
+            _ => Err(status_error(resp).await),
+        }
+    }
+
     /// Officer workflow step (used by tools and tests that play the province's side).
     pub async fn case_action(&self, id: &str, action: &wire::CaseAction) -> Result<wire::Report> {
         let url = self.url(&paths::case_actions(id))?;

@@ -10,6 +10,7 @@
 //! | [`Client::feed`] | the public feed, cached for offline use |
 //! | [`Client::notices`] | the province's official notices covering a place, cached for offline use |
 //! | [`Client::tenant`] | the tenant config and the ward boundaries |
+//! | [`Client::media`] | server media (my reports, answers, the feed) cached for offline viewing |
 //!
 //! Every method that touches SQLite, the file system or the platform's secret store is
 //! `async` and does that work on tokio's blocking pool (`Context::blocking`), never on the
@@ -20,6 +21,7 @@
 mod account;
 mod drafts;
 mod feed;
+mod media;
 mod notices;
 mod outbox;
 mod reports;
@@ -29,6 +31,7 @@ mod tenant;
 pub use account::ExportSummary;
 pub use drafts::Drafts;
 pub use feed::{Feed, FeedResult};
+pub use media::{CachedMedia, Keep, Media};
 pub use notices::{Notices, NoticesResult};
 pub use outbox::Outbox;
 pub use reports::Reports;
@@ -92,6 +95,10 @@ impl Client {
 
     pub fn notices(&self) -> Notices {
         Notices::new(self.ctx.clone())
+    }
+
+    pub fn media(&self) -> Media {
+        Media::new(self.ctx.clone())
     }
 
     pub fn tenant(&self) -> Tenant {

@@ -109,6 +109,29 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     None
 }
 
+/// Whether a file reads as a photo this app shows (JPEG, PNG or WebP with a valid header):
+/// the check the media cache makes on what the server sent before keeping it.
+pub fn is_readable_photo(path: &Path) -> bool {
+    match sniff_file(path) {
+        Ok(Format::Jpeg) => jpeg::dimensions(path).is_ok(),
+        Ok(Format::Webp) => webp::dimensions(path).is_ok(),
+        Ok(Format::Png) => png_dimensions(path).is_some(),
+        _ => false,
+    }
+}
+
+/// Width and height from a PNG's IHDR chunk (the first chunk, by the format's rule).
+fn png_dimensions(path: &Path) -> Option<(u32, u32)> {
+    let mut head = [0u8; 24];
+    std::fs::File::open(path).ok()?.read_exact(&mut head).ok()?;
+    if &head[12..16] != b"IHDR" {
+        return None;
+    }
+    let w = u32::from_be_bytes(head[16..20].try_into().ok()?);
+    let h = u32::from_be_bytes(head[20..24].try_into().ok()?);
+    (w > 0 && h > 0).then_some((w, h))
+}
+
 pub fn sniff_file(path: &Path) -> Result<Format> {
     let mut head = [0u8; 32];
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;

@@ -7,6 +7,8 @@
 mod drafts;
 pub use drafts::NewAttachment;
 mod kv;
+mod media_cache;
+pub use media_cache::{rel_path as media_cache_rel_path, CachedMediaRow, MediaCacheUsage};
 mod outbox;
 mod reports;
 pub use reports::CachedFeed;
@@ -153,6 +155,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE attachments ADD COLUMN retained_at TEXT;
     ALTER TABLE attachments ADD COLUMN processed_sha256 TEXT;
     ALTER TABLE attachments ADD COLUMN processed_bytes INTEGER;
+    "#,
+    // 7: the cache of server media (photos of reports, officers' answers) for offline viewing.
+    // Files are named by their SHA-256 under `media-cache/`; `keep` rows (media of the
+    // account's own reports) are never evicted, the others go least recently used first
+    // when the cache is over its budget. `owner`: the account a kept row belongs to.
+    r#"
+    CREATE TABLE media_cache (
+        sha256      TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),
+        url         TEXT NOT NULL,
+        size_bytes  INTEGER NOT NULL CHECK (size_bytes >= 0),
+        keep        INTEGER NOT NULL DEFAULT 0 CHECK (keep IN (0, 1)),
+        owner       TEXT,
+        last_used   TEXT NOT NULL
+    );
+    CREATE INDEX media_cache_lru ON media_cache(keep, last_used);
     "#,
 ];
 
@@ -312,6 +329,14 @@ impl Store {
             tx.execute("DELETE FROM drafts WHERE owner = ?1", [account])?;
             tx.execute("DELETE FROM reports WHERE owner = ?1", [account])?;
             tx.execute("DELETE FROM kv WHERE key = 'sync.my_reports_cursor.' || ?1", [account])?;
+            {
+                let mut stmt = tx.prepare("SELECT sha256 FROM media_cache WHERE owner = ?1")?;
+                let rows = stmt.query_map([account], |r| r.get::<_, String>(0))?;
+                for sha in rows {
+                    files.push(media_cache::rel_path(&sha?));
+                }
+            }
+            tx.execute("DELETE FROM media_cache WHERE owner = ?1", [account])?;
             Ok(files)
         })
         .and_then(|files| {
