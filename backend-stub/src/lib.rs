@@ -25,6 +25,7 @@ mod officer;
 mod open311;
 mod openapi;
 mod problem;
+pub mod push_out;
 mod reports;
 mod seed;
 mod simulate;
@@ -109,6 +110,9 @@ pub struct StubOptions {
     /// total declared size.
     pub max_unfinished_uploads: u32,
     pub max_unfinished_bytes: u64,
+    /// FCM / APNs credentials: pushes go out through them (see [`push_out`]); without,
+    /// pushes are recorded only.
+    pub push: push_out::PushSenders,
 }
 
 /// The published development key for Open311 `POST requests`; accepted only with `dev`.
@@ -182,6 +186,7 @@ impl Default for StubOptions {
             otp_limits: OtpLimits::default(),
             max_unfinished_uploads: 20,
             max_unfinished_bytes: 1 << 30,
+            push: Default::default(),
         }
     }
 }
@@ -253,6 +258,7 @@ pub(crate) struct Shared {
     /// Answers lost by the `after` fault (the work was done): count, and their requests'
     /// declared body bytes.
     pub lost_answers: (std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64),
+    pub push_out: Arc<push_out::PushOutCounters>,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -334,6 +340,7 @@ pub struct RunningStub {
 /// Bind, open/seed the database, and serve in the background.
 pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
     let t0 = Instant::now();
+    push_out::check(&opts.push)?;
     let listener = tokio::net::TcpListener::bind(opts.addr)
         .await
         .with_context(|| format!("binding {}", opts.addr))?;
@@ -424,6 +431,7 @@ pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
         busy_uploads: Mutex::new(HashMap::new()),
         config,
         lost_answers: Default::default(),
+        push_out: Default::default(),
     });
 
     let app = router(state.clone());
@@ -441,6 +449,12 @@ pub async fn start(opts: StubOptions) -> anyhow::Result<RunningStub> {
         }
     });
     let mut background = vec![tokio::spawn(tus::expire_loop(state.clone()))];
+    if opts.push.any() {
+        background.push(tokio::spawn(push_out::run(
+            state.clone(),
+            opts.push.clone(),
+        )));
+    }
     if let Some(step) = opts.simulate {
         background.push(tokio::spawn(simulate::run(state.clone(), step)));
     }
@@ -665,6 +679,15 @@ impl RunningStub {
         use std::sync::atomic::Ordering::Relaxed;
         let (n, b) = &self.state.lost_answers;
         (n.load(Relaxed), b.load(Relaxed))
+    }
+
+    /// Pushes handed to FCM/APNs so far, and refused by them (both 0 without credentials).
+    pub fn push_out_counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.state.push_out.sent.load(Relaxed),
+            self.state.push_out.failed.load(Relaxed),
+        )
     }
 
     pub fn report_count(&self) -> i64 {

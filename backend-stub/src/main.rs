@@ -46,6 +46,22 @@ struct Args {
     /// Access token lifetime in seconds.
     #[arg(long, default_value_t = 900)]
     access_ttl: u64,
+    /// Firebase service account key (JSON): pushes to Android go out through FCM HTTP v1.
+    #[arg(long, value_name = "FILE")]
+    fcm_service_account: Option<PathBuf>,
+    /// APNs auth key (.p8): pushes to iOS go out through APNs (with the three below).
+    #[arg(long, value_name = "FILE", requires_all = ["apns_key_id", "apns_team_id", "apns_topic"])]
+    apns_key: Option<PathBuf>,
+    #[arg(long)]
+    apns_key_id: Option<String>,
+    #[arg(long)]
+    apns_team_id: Option<String>,
+    /// The iOS app's bundle id.
+    #[arg(long)]
+    apns_topic: Option<String>,
+    /// Send to APNs' development (sandbox) server.
+    #[arg(long)]
+    apns_sandbox: bool,
 }
 
 fn parse_key(s: &str) -> Result<(String, String), String> {
@@ -105,6 +121,25 @@ async fn main() -> anyhow::Result<()> {
         opts.boundaries = Some(b);
     } else if opts.boundaries.is_none() {
         tracing::warn!("boundaries file not found; running without ward units (use --boundaries)");
+    }
+    if let Some(f) = &a.fcm_service_account {
+        opts.push.fcm = Some(phananh_stub::push_out::FcmSender {
+            service_account_json: std::fs::read_to_string(f)?,
+            endpoint: "https://fcm.googleapis.com".into(),
+        });
+    }
+    if let Some(k) = &a.apns_key {
+        opts.push.apns = Some(phananh_stub::push_out::ApnsSender {
+            key_p8: std::fs::read_to_string(k)?,
+            key_id: a.apns_key_id.clone().unwrap_or_default(),
+            team_id: a.apns_team_id.clone().unwrap_or_default(),
+            topic: a.apns_topic.clone().unwrap_or_default(),
+            endpoint: if a.apns_sandbox {
+                "https://api.sandbox.push.apple.com".into()
+            } else {
+                "https://api.push.apple.com".into()
+            },
+        });
     }
     let stub = phananh_stub::start(opts).await?;
     println!(

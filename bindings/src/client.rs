@@ -21,12 +21,14 @@ use crate::platform::{
     VideoTranscoderAdapter,
 };
 use crate::reports::{
-    CachedMedia, FeedPage, FeedQuery, MediaCacheUsage, MediaRef, OtpRequested, Report, UserInfo,
+    CachedMedia, FeedPage, FeedQuery, MediaCacheUsage, MediaRef, OtpRequested, PushEffect,
+    PushPlatform, Report, UserInfo,
 };
 use crate::sync::{OutboxSnapshot, RunSummary};
 use crate::types::{
     self, Attachment, DataExportSummary, Draft, DraftEdit, LocationFix, OutboxItem, TenantConfig,
 };
+use std::collections::HashMap;
 
 /// How to open the client: where its storage is, and what the platform provides.
 #[derive(uniffi::Record)]
@@ -330,6 +332,32 @@ impl PhanAnhClient {
             .rate(&report_id, level, comment, reopen)
             .await?
             .into())
+    }
+
+    // ----- push -----------------------------------------------------------------------------
+
+    /// The platform handed over a (new) push token (FirebaseMessagingService.onNewToken,
+    /// didRegisterForRemoteNotificationsWithDeviceToken as hex). Kept on the phone and
+    /// registered for the signed-in account; true when the server has it now, false when it
+    /// waits for sign-in or the network (then it is registered at the next sign-in, or by
+    /// `register_pending_push_token`).
+    pub async fn set_push_token(&self, platform: PushPlatform, token: String) -> Res<bool> {
+        Ok(self.core.push().set_token(platform.into(), &token).await?)
+    }
+
+    /// Register the kept token if the server does not have it for this account yet (call
+    /// when the network comes back).
+    pub async fn register_pending_push_token(&self) -> Res<bool> {
+        Ok(self.core.push().register_pending().await?)
+    }
+
+    /// A push arrived with this data (FCM `RemoteMessage.data`, APNs `userInfo` keys as
+    /// strings): the report it names is fetched and merged as a sync would. A push for a
+    /// report that is not this account's: `NotFound`; unreadable data: `Protocol`; nothing
+    /// is changed in either case.
+    pub async fn handle_push(&self, data: HashMap<String, String>) -> Res<PushEffect> {
+        let data: std::collections::BTreeMap<String, String> = data.into_iter().collect();
+        Ok(self.core.push().handle(&data).await?.into())
     }
 
     // ----- server media ---------------------------------------------------------------------

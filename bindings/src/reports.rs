@@ -99,6 +99,42 @@ impl From<MediaRef> for wire::MediaRef {
     }
 }
 
+/// Which push service a token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PushPlatform {
+    /// Firebase Cloud Messaging (Android).
+    Fcm,
+    /// Apple Push Notification service (iOS).
+    Apns,
+}
+
+impl From<PushPlatform> for wire::PushPlatform {
+    fn from(p: PushPlatform) -> Self {
+        match p {
+            PushPlatform::Fcm => wire::PushPlatform::Fcm,
+            PushPlatform::Apns => wire::PushPlatform::Apns,
+        }
+    }
+}
+
+/// What a received push changed (see `PhanAnhClient::handle_push`).
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum PushEffect {
+    /// One of my reports, fetched and merged; "my reports" subscribers heard of it.
+    Report { report: Report },
+    /// A notice covering the resident was published: show the notices again.
+    Notice { notice_id: String },
+}
+
+impl From<phananh_core::PushEffect> for PushEffect {
+    fn from(e: phananh_core::PushEffect) -> Self {
+        match e {
+            phananh_core::PushEffect::Report(r) => PushEffect::Report { report: r.into() },
+            phananh_core::PushEffect::Notice { notice_id } => PushEffect::Notice { notice_id },
+        }
+    }
+}
+
 /// A report's media file on this phone (see `PhanAnhClient::media_file`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CachedMedia {

@@ -15,7 +15,7 @@ pub mod model;
 pub mod store;
 pub mod sync;
 
-pub use client::{CachedMedia, Client, ClientOptions, Keep};
+pub use client::{CachedMedia, Client, ClientOptions, Keep, PushEffect};
 
 /// Version of the privacy notice the apps show before the first sign-in; sent with the
 /// sign-in and recorded by the server with its time. Raise it with the notice's text (both

@@ -10,6 +10,7 @@
 //! | [`Client::feed`] | the public feed, cached for offline use |
 //! | [`Client::notices`] | the province's official notices covering a place, cached for offline use |
 //! | [`Client::tenant`] | the tenant config and the ward boundaries |
+//! | [`Client::push`] | the platform push token registered for the account; a push turned into a sync of its report |
 //! | [`Client::media`] | server media (my reports, answers, the feed) cached for offline viewing |
 //!
 //! Every method that touches SQLite, the file system or the platform's secret store is
@@ -24,6 +25,7 @@ mod feed;
 mod media;
 mod notices;
 mod outbox;
+mod push;
 mod reports;
 mod session;
 mod tenant;
@@ -34,6 +36,7 @@ pub use feed::{Feed, FeedResult};
 pub use media::{CachedMedia, Keep, Media};
 pub use notices::{Notices, NoticesResult};
 pub use outbox::Outbox;
+pub use push::{Push, PushEffect};
 pub use reports::Reports;
 pub use session::Session;
 pub use tenant::Tenant;
@@ -95,6 +98,10 @@ impl Client {
 
     pub fn notices(&self) -> Notices {
         Notices::new(self.ctx.clone())
+    }
+
+    pub fn push(&self) -> Push {
+        Push::new(self.ctx.clone())
     }
 
     pub fn media(&self) -> Media {

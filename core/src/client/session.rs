@@ -54,6 +54,11 @@ impl Session {
                 Ok(())
             })
             .await?;
+        // The phone's push token now belongs to this account (best effort: a failure leaves
+        // it for `Push::register_pending`, the sign-in stands).
+        if let Err(e) = super::Push::new(self.ctx.clone()).register_pending().await {
+            tracing::warn!(error = %e, "push token not registered yet");
+        }
         Ok(user)
     }
 
@@ -84,6 +89,7 @@ impl Session {
         self.ctx
             .blocking(|c| {
                 c.api()?.auth().clear()?;
+                super::push::Push::forget_registration(c)?;
                 Ok(())
             })
             .await?;

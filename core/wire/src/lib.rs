@@ -54,11 +54,13 @@ use std::collections::BTreeMap;
 pub mod config;
 pub mod notices;
 pub mod outbox;
+pub mod push;
 pub mod validation;
 
 pub use config::{Category, LocationPolicy, MediaLimits, RatingLevel, TenantConfig};
 pub use notices::{NewNotice, Notice, NoticeArea, NoticeSeverity, NoticesPage};
 pub use outbox::{FailureCode, OutboxFailure};
+pub use push::{PushData, PushDataError};
 pub use validation::{FieldError, ValidationReason};
 
 use chrono::{DateTime, Utc};
