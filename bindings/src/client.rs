@@ -22,7 +22,7 @@ use crate::platform::{
 };
 use crate::reports::{
     CachedMedia, FeedPage, FeedQuery, MediaCacheUsage, MediaRef, OtpRequested, PushEffect,
-    PushPlatform, Report, UserInfo,
+    PushPlatform, Report, TenantRefresh, UserInfo,
 };
 use crate::sync::{OutboxSnapshot, RunSummary};
 use crate::types::{
@@ -392,6 +392,14 @@ impl PhanAnhClient {
     /// The public feed; the cached copy when offline (`from_cache`).
     pub async fn feed(&self, query: FeedQuery) -> Res<FeedPage> {
         Ok(self.core.feed().page(&query.into()).await?.into())
+    }
+
+    /// Call at start and from a daily job: the core asks the server for the tenant config
+    /// and the ward boundaries at most once a day (ETags), keeps what changed for the next
+    /// start, and refuses (typed error, old ones kept) a document that fails validation.
+    /// Offline or not due: nothing happens (`checked` false).
+    pub async fn refresh_tenant_if_due(&self) -> Res<TenantRefresh> {
+        Ok(self.core.tenant().refresh_if_due().await?.into())
     }
 
     /// Fetch the tenant config if it changed (ETag); true when a new one was applied.

@@ -99,6 +99,26 @@ impl From<MediaRef> for wire::MediaRef {
     }
 }
 
+/// What `PhanAnhClient::refresh_tenant_if_due` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct TenantRefresh {
+    /// The server was asked (due, and online).
+    pub checked: bool,
+    /// A new config was applied: categories, limits, location policy may have changed.
+    pub config_changed: bool,
+    pub boundaries_changed: bool,
+}
+
+impl From<phananh_core::client::TenantRefresh> for TenantRefresh {
+    fn from(r: phananh_core::client::TenantRefresh) -> Self {
+        Self {
+            checked: r.checked,
+            config_changed: r.config_changed,
+            boundaries_changed: r.boundaries_changed,
+        }
+    }
+}
+
 /// Which push service a token belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum PushPlatform {

@@ -14,6 +14,9 @@ use crate::sync::engine::Engine;
 
 const DB_FILE: &str = "phananh.sqlite";
 pub(crate) const MEDIA_DIR: &str = "media";
+/// Boundaries fetched from the server (`Tenant::refresh_boundaries`): used instead of the
+/// app's bundled ones once present.
+pub(crate) const BOUNDARIES_DIR: &str = "boundaries";
 const CONFIG_KEY: &str = "tenant_config";
 
 #[derive(Debug, Clone)]
@@ -88,13 +91,21 @@ impl Context {
             config.api_base_url = url.clone();
         }
         let engine = Engine::new(&store, opts.secret_store.clone(), opts.sync.clone());
+        let fetched = opts.storage_dir.join(BOUNDARIES_DIR);
+        let boundaries = if fetched.join("province.geojson").is_file()
+            && fetched.join("wards.geojson").is_file()
+        {
+            Some(crate::location::BoundarySource::Dir(fetched))
+        } else {
+            opts.boundaries
+        };
         let ctx = Context {
             store,
             storage_dir: opts.storage_dir,
             base_url_override: opts.base_url,
             config: RwLock::new(config),
             engine,
-            boundaries: crate::location::BoundaryCache::new(opts.boundaries),
+            boundaries: crate::location::BoundaryCache::new(boundaries),
             image_decoder: opts.image_decoder,
             video_transcoder: opts.video_transcoder,
             runtime,
@@ -160,6 +171,10 @@ impl Context {
 
     pub(crate) fn boundaries(&self) -> Result<Option<Arc<crate::location::Boundaries>>> {
         Ok(self.boundaries.get()?)
+    }
+
+    pub(crate) fn province_geojson(&self) -> Result<Option<String>> {
+        Ok(self.boundaries.province_geojson()?)
     }
 
     pub(crate) fn set_boundaries(&self, b: crate::location::Boundaries) {

@@ -215,6 +215,46 @@ impl Api {
         .await
     }
 
+    /// Conditional GET of the ward boundaries (GeoJSON) at `url` (the config's
+    /// `boundaries_url`, on the API's origin or public elsewhere). Same answer shape as the
+    /// config's.
+    pub async fn boundaries(&self, url: &str, etag: Option<&str>) -> Result<ConfigFetch> {
+        let url = self
+            .base_url()
+            .join(url)
+            .map_err(|e| crate::Error::Protocol(format!("boundaries url {url}: {e}")))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(crate::Error::Protocol(format!(
+                "boundaries url with scheme {}",
+                url.scheme()
+            )));
+        }
+        // Public data: never sent with our token. A few MB: a longer wait than a JSON call.
+        let t = self.request_timeout() * 6;
+        let resp = self
+            .send(false, |h| {
+                let rb = h.get(url.clone()).timeout(t);
+                match etag {
+                    Some(e) => rb.header(IF_NONE_MATCH, e),
+                    None => rb,
+                }
+            })
+            .await?;
+        match resp.status() {
+            StatusCode::NOT_MODIFIED => Ok(ConfigFetch::NotModified),
+            s if s.is_success() => {
+                let etag = resp
+                    .headers()
+                    .get(ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let json = resp.text().await.map_err(transport_error)?;
+                Ok(ConfigFetch::Fresh { json, etag })
+            }
+            _ => Err(status_error(resp).await),
+        }
+    }
+
     /// Conditional GET of the tenant config.
     pub async fn config(&self, etag: Option<&str>) -> Result<ConfigFetch> {
         let url = self.url(paths::CONFIG)?;

@@ -39,7 +39,7 @@ pub use outbox::Outbox;
 pub use push::{Push, PushEffect};
 pub use reports::Reports;
 pub use session::Session;
-pub use tenant::Tenant;
+pub use tenant::{Tenant, TenantRefresh, TENANT_REFRESH_EVERY};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

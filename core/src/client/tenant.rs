@@ -6,10 +6,24 @@ use std::sync::Arc;
 use crate::api::app::ConfigFetch;
 use crate::config::TenantConfig;
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::location::{Boundaries, Lookup};
 
 const CONFIG_ETAG_KEY: &str = "sync.config_etag";
+const BOUNDARIES_ETAG_KEY: &str = "sync.boundaries_etag";
+const CHECKED_AT_KEY: &str = "tenant.checked_at";
+
+/// How often [`Tenant::refresh_if_due`] asks the server.
+pub const TENANT_REFRESH_EVERY: chrono::Duration = chrono::Duration::hours(24);
+
+/// What [`Tenant::refresh_if_due`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantRefresh {
+    /// The server was asked (it was due and the phone was online).
+    pub checked: bool,
+    pub config_changed: bool,
+    pub boundaries_changed: bool,
+}
 
 #[derive(Clone)]
 pub struct Tenant {
@@ -54,6 +68,80 @@ impl Tenant {
                         match etag {
                             Some(e) => c.store.kv_set(CONFIG_ETAG_KEY, &e)?,
                             None => c.store.kv_delete(CONFIG_ETAG_KEY)?,
+                        }
+                        Ok(true)
+                    })
+                    .await
+            }
+        }
+    }
+
+    /// The shells call this at start and whenever they like (a daily job, coming to the
+    /// foreground); the core asks the server at most once every [`TENANT_REFRESH_EVERY`]
+    /// (ETags: an unchanged config or boundaries file costs one small answer each). Offline
+    /// or not due: nothing happens. A config or boundaries file that fails validation is
+    /// refused (typed error) and the ones in use are kept.
+    pub async fn refresh_if_due(&self) -> Result<TenantRefresh> {
+        let now = chrono::Utc::now();
+        let last = self
+            .ctx
+            .blocking(|c| c.store.kv_get(CHECKED_AT_KEY))
+            .await?
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&chrono::Utc));
+        // A time in the future (the clock was wrong) counts as due.
+        let due = last.is_none_or(|t| t > now || now - t >= TENANT_REFRESH_EVERY);
+        if !due || !self.ctx.engine.network().online {
+            return Ok(TenantRefresh {
+                checked: false,
+                config_changed: false,
+                boundaries_changed: false,
+            });
+        }
+        let config_changed = self.refresh().await?;
+        let boundaries_changed = self.refresh_boundaries().await?;
+        self.ctx
+            .blocking(move |c| c.store.kv_set(CHECKED_AT_KEY, &now.to_rfc3339()))
+            .await?;
+        Ok(TenantRefresh {
+            checked: true,
+            config_changed,
+            boundaries_changed,
+        })
+    }
+
+    /// Conditional fetch of the ward boundaries the config names (`boundaries_url`). New
+    /// ones are checked by building the lookup from them (with the province outline the app
+    /// has) before they replace the ones in use and are kept for the next start.
+    pub async fn refresh_boundaries(&self) -> Result<bool> {
+        let Some(url) = self.ctx.config().boundaries_url else {
+            return Ok(false);
+        };
+        let Some(province) = self.ctx.blocking(|c| c.province_geojson()).await? else {
+            return Ok(false);
+        };
+        let etag = self
+            .ctx
+            .blocking(|c| c.store.kv_get(BOUNDARIES_ETAG_KEY))
+            .await?;
+        match self.ctx.api()?.boundaries(&url, etag.as_deref()).await? {
+            ConfigFetch::NotModified => Ok(false),
+            ConfigFetch::Fresh { json, etag } => {
+                self.ctx
+                    .blocking(move |c| {
+                        let b = Boundaries::from_geojson(&province, &json)?;
+                        let dir = c.storage_dir.join(crate::context::BOUNDARIES_DIR);
+                        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                        for (name, text) in [("province", &province), ("wards", &json)] {
+                            let path = dir.join(format!("{name}.geojson"));
+                            let tmp = dir.join(format!("{name}.geojson.part"));
+                            std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+                            std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+                        }
+                        c.set_boundaries(b);
+                        match etag {
+                            Some(e) => c.store.kv_set(BOUNDARIES_ETAG_KEY, &e)?,
+                            None => c.store.kv_delete(BOUNDARIES_ETAG_KEY)?,
                         }
                         Ok(true)
                     })

@@ -143,30 +143,34 @@ impl Boundaries {
         }
     }
 
-    pub fn from_dir(dir: &Path) -> Result<Self, BoundaryError> {
+    /// The one `*{what}*.geojson` file of a boundaries directory (`raw` files ignored).
+    fn source_file(dir: &Path, what: &'static str) -> Result<PathBuf, BoundaryError> {
         let io = |e| BoundaryError::Io {
             path: dir.to_owned(),
             source: e,
         };
-        let mut names: Vec<String> = std::fs::read_dir(dir)
+        let mut found: Vec<String> = std::fs::read_dir(dir)
             .map_err(io)?
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".geojson") && !n.contains("raw"))
+            .filter(|n| n.ends_with(".geojson") && !n.contains("raw") && n.contains(what))
             .collect();
-        names.sort();
-        let pick = |what: &'static str| {
-            let found: Vec<String> = names.iter().filter(|n| n.contains(what)).cloned().collect();
-            match found.as_slice() {
-                [one] => Ok(dir.join(one)),
-                _ => Err(BoundaryError::MissingFile {
-                    dir: dir.to_owned(),
-                    what,
-                    found,
-                }),
-            }
-        };
-        let (province, wards) = (pick("province")?, pick("wards")?);
+        found.sort();
+        match found.as_slice() {
+            [one] => Ok(dir.join(one)),
+            _ => Err(BoundaryError::MissingFile {
+                dir: dir.to_owned(),
+                what,
+                found,
+            }),
+        }
+    }
+
+    pub fn from_dir(dir: &Path) -> Result<Self, BoundaryError> {
+        let (province, wards) = (
+            Self::source_file(dir, "province")?,
+            Self::source_file(dir, "wards")?,
+        );
         let read = |p: &Path| {
             std::fs::read(p).map_err(|e| BoundaryError::Io {
                 path: p.to_owned(),
@@ -413,6 +417,21 @@ impl BoundaryCache {
 
     pub fn set(&self, boundaries: Boundaries) {
         *self.loaded.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(boundaries));
+    }
+
+    /// The province outline's GeoJSON text of the configured source (the server serves the
+    /// wards only; a refreshed set pairs them with this outline).
+    pub fn province_geojson(&self) -> Result<Option<String>, BoundaryError> {
+        match &self.source {
+            None => Ok(None),
+            Some(BoundarySource::GeoJson { province, .. }) => Ok(Some(province.clone())),
+            Some(BoundarySource::Dir(dir)) => {
+                let path = Boundaries::source_file(dir, "province")?;
+                std::fs::read_to_string(&path)
+                    .map(Some)
+                    .map_err(|e| BoundaryError::Io { path, source: e })
+            }
+        }
     }
 }
 
