@@ -21,6 +21,17 @@ pub struct Category {
     /// Handling deadline in hours from receipt, set by the province's regulation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline_hours: Option<u32>,
+    /// Metres around the report's point within which a unit's "after" photo counts as taken
+    /// on site; absent: [`crate::closure::DEFAULT_VERIFY_RADIUS_M`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_radius_m: Option<u32>,
+}
+
+impl Category {
+    pub fn verify_radius_m(&self) -> u32 {
+        self.verify_radius_m
+            .unwrap_or(crate::closure::DEFAULT_VERIFY_RADIUS_M)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,6 +180,14 @@ impl TenantConfig {
                     ValidationReason::Invalid {
                         detail: "empty or repeated".into(),
                     },
+                );
+            }
+        }
+        for (i, c) in self.categories.iter().enumerate() {
+            if c.verify_radius_m.is_some_and(|r| !(10..=5000).contains(&r)) {
+                push(
+                    &format!("categories[{i}].verify_radius_m"),
+                    ValidationReason::OutOfRange,
                 );
             }
         }
