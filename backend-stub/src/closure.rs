@@ -83,13 +83,15 @@ pub fn record_verification(
         .find(|c| c.code == r.category)
         .map(|c| c.verify_radius_m())
         .unwrap_or(cl::DEFAULT_VERIFY_RADIUS_M);
-    let mut best: Option<(
+    // (verified, distance, reason, photo id, taken at)
+    type Checked = (
         bool,
         Option<f64>,
         Option<VerificationReason>,
         String,
         Option<i64>,
-    )> = None;
+    );
+    let mut best: Option<Checked> = None;
     for f in files
         .iter()
         .filter(|f| f.kind == phananh_wire::MediaKind::Photo)

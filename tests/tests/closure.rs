@@ -109,7 +109,13 @@ async fn after_photos_are_verified_only_near_the_report_and_after_it() {
             .unwrap()
             + chrono::Duration::seconds(1)
     };
-    let cases: Vec<(Option<(f64, f64)>, Option<chrono::DateTime<Utc>>, &str)> = vec![
+    // (where, when, file name) of each report's "after" photo
+    type Shot = (
+        Option<(f64, f64)>,
+        Option<chrono::DateTime<Utc>>,
+        &'static str,
+    );
+    let cases: Vec<Shot> = vec![
         (
             Some(north_of(reports[0].lat, reports[0].lon, 40.0)),
             Some(after(&reports[0])),

@@ -103,7 +103,7 @@ async fn the_same_pothole_twice_more_is_one_report_with_two_followers_exactly_on
             .iter()
             .map(|n| n.report.id.clone())
             .collect::<Vec<_>>(),
-        [id.clone()]
+        std::slice::from_ref(&id)
     );
     // Joining offline is queued; asking twice is the same item.
     let jc = c.reports().join(&id).await.unwrap();
@@ -239,7 +239,7 @@ async fn the_same_pothole_twice_more_is_one_report_with_two_followers_exactly_on
     ] {
         officer.case_action(&id, &act).await.unwrap();
     }
-    assert_eq!(b.reports().sync().await.unwrap(), [id.clone()]);
+    assert_eq!(b.reports().sync().await.unwrap(), std::slice::from_ref(&id));
     let rated = b.reports().rate(&id, 3, None, false).await.unwrap();
     b.outbox()
         .run_pending(Duration::from_secs(20))
