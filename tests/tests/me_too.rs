@@ -2,7 +2,7 @@
 //! pothole find the open report within 150 m (from the server, and offline from the cached
 //! feed) and join it instead of filing again: one report, two followers, delivered exactly
 //! once through a fault proxy that loses answers. Followers get its news with their own
-//! reports and may rate it; the count shows to officers, in the feed and in Open311 (JSON and
+//! reports and may rate it and confirm its fix (also exactly once through lost answers); the count shows to officers, in the feed and in Open311 (JSON and
 //! XML). Real stub on loopback, real photos, real core.
 
 use std::sync::Arc;
@@ -251,11 +251,53 @@ async fn the_same_pothole_twice_more_is_one_report_with_two_followers_exactly_on
     );
     let r = b.reports().cached(&id).await.unwrap().unwrap();
     assert_eq!(r.my_rating.map(|x| x.level), Some(3));
+    // C, a follower too, confirms the fix; the first answers are lost on the way back, and
+    // the replay under the same client id records nothing twice.
+    c.reports().sync().await.unwrap();
+    proxy.set_config(FaultConfig {
+        cut_response: 1.0,
+        cut_response_within: 64,
+        only_paths_containing: Some("/closure".into()),
+        ..FaultConfig::clean()
+    });
+    let confirm = c.reports().confirm(&id).await.unwrap();
+    c.outbox()
+        .run_pending(Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_ne!(
+        c.store().outbox_item(confirm.client_id).unwrap().state,
+        LocalState::Submitted
+    );
+    proxy.set_config(FaultConfig::clean());
+    c.outbox()
+        .run_pending(Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.store().outbox_item(confirm.client_id).unwrap().state,
+        LocalState::Submitted
+    );
+    let confirmations = officer
+        .report(&id)
+        .await
+        .unwrap()
+        .timeline
+        .iter()
+        .filter(|e| e.message.as_deref() == Some("Người dân xác nhận đã sửa"))
+        .count();
+    assert_eq!(confirmations, 1);
+    let closure_requests = proxy
+        .request_log()
+        .iter()
+        .filter(|r| r.path.contains("/closure"))
+        .count();
+    assert!(closure_requests >= 2, "{closure_requests}");
     // A's own view: A's report, not followed, with the count.
     let ra = a.reports().refresh(&id).await.unwrap();
     assert!(!ra.following && ra.supporters == 2);
     println!(
-        "FIGURES me_too: 1 report, 2 followers; {join_requests} join requests through the proxy ({cut} answers cut), delivered in {runs} more run(s)"
+        "FIGURES me_too: 1 report, 2 followers; {join_requests} join requests through the proxy ({cut} answers cut), delivered in {runs} more run(s); a follower's confirmation sent {closure_requests} times, recorded once"
     );
     proxy.shutdown();
     stub.shutdown().await;
