@@ -517,3 +517,36 @@ impl From<wire::OtpRequested> for OtpRequested {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verification_and_me_too_cross_as_typed_fields() {
+        let r: wire::Report = serde_json::from_value(serde_json::json!({
+            "id": "7", "category": "giao_thong", "description": "Ổ gà", "lat": 18.34, "lon": 105.9,
+            "status": "resolved", "created_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-02T00:00:00Z",
+            "anonymous": false, "version": 4, "supporters": 2, "following": true,
+            "verification": {
+                "verified": false, "distance_m": 2001.5, "reason": "too_far", "radius_m": 100,
+                "resolved_at": "2026-12-02T00:00:00Z", "answer_until": "2026-12-09T00:00:00Z",
+                "my_answer": {"verdict": "disputed", "text": "Vẫn còn", "at": "2026-12-03T00:00:00Z"}
+            }
+        }))
+        .unwrap();
+        let f = Report::from(r);
+        assert_eq!((f.supporters, f.following), (2, true));
+        let v = f.verification.unwrap();
+        assert!(!v.verified);
+        assert_eq!(v.reason, Some(VerificationReason::TooFar));
+        assert_eq!(v.distance_m, Some(2001.5));
+        assert_eq!(
+            v.my_answer.map(|a| a.verdict),
+            Some(ClosureVerdict::Disputed)
+        );
+        // A reason a newer server invents reads as Other, not as an error.
+        let v: wire::VerificationReason = serde_json::from_str("\"blurry\"").unwrap();
+        assert_eq!(VerificationReason::from(v), VerificationReason::Other);
+    }
+}
