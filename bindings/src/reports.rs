@@ -204,15 +204,19 @@ pub struct Report {
     pub timeline: Vec<TimelineEvent>,
     pub duplicate_of: Option<String>,
     pub my_rating: Option<RatingInfo>,
-    /// How the latest resolution was checked against the unit's "after" photo (present once
-    /// the case was resolved).
-    pub verification: Option<Verification>,
-    /// Residents who said "me too" (the reporter not counted).
-    pub supporters: u32,
-    /// I follow this report ("me too") without having filed it.
-    pub following: bool,
     /// Bumped by the server on every change.
     pub version: u64,
+    // Issue 13 fields last, with defaults: constructors written before them still compile.
+    /// How the latest resolution was checked against the unit's "after" photo (present once
+    /// the case was resolved).
+    #[uniffi(default = None)]
+    pub verification: Option<Verification>,
+    /// Residents who said "me too" (the reporter not counted).
+    #[uniffi(default = 0)]
+    pub supporters: u32,
+    /// I follow this report ("me too") without having filed it.
+    #[uniffi(default = false)]
+    pub following: bool,
 }
 
 /// Why a resolution is not verified on site.
@@ -384,6 +388,7 @@ pub struct FeedItem {
     pub media: Vec<MediaRef>,
     pub rating_level: Option<u8>,
     /// Residents who said "me too".
+    #[uniffi(default = 0)]
     pub supporters: u32,
 }
 

@@ -410,6 +410,7 @@ pub struct Category {
     pub name_en: String,
     pub deadline_hours: Option<u32>,
     /// Metres within which an "after" photo counts as on site (absent: 100).
+    #[uniffi(default = None)]
     pub verify_radius_m: Option<u32>,
 }
 
