@@ -56,7 +56,9 @@ impl Reports {
         let id = id.to_owned();
         self.ctx
             .blocking(move |c| {
-                let mine = report.client_id.is_some() || report.reporter.is_some();
+                // Mine: filed by me, or followed ("me too").
+                let mine =
+                    report.client_id.is_some() || report.reporter.is_some() || report.following;
                 let account = c.account();
                 if c.store
                     .merge_report(&report, mine, account.as_deref())?
