@@ -332,6 +332,13 @@ impl PhanAnhClient {
         Ok(self.core.feed().nearby(lat, lon, &category).await?.into())
     }
 
+    /// `nearby_reports` around a draft's position in its category (while it is written);
+    /// `Validation` naming `location` / `category` when the draft lacks them.
+    pub async fn nearby_for_draft(&self, draft_id: String) -> Res<NearbyReports> {
+        let id = parse_id("draft_id", &draft_id)?;
+        Ok(self.core.feed().nearby_for_draft(id).await?.into())
+    }
+
     /// "Me too": follow a report instead of filing a duplicate; its news then comes with my
     /// reports (`Report.following`). Queued in the outbox; twice gives the same item.
     /// `InvalidState` for my own report; `NotFound` for an unknown one.

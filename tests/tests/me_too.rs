@@ -92,6 +92,35 @@ async fn the_same_pothole_twice_more_is_one_report_with_two_followers_exactly_on
         Err(Error::Validation(_))
     ));
 
+    // While B writes the same report, B's draft finds it too; a draft with no position yet
+    // says what is missing.
+    let draft = b.drafts().create().await.unwrap();
+    let missing = b.feed().nearby_for_draft(draft.id).await;
+    assert!(
+        matches!(&missing, Err(Error::Validation(f)) if f.iter().map(|f| f.field.as_str()).collect::<Vec<_>>() == ["location", "category"]),
+        "{missing:?}"
+    );
+    b.drafts()
+        .update(
+            draft.id,
+            phananh_core::model::DraftPatch {
+                category: Some(Some("giao_thong".into())),
+                location: Some(Some(phananh_core::model::LocationFix {
+                    lat,
+                    lon,
+                    accuracy_m: Some(5.0),
+                    altitude_m: None,
+                    time: chrono::Utc::now(),
+                    source: phananh_core::model::LocationSource::DeviceGps,
+                })),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let for_draft = b.feed().nearby_for_draft(draft.id).await.unwrap();
+    assert_eq!(for_draft.items, near.items);
+
     // C saw the feed earlier and is offline now: the cached feed answers.
     c.feed().page(&FeedQuery::default()).await.unwrap();
     c.outbox().set_network(false, false);

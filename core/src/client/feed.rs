@@ -84,6 +84,30 @@ impl Feed {
         }
     }
 
+    /// [`Self::nearby`] for a draft being written: its category around its position, so the
+    /// resident can say "me too" instead of sending it. A draft without either is a field
+    /// error on what is missing.
+    pub async fn nearby_for_draft(&self, draft_id: uuid::Uuid) -> Result<NearbyResult> {
+        let d = self.ctx.blocking(move |c| c.store.draft(draft_id)).await?;
+        let mut errors = Vec::new();
+        if d.location.is_none() {
+            errors.push(crate::FieldError::new(
+                "location",
+                crate::ValidationReason::Required,
+            ));
+        }
+        if d.category.is_none() {
+            errors.push(crate::FieldError::new(
+                "category",
+                crate::ValidationReason::Required,
+            ));
+        }
+        match (d.location, d.category) {
+            (Some(l), Some(c)) if errors.is_empty() => self.nearby(l.lat, l.lon, &c).await,
+            _ => Err(Error::Validation(errors)),
+        }
+    }
+
     /// Open reports of `category` within [`NEARBY_RADIUS_M`](wire::closure::NEARBY_RADIUS_M)
     /// of (`lat`, `lon`), nearest first, to offer "me too" before filing: from the server
     /// when online, else from the feed pages cached on this device.
