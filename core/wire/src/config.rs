@@ -297,6 +297,19 @@ mod tests {
     }
 
     #[test]
+    fn the_verify_radius_defaults_to_100_m_and_is_checked() {
+        let mut cfg = TenantConfig::ha_tinh();
+        assert!(cfg.categories.iter().all(|c| c.verify_radius_m() == 100));
+        cfg.categories[0].verify_radius_m = Some(250);
+        assert_eq!(cfg.categories[0].verify_radius_m(), 250);
+        assert!(cfg.validate().is_empty());
+        cfg.categories[1].verify_radius_m = Some(5);
+        let errs = cfg.validate();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field, "categories[1].verify_radius_m");
+    }
+
+    #[test]
     fn ha_tinh_fixture_parses_validates_and_names_every_category_in_both_languages() {
         let cfg = TenantConfig::ha_tinh();
         assert_eq!(cfg.validate(), vec![]);
