@@ -675,6 +675,8 @@ pub async fn delete_account(State(st): State<AppState>, user: AuthUser) -> ApiRe
     )?;
     tx.execute("DELETE FROM tokens WHERE user_id = ?1", [&user.id])?;
     tx.execute("DELETE FROM push_tokens WHERE user_id = ?1", [&user.id])?;
+    // "Me too" links are personal; the reports they supported stay.
+    tx.execute("DELETE FROM supporters WHERE user_id = ?1", [&user.id])?;
     tx.execute("DELETE FROM otps WHERE phone = ?1", [&user.phone])?;
     tx.commit()?;
     st.dev_otps

@@ -6,7 +6,9 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema steps; step `i` brings `user_version` from `i` to `i + 1`. Append, never edit.
-const MIGRATIONS: &[&str] = &[SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6];
+const MIGRATIONS: &[&str] = &[
+    SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7,
+];
 
 const SCHEMA_1: &str = r#"
 CREATE TABLE units (
@@ -206,6 +208,53 @@ CREATE TABLE notice_pushes (
     platform TEXT NOT NULL,
     token TEXT NOT NULL,
     at INTEGER NOT NULL
+);
+"#;
+
+/// Issue 13, items 1 and 2: where and when an uploaded photo was taken (read from its EXIF
+/// before stripping), the check of each case's latest resolution against its "after"
+/// photo, residents' answers to resolutions (one per resident and resolution; the client id
+/// makes a replay harmless), "me too" supporters and their ratings (the reporter's stays in
+/// `ratings`).
+const SCHEMA_7: &str = r#"
+ALTER TABLE uploads ADD COLUMN photo_lat REAL;
+ALTER TABLE uploads ADD COLUMN photo_lon REAL;
+ALTER TABLE uploads ADD COLUMN photo_taken_at INTEGER;
+CREATE TABLE verifications (
+    report_n INTEGER PRIMARY KEY REFERENCES reports(n),
+    event_id INTEGER NOT NULL,
+    resolved_at INTEGER NOT NULL,
+    verified INTEGER NOT NULL,
+    distance_m REAL,
+    reason TEXT,
+    radius_m INTEGER NOT NULL,
+    photo_id TEXT,
+    photo_taken_at INTEGER
+);
+CREATE TABLE closure_answers (
+    report_n INTEGER NOT NULL REFERENCES reports(n),
+    event_id INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('confirmed', 'disputed')),
+    text TEXT,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (report_n, event_id, user_id)
+);
+CREATE TABLE supporters (
+    report_n INTEGER NOT NULL REFERENCES reports(n),
+    user_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (report_n, user_id)
+);
+CREATE INDEX supporters_user ON supporters(user_id, report_n);
+CREATE TABLE follower_ratings (
+    report_n INTEGER NOT NULL REFERENCES reports(n),
+    user_id TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    comment TEXT,
+    rated_at INTEGER NOT NULL,
+    PRIMARY KEY (report_n, user_id)
 );
 "#;
 

@@ -13,6 +13,7 @@
 //! ```
 
 mod auth;
+mod closure;
 mod config_api;
 mod db;
 mod extract;
@@ -24,6 +25,7 @@ mod notices;
 mod officer;
 mod open311;
 mod openapi;
+mod photo_meta;
 mod problem;
 pub mod push_out;
 mod reports;
@@ -484,6 +486,9 @@ fn router(state: AppState) -> Router {
         .route("/api/v1/reports", post(reports::create))
         .route("/api/v1/reports/{id}", get(reports::detail))
         .route("/api/v1/reports/{id}/rating", put(reports::rate))
+        .route("/api/v1/reports/{id}/closure", post(closure::answer))
+        .route("/api/v1/reports/{id}/supporters/me", put(closure::join))
+        .route("/api/v1/reports/nearby", get(closure::nearby))
         .route("/api/v1/feed", get(reports::feed))
         .route("/api/v1/config", get(config_api::config))
         .route("/api/v1/config/boundaries", get(config_api::boundaries))
@@ -670,6 +675,32 @@ impl RunningStub {
             )
             .and_then(|mut s| s.query_map([phone], |r| Ok((r.get(0)?, r.get(1)?)))?.collect());
         res.unwrap_or_default()
+    }
+
+    /// Move the latest resolution of report `id` `by` into the past, as if it had been
+    /// resolved that long ago (tests of the answer window; the report gets a new version).
+    /// False: no such resolution.
+    pub fn backdate_resolution(&self, id: &str, by: Duration) -> bool {
+        let Ok(n) = id.parse::<i64>() else {
+            return false;
+        };
+        let conn = self.state.conn();
+        let moved = conn
+            .execute(
+                "UPDATE verifications SET resolved_at = resolved_at - ?2 WHERE report_n = ?1",
+                rusqlite::params![n, by.as_millis() as i64],
+            )
+            .is_ok_and(|k| k == 1);
+        // What the report says changed: a new version, seen by the next sync.
+        moved
+            && db::next_seq(&conn)
+                .and_then(|seq| {
+                    conn.execute(
+                        "UPDATE reports SET version = version + 1, seq = ?2 WHERE n = ?1",
+                        rusqlite::params![n, seq],
+                    )
+                })
+                .is_ok()
     }
 
     /// Number of reports stored (exactly-once checks).

@@ -224,7 +224,7 @@ pub fn apply(
             fail(errs)?;
             if resolve {
                 transition(r.status, &[S::InProgress], "resolve")?;
-                append_event(
+                let event = append_event(
                     &tx,
                     n,
                     EventKind::Resolved,
@@ -234,6 +234,8 @@ pub fn apply(
                     actor,
                     &files,
                 )?;
+                // Was the "after" photo taken on site, after the report?
+                crate::closure::record_verification(st, &tx, &r, event, &files)?;
             } else {
                 transition(r.status, OPEN, "answer")?;
                 append_event(

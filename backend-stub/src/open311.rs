@@ -489,6 +489,9 @@ pub struct ServiceRequest {
     pub long: f64,
     /// The case's first photo, else the `media_url` it was posted with.
     pub media_url: Option<String>,
+    /// Extension (not in GeoReport v2): residents who said "me too" and follow the request
+    /// (the reporter not counted). Also in XML, as a `supporters` element.
+    pub supporters: u32,
     /// JSON only (FixMyStreet style).
     pub extended_attributes: ExtendedAttributes,
 }
@@ -515,6 +518,7 @@ fn requests_xml(list: &[ServiceRequest]) -> String {
             .leaf("lat", Some(&r.lat.to_string()))
             .leaf("long", Some(&r.long.to_string()))
             .leaf("media_url", r.media_url.as_deref())
+            .leaf("supporters", Some(&r.supporters.to_string()))
             .close("request");
     }
     x.close("service_requests");
@@ -613,6 +617,7 @@ fn to_request(
         lat: r.lat,
         long: r.lon,
         media_url: own_photo.or_else(|| r.media_url.clone()),
+        supporters: crate::closure::supporters(conn, r.n)?,
         extended_attributes: ExtendedAttributes {
             status: r.status,
             ward_code: r.ward_code.clone(),

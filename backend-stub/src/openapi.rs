@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, config_api, notices, officer, open311, reports};
+use crate::{auth, closure, config_api, notices, officer, open311, reports};
 
 struct Bearer;
 
@@ -35,6 +35,7 @@ impl Modify for Bearer {
     paths(
         auth::otp_request, auth::otp_verify, auth::refresh, auth::logout, auth::me, auth::export, auth::delete_account, auth::push_token,
         reports::create, reports::detail, reports::my_reports, reports::rate, reports::feed,
+        closure::answer, closure::join, closure::nearby,
         config_api::config, config_api::boundaries, config_api::units,
         officer::cases, officer::act, officer::reveal,
         notices::list, notices::publish,

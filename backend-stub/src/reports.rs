@@ -288,7 +288,7 @@ pub fn status_label_vi(s: ReportStatus) -> &'static str {
     }
 }
 
-/// "Send" a push to each device the reporter registered: recorded (and logged without the
+/// "Send" a push to each device the reporter (and each "me too" follower) registered: recorded (and logged without the
 /// token) since the stub holds no FCM/APNs credentials. Tests read them back.
 fn notify_reporter(
     conn: &Connection,
@@ -299,7 +299,8 @@ fn notify_reporter(
     let body = format!("Phản ánh #{n}: {}", status_label_vi(status));
     let inserted = conn.execute(
         "INSERT INTO pushes(user_id, platform, token, report_n, status, body, at)
-         SELECT p.user_id, p.platform, p.token, r.n, ?2, ?3, ?4 FROM reports r JOIN push_tokens p ON p.user_id = r.reporter_id WHERE r.n = ?1",
+         SELECT p.user_id, p.platform, p.token, r.n, ?2, ?3, ?4 FROM reports r JOIN push_tokens p
+           ON p.user_id = r.reporter_id OR p.user_id IN (SELECT user_id FROM supporters WHERE report_n = r.n) WHERE r.n = ?1",
         params![n, status.as_str(), body, now],
     )?;
     if inserted > 0 {
@@ -550,7 +551,8 @@ fn parse_cursor(field: &str, c: &Option<String>) -> ApiResult<i64> {
     }
 }
 
-/// My reports that changed after `since`, oldest change first, with full timelines.
+/// My reports (and those I follow, `following`) that changed after `since`, oldest change
+/// first, with full timelines.
 #[utoipa::path(get, path = "/api/v1/me/reports", tag = "reports", security(("bearer" = [])), params(SinceQuery),
     responses((status = 200, body = MyReportsPage), (status = "4XX", body = phananh_wire::Problem, content_type = "application/problem+json")))]
 pub async fn my_reports(
@@ -562,7 +564,8 @@ pub async fn my_reports(
     let limit = page_limit(q.limit, 50, limits::MAX_PAGE)?;
     let conn = st.conn();
     let mut s = conn.prepare_cached(&format!(
-        "SELECT {}, seq FROM reports WHERE reporter_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        "SELECT {}, seq FROM reports WHERE (reporter_id = ?1 OR n IN (SELECT report_n FROM supporters WHERE user_id = ?1))
+           AND seq > ?2 ORDER BY seq LIMIT ?3",
         views::COLS
     ))?;
     let rows: Vec<(views::Row, i64)> = s
@@ -598,8 +601,11 @@ pub async fn rate(
     let n = parse_id(&id)?;
     let conn = st.conn();
     let r = views::load_row(&conn, n)?;
-    if r.reporter_id != user.id {
-        return Err(ApiError::forbidden("only the reporter may rate a report"));
+    let follower = r.reporter_id != user.id && crate::closure::is_supporter(&conn, n, &user.id)?;
+    if r.reporter_id != user.id && !follower {
+        return Err(ApiError::forbidden(
+            "only the reporter and its followers may rate a report",
+        ));
     }
     let mut errs = Vec::new();
     let level = st.config.tenant.rating_level(req.level);
@@ -637,6 +643,33 @@ pub async fn rate(
                 r.status.as_str()
             ),
         ));
+    }
+    if follower && req.reopen {
+        return Err(ApiError::field(
+            "reopen",
+            "not_allowed",
+            "a follower disputes the resolution instead of asking to reopen",
+        ));
+    }
+    if follower {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO follower_ratings(report_n, user_id, level, comment, rated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(report_n, user_id) DO UPDATE SET level = excluded.level, comment = excluded.comment, rated_at = excluded.rated_at",
+            params![n, user.id, req.level as i64, comment, now_ms()],
+        )?;
+        append_event(
+            &tx,
+            n,
+            EventKind::Rated,
+            ReportStatus::Resolved,
+            None,
+            None,
+            Some(&user.id),
+            &[],
+        )?;
+        tx.commit()?;
+        return Ok(axum::Json(views::report(&st, &conn, n, Some(&user))?));
     }
     let tx = conn.unchecked_transaction()?;
     tx.execute(

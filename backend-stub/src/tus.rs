@@ -27,6 +27,7 @@ use tokio::sync::Notify;
 use crate::auth::AuthUser;
 use crate::extract::Path;
 use crate::media_check;
+use crate::photo_meta::PhotoMeta;
 use crate::problem::{ApiError, ApiResult};
 use crate::{ms_to_dt, now_ms, AppState};
 
@@ -587,13 +588,13 @@ async fn write_chunk(
             )));
         }
     }
-    let (sha256, served) = if new_offset == up.length && keep > 0 {
+    let (sha256, served, meta) = if new_offset == up.length && keep > 0 {
         let (p, ft) = (path.clone(), up.filetype.clone());
         match tokio::task::spawn_blocking(move || finish_file(&p, &ft))
             .await
             .map_err(ApiError::internal)??
         {
-            Ok((sha, served)) => (Some(sha), served),
+            Ok((sha, served, meta)) => (Some(sha), served, meta),
             Err(why) => {
                 st.conn()
                     .execute("DELETE FROM uploads WHERE id = ?1", [id])?;
@@ -604,12 +605,14 @@ async fn write_chunk(
             }
         }
     } else {
-        (None, None)
+        (None, None, PhotoMeta::default())
     };
     st.conn().execute(
         "UPDATE uploads SET offset = ?2, sha256 = COALESCE(?3, sha256), served_sha256 = COALESCE(?4, served_sha256),
-           served_size = COALESCE(?5, served_size) WHERE id = ?1",
-        params![id, i64::try_from(new_offset).map_err(ApiError::internal)?, sha256, served.as_ref().map(|s| s.0.clone()), served.map(|s| s.1 as i64)],
+           served_size = COALESCE(?5, served_size), photo_lat = COALESCE(?6, photo_lat), photo_lon = COALESCE(?7, photo_lon),
+           photo_taken_at = COALESCE(?8, photo_taken_at) WHERE id = ?1",
+        params![id, i64::try_from(new_offset).map_err(ApiError::internal)?, sha256, served.as_ref().map(|s| s.0.clone()), served.map(|s| s.1 as i64),
+            meta.position.map(|p| p.0), meta.position.map(|p| p.1), meta.taken_at.map(|t| t.timestamp_millis())],
     )?;
     if let Some(e) = failure {
         return Err(e.with_header("upload-offset", new_offset.to_string()));
@@ -776,18 +779,20 @@ async fn sync_dir(dir: std::path::PathBuf) -> std::io::Result<()> {
 fn finish_file(
     path: &std::path::Path,
     filetype: &str,
-) -> std::io::Result<Result<(String, Option<(String, u64)>), String>> {
+) -> std::io::Result<Result<(String, Option<(String, u64)>, PhotoMeta), String>> {
     let received = file_sha256(path)?;
     if let Err(why) = media_check::validate(path, filetype) {
         return Ok(Err(why));
     }
     if !filetype.starts_with("image/") {
-        return Ok(Ok((received, None)));
+        return Ok(Ok((received, None, PhotoMeta::default())));
     }
     let bytes = std::fs::read(path)?;
+    // Where and when the photo was taken, kept before stripping (verified closure).
+    let meta = crate::photo_meta::read(&bytes);
     let clean = match crate::strip::strip(filetype, &bytes) {
         Ok(Some(c)) => c,
-        Ok(None) => return Ok(Ok((received, None))),
+        Ok(None) => return Ok(Ok((received, None, meta))),
         Err(why) => return Ok(Err(why)),
     };
     let tmp = path.with_extension("clean");
@@ -804,6 +809,7 @@ fn finish_file(
     Ok(Ok((
         received,
         Some((hex::encode(Sha256::digest(&clean)), clean.len() as u64)),
+        meta,
     )))
 }
 

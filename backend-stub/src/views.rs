@@ -213,7 +213,26 @@ pub fn build(
     } else {
         None
     };
-    let my_rating = if mine || staff {
+    let following = !mine
+        && match viewer {
+            Some(v) => crate::closure::is_supporter(conn, r.n, &v.id)?,
+            None => false,
+        };
+    let my_rating = if following {
+        conn.query_row(
+            "SELECT level, comment, rated_at FROM follower_ratings WHERE report_n = ?1 AND user_id = ?2",
+            rusqlite::params![r.n, viewer.map(|v| v.id.as_str())],
+            |x| {
+                Ok(RatingInfo {
+                    level: x.get::<_, i64>(0)? as u8,
+                    comment: x.get(1)?,
+                    reopen: false,
+                    rated_at: ms_to_dt(x.get(2)?),
+                })
+            },
+        )
+        .optional()?
+    } else if mine || staff {
         conn.query_row(
             "SELECT level, comment, reopen, rated_at FROM ratings WHERE report_n = ?1",
             [r.n],
@@ -267,6 +286,9 @@ pub fn build(
         duplicate_of: r.duplicate_of.clone(),
         reporter,
         my_rating,
+        verification: crate::closure::verification(conn, r.n, viewer)?,
+        supporters: crate::closure::supporters(conn, r.n)?,
+        following,
         version: r.version as u64,
     })
 }
@@ -324,6 +346,7 @@ pub fn feed_item(st: &AppState, conn: &Connection, r: &Row) -> ApiResult<FeedIte
             .map(|(_, m)| m)
             .collect(),
         rating_level,
+        supporters: crate::closure::supporters(conn, r.n)?,
     })
 }
 

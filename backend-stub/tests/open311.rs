@@ -74,6 +74,8 @@ fn allowed(root: &str) -> BTreeSet<&'static str> {
             "media_url",
             "token",
             "account_id",
+            // Our one extension element (issue 13, "me too"), after the spec's fields.
+            "supporters",
         ],
         "service_request_updates" => &[
             "service_request_updates",
@@ -197,7 +199,8 @@ fn parse_xml(doc: &str) -> El {
     root.expect("a root element")
 }
 
-/// GET/POST answer as XML: content type, declaration, and only the spec's element names.
+/// GET/POST answer as XML: content type, declaration, and only the spec's element names
+/// (plus the `supporters` extension of requests).
 async fn xml(r: reqwest::Response, status: u16) -> El {
     assert_eq!(r.status().as_u16(), status, "{}", r.url());
     let ct = r.headers()["content-type"].to_str().unwrap().to_string();

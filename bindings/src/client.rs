@@ -21,8 +21,8 @@ use crate::platform::{
     VideoTranscoderAdapter,
 };
 use crate::reports::{
-    CachedMedia, FeedPage, FeedQuery, MediaCacheUsage, MediaRef, OtpRequested, PushEffect,
-    PushPlatform, Report, TenantRefresh, UserInfo,
+    CachedMedia, FeedPage, FeedQuery, MediaCacheUsage, MediaRef, NearbyReports, OtpRequested,
+    PushEffect, PushPlatform, Report, TenantRefresh, UserInfo,
 };
 use crate::sync::{OutboxSnapshot, RunSummary};
 use crate::types::{
@@ -315,6 +315,39 @@ impl PhanAnhClient {
     /// subscription sends the new list too).
     pub async fn sync_my_reports(&self) -> Res<Vec<String>> {
         Ok(self.core.reports().sync().await?)
+    }
+
+    /// "Đã sửa": confirm the latest resolution of a report I filed or follow (within 7 days
+    /// of it). Queued in the outbox: works offline. `InvalidState` when not resolved, already
+    /// answered or too late; `NotFound` for a report not on this device.
+    pub async fn confirm_resolution(&self, report_id: String) -> Res<OutboxItem> {
+        Ok(self.core.reports().confirm(&report_id).await?.into())
+    }
+
+    /// "Chưa sửa": dispute the latest resolution with what is still wrong (`text`, required,
+    /// at most 1000 characters); the case reopens at the IOC. Queued like `confirm_resolution`.
+    pub async fn dispute_resolution(&self, report_id: String, text: String) -> Res<OutboxItem> {
+        Ok(self.core.reports().dispute(&report_id, &text).await?.into())
+    }
+
+    /// Open reports of `category` within 150 m of the point, nearest first, to offer "me
+    /// too" before filing (from the cached feed when offline).
+    pub async fn nearby_reports(&self, lat: f64, lon: f64, category: String) -> Res<NearbyReports> {
+        Ok(self.core.feed().nearby(lat, lon, &category).await?.into())
+    }
+
+    /// `nearby_reports` around a draft's position in its category (while it is written);
+    /// `Validation` naming `location` / `category` when the draft lacks them.
+    pub async fn nearby_for_draft(&self, draft_id: String) -> Res<NearbyReports> {
+        let id = parse_id("draft_id", &draft_id)?;
+        Ok(self.core.feed().nearby_for_draft(id).await?.into())
+    }
+
+    /// "Me too": follow a report instead of filing a duplicate; its news then comes with my
+    /// reports (`Report.following`). Queued in the outbox; twice gives the same item.
+    /// `InvalidState` for my own report; `NotFound` for an unknown one.
+    pub async fn join_report(&self, report_id: String) -> Res<OutboxItem> {
+        Ok(self.core.reports().join(&report_id).await?.into())
     }
 
     /// Rate a resolved report of mine; `reopen` asks the province to reopen it (only at a

@@ -319,6 +319,140 @@ pub struct Report {
     pub my_rating: Option<RatingInfo>,
     /// Bumped by the server on every change.
     pub version: u64,
+    // Issue 13 fields last, with defaults: constructors written before them still compile.
+    /// How the latest resolution was checked against the unit's "after" photo (present once
+    /// the case was resolved).
+    #[uniffi(default = None)]
+    pub verification: Option<Verification>,
+    /// Residents who said "me too" (the reporter not counted).
+    #[uniffi(default = 0)]
+    pub supporters: u32,
+    /// I follow this report ("me too") without having filed it.
+    #[uniffi(default = false)]
+    pub following: bool,
+}
+
+/// Why a resolution is not verified on site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum VerificationReason {
+    /// Resolved without an "after" photo.
+    NoPhoto,
+    NoPositionInPhoto,
+    NoCaptureTime,
+    /// Taken farther than `radius_m` from the report.
+    TooFar,
+    TakenBeforeReport,
+    /// A reason this app version does not know.
+    Other,
+}
+
+impl From<wire::VerificationReason> for VerificationReason {
+    fn from(r: wire::VerificationReason) -> Self {
+        match r {
+            wire::VerificationReason::NoPhoto => Self::NoPhoto,
+            wire::VerificationReason::NoPositionInPhoto => Self::NoPositionInPhoto,
+            wire::VerificationReason::NoCaptureTime => Self::NoCaptureTime,
+            wire::VerificationReason::TooFar => Self::TooFar,
+            wire::VerificationReason::TakenBeforeReport => Self::TakenBeforeReport,
+            wire::VerificationReason::Other => Self::Other,
+        }
+    }
+}
+
+/// A resident's answer to a resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ClosureVerdict {
+    /// "Đã sửa".
+    Confirmed,
+    /// "Chưa sửa": the case reopened at the IOC.
+    Disputed,
+}
+
+impl From<wire::ClosureVerdict> for ClosureVerdict {
+    fn from(v: wire::ClosureVerdict) -> Self {
+        match v {
+            wire::ClosureVerdict::Confirmed => Self::Confirmed,
+            wire::ClosureVerdict::Disputed => Self::Disputed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ClosureAnswer {
+    pub verdict: ClosureVerdict,
+    pub text: Option<String>,
+    pub at: SystemTime,
+}
+
+/// "Đã xác minh tại hiện trường / verified on site" (with `distance_m`), or not verified
+/// and why; until `answer_until` the resident may confirm or dispute (`my_answer` once done).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Verification {
+    pub verified: bool,
+    pub distance_m: Option<f64>,
+    /// Absent when verified.
+    pub reason: Option<VerificationReason>,
+    pub radius_m: u32,
+    pub photo_taken_at: Option<SystemTime>,
+    /// Id of the "after" photo checked (a `MediaRef.id` of the resolution event), for the
+    /// before/after view.
+    pub photo_id: Option<String>,
+    pub resolved_at: SystemTime,
+    pub answer_until: SystemTime,
+    pub my_answer: Option<ClosureAnswer>,
+}
+
+impl From<wire::Verification> for Verification {
+    fn from(v: wire::Verification) -> Self {
+        Self {
+            verified: v.verified,
+            distance_m: v.distance_m,
+            reason: v.reason.map(Into::into),
+            radius_m: v.radius_m,
+            photo_taken_at: v.photo_taken_at.map(time),
+            photo_id: v.photo_id,
+            resolved_at: time(v.resolved_at),
+            answer_until: time(v.answer_until),
+            my_answer: v.my_answer.map(|a| ClosureAnswer {
+                verdict: a.verdict.into(),
+                text: a.text,
+                at: time(a.at),
+            }),
+        }
+    }
+}
+
+/// An open report near a point, for "me too".
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct NearbyReport {
+    pub report: FeedItem,
+    pub distance_m: f64,
+}
+
+/// Open reports of a category near a point, nearest first; `from_cache` when offline
+/// (from the cached feed pages, as of `fetched_at`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct NearbyReports {
+    pub items: Vec<NearbyReport>,
+    pub from_cache: bool,
+    pub fetched_at: SystemTime,
+}
+
+impl From<phananh_core::client::NearbyResult> for NearbyReports {
+    fn from(r: phananh_core::client::NearbyResult) -> Self {
+        Self {
+            items: r
+                .items
+                .into_iter()
+                .map(|n| NearbyReport {
+                    report: n.report.into(),
+                    distance_m: n.distance_m,
+                })
+                .collect(),
+            from_cache: r.from_cache,
+            fetched_at: time(r.fetched_at),
+        }
+    }
 }
 
 impl From<wire::Report> for Report {
@@ -343,6 +477,9 @@ impl From<wire::Report> for Report {
             timeline: r.timeline.into_iter().map(Into::into).collect(),
             duplicate_of: r.duplicate_of,
             my_rating: r.my_rating.map(Into::into),
+            verification: r.verification.map(Into::into),
+            supporters: r.supporters,
+            following: r.following,
             version: r.version,
         }
     }
@@ -363,6 +500,9 @@ pub struct FeedItem {
     pub updated_at: SystemTime,
     pub media: Vec<MediaRef>,
     pub rating_level: Option<u8>,
+    /// Residents who said "me too".
+    #[uniffi(default = 0)]
+    pub supporters: u32,
 }
 
 impl From<wire::FeedItem> for FeedItem {
@@ -380,6 +520,7 @@ impl From<wire::FeedItem> for FeedItem {
             updated_at: time(f.updated_at),
             media: f.media.into_iter().map(Into::into).collect(),
             rating_level: f.rating_level,
+            supporters: f.supporters,
         }
     }
 }
@@ -492,5 +633,38 @@ impl From<wire::OtpRequested> for OtpRequested {
             expires_in_s: o.expires_in_s,
             max_attempts: o.max_attempts,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verification_and_me_too_cross_as_typed_fields() {
+        let r: wire::Report = serde_json::from_value(serde_json::json!({
+            "id": "7", "category": "giao_thong", "description": "Ổ gà", "lat": 18.34, "lon": 105.9,
+            "status": "resolved", "created_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-02T00:00:00Z",
+            "anonymous": false, "version": 4, "supporters": 2, "following": true,
+            "verification": {
+                "verified": false, "distance_m": 2001.5, "reason": "too_far", "radius_m": 100,
+                "resolved_at": "2026-12-02T00:00:00Z", "answer_until": "2026-12-09T00:00:00Z",
+                "my_answer": {"verdict": "disputed", "text": "Vẫn còn", "at": "2026-12-03T00:00:00Z"}
+            }
+        }))
+        .unwrap();
+        let f = Report::from(r);
+        assert_eq!((f.supporters, f.following), (2, true));
+        let v = f.verification.unwrap();
+        assert!(!v.verified);
+        assert_eq!(v.reason, Some(VerificationReason::TooFar));
+        assert_eq!(v.distance_m, Some(2001.5));
+        assert_eq!(
+            v.my_answer.map(|a| a.verdict),
+            Some(ClosureVerdict::Disputed)
+        );
+        // A reason a newer server invents reads as Other, not as an error.
+        let v: wire::VerificationReason = serde_json::from_str("\"blurry\"").unwrap();
+        assert_eq!(VerificationReason::from(v), VerificationReason::Other);
     }
 }

@@ -299,8 +299,23 @@ impl From<cm::Rating> for Rating {
 
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum OutboxKind {
-    Report { draft_id: String },
-    Rating { report_id: String, rating: Rating },
+    Report {
+        draft_id: String,
+    },
+    Rating {
+        report_id: String,
+        rating: Rating,
+    },
+    /// My answer to a resolution ("đã sửa" / "chưa sửa" with `text`).
+    Closure {
+        report_id: String,
+        verdict: crate::reports::ClosureVerdict,
+        text: Option<String>,
+    },
+    /// "Me too": following a report.
+    Join {
+        report_id: String,
+    },
 }
 
 impl From<cm::OutboxKind> for OutboxKind {
@@ -313,6 +328,16 @@ impl From<cm::OutboxKind> for OutboxKind {
                 report_id,
                 rating: rating.into(),
             },
+            cm::OutboxKind::Closure {
+                report_id,
+                verdict,
+                text,
+            } => Self::Closure {
+                report_id,
+                verdict: verdict.into(),
+                text,
+            },
+            cm::OutboxKind::Join { report_id } => Self::Join { report_id },
         }
     }
 }
@@ -384,6 +409,9 @@ pub struct Category {
     pub name_vi: String,
     pub name_en: String,
     pub deadline_hours: Option<u32>,
+    /// Metres within which an "after" photo counts as on site (absent: 100).
+    #[uniffi(default = None)]
+    pub verify_radius_m: Option<u32>,
 }
 
 #[uniffi::remote(Record)]

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod app;
+mod closure_cmd;
 mod config_cmd;
 #[cfg(feature = "demo")]
 mod demo;
@@ -94,6 +95,16 @@ enum Commands {
     Feed(sync_cmd::FeedArgs),
     /// Rate how a resolved report was handled (and ask to reopen it if not satisfied).
     Rate(sync_cmd::RateArgs),
+    /// "Đã sửa": confirm that a resolved report of yours (filed or followed) is really fixed
+    /// (within 7 days of the resolution).
+    Confirm(closure_cmd::ConfirmArgs),
+    /// "Chưa sửa": say a resolved report is not fixed; it reopens and goes to the IOC
+    /// (within 7 days of the resolution).
+    Dispute(closure_cmd::DisputeArgs),
+    /// Open reports of a category within 150 m of a point ("me too" before filing).
+    Nearby(closure_cmd::NearbyArgs),
+    /// "Me too": follow an open report instead of filing the same problem again.
+    Join(closure_cmd::JoinArgs),
     /// Reports you started but have not sent.
     Drafts {
         #[command(flatten)]
@@ -265,6 +276,10 @@ async fn run_async(g: &app::Global, command: Commands) -> anyhow::Result<()> {
         }
         Commands::Feed(args) => sync_cmd::feed(&g.open().await?, args).await,
         Commands::Rate(args) => sync_cmd::rate(&g.open().await?, args).await,
+        Commands::Confirm(args) => closure_cmd::confirm(&g.open().await?, args).await,
+        Commands::Dispute(args) => closure_cmd::dispute(&g.open().await?, args).await,
+        Commands::Nearby(args) => closure_cmd::nearby(&g.open().await?, args).await,
+        Commands::Join(args) => closure_cmd::join(&g.open().await?, args).await,
         #[cfg(feature = "demo")]
         Commands::Demo(args) => demo::run(args).await,
         Commands::Media(cmd) => media::run(cmd),

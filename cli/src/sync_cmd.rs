@@ -276,6 +276,10 @@ pub async fn outbox(client: &Client, out: Output) -> anyhow::Result<()> {
             OutboxKind::Rating { report_id, rating } => {
                 format!("rating {} of report {report_id}", rating.level)
             }
+            OutboxKind::Closure {
+                report_id, verdict, ..
+            } => format!("{} of report {report_id}", verdict.as_str()),
+            OutboxKind::Join { report_id } => format!("me too on report {report_id}"),
         };
         let state = match &e.item.state {
             LocalState::Failed { failure } => {
@@ -330,6 +334,31 @@ pub fn print_report(r: &wire::Report) {
     }
     for e in &r.timeline {
         print_event(e);
+    }
+    if r.following {
+        println!("  you follow this report (me too)");
+    }
+    if r.supporters > 0 {
+        println!("  {} other resident(s) said me too", r.supporters);
+    }
+    if let Some(v) = &r.verification {
+        let d = v
+            .distance_m
+            .map(|d| format!(" {d:.0} m from the report"))
+            .unwrap_or_default();
+        if v.verified {
+            println!("  đã xác minh tại hiện trường / verified on site:{d}");
+        } else {
+            let why = v.reason.map(|x| x.as_str()).unwrap_or("other");
+            println!("  chưa xác minh / not verified ({why}){d}");
+        }
+        match &v.my_answer {
+            Some(a) => println!("  your answer: {}", a.verdict.as_str()),
+            None => println!(
+                "  confirm or dispute until {} (phananh confirm / dispute)",
+                v.answer_until.format("%Y-%m-%d %H:%M UTC")
+            ),
+        }
     }
     if let Some(rt) = &r.my_rating {
         println!(

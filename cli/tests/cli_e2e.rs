@@ -58,8 +58,15 @@ fn error_line(out: &Output) -> String {
 }
 
 fn start_stub(rt: &tokio::runtime::Runtime) -> phananh_stub::RunningStub {
+    start_stub_with(rt, Some(Duration::from_millis(300)))
+}
+
+fn start_stub_with(
+    rt: &tokio::runtime::Runtime,
+    simulate: Option<Duration>,
+) -> phananh_stub::RunningStub {
     let mut opts = phananh_stub::StubOptions::for_tests();
-    opts.simulate = Some(Duration::from_millis(300));
+    opts.simulate = simulate;
     opts.boundaries = Some(shared("boundaries/ha_tinh_wards_2025.geojson"));
     rt.block_on(phananh_stub::start(opts)).unwrap()
 }
@@ -118,7 +125,8 @@ fn resident_flow_with_exit_codes_json_and_error_lines() {
     // Help is plain language and lists the commands.
     let help = String::from_utf8(cli.run(&["--help"]).stdout).unwrap();
     for cmd in [
-        "login", "config", "report", "drafts", "outbox", "sync", "reports", "feed", "rate", "media",
+        "login", "config", "report", "drafts", "outbox", "sync", "reports", "feed", "rate",
+        "media", "confirm", "dispute", "nearby", "join",
     ] {
         assert!(help.contains(cmd), "--help lacks {cmd}");
     }
@@ -254,6 +262,135 @@ fn resident_flow_with_exit_codes_json_and_error_lines() {
         .collect();
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0]["item"]["kind"]["draft_id"], d["id"]);
+}
+
+/// File a report in Thành Sen from a real photo and sync until it is sent; its id.
+fn file_pothole(cli: &Cli) -> String {
+    let photo = shared("photos/synthetic_gps/hatinh_thanh_sen_18073_orient6.jpg");
+    cli.json(&[
+        "report",
+        "new",
+        "--photo",
+        photo.to_str().unwrap(),
+        "--category",
+        "giao_thong",
+        "--text",
+        "Ổ gà lớn giữa đường Trần Phú",
+        "--json",
+    ]);
+    let s = cli.json(&["sync", "--json", "--timeout", "60"]);
+    assert_eq!(s["sent"], 1, "{s}");
+    let reports = cli.json(&["reports", "--json"]);
+    reports[0]["id"].as_str().unwrap().to_owned()
+}
+
+/// `report show --json` carries the verification of the resolution (here resolved by the
+/// simulated unit without an "after" photo: not verified, `no_photo`), `confirm` goes out
+/// through the outbox, and a second answer is one clear error line.
+#[test]
+fn report_show_carries_the_verification_and_confirm_answers_once() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stub = start_stub(&rt);
+    let cli = Cli {
+        data: tempfile::tempdir().unwrap(),
+        server: stub.base_url(),
+    };
+    login(&cli, &stub, "0912000601");
+    let id = file_pothole(&cli);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let shown = loop {
+        cli.json(&["sync", "--json", "--timeout", "10"]);
+        let r = cli.json(&["report", "show", &id, "--json"]);
+        if r["status"] == "resolved" {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "never resolved: {r}");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let v = &shown["verification"];
+    assert_eq!(v["verified"], false, "{shown}");
+    assert_eq!(v["reason"], "no_photo");
+    assert!(v.get("distance_m").is_none_or(Value::is_null), "{v}");
+    let text = String::from_utf8(cli.run(&["report", "show", &id]).stdout).unwrap();
+    assert!(text.contains("not verified (no_photo)"), "{text}");
+
+    // A dispute must say what is wrong.
+    let out = cli.run(&["dispute", &id, "--text", " "]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(error_line(&out).contains("text"));
+    let c = cli.json(&["confirm", &id, "--json"]);
+    assert_eq!(c["state"]["state"], "submitted", "{c}");
+    let shown = cli.json(&["report", "show", &id, "--json"]);
+    assert_eq!(
+        shown["verification"]["my_answer"]["verdict"], "confirmed",
+        "{shown}"
+    );
+    let out = cli.run(&["confirm", &id]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(error_line(&out).contains("already answered"));
+    rt.block_on(stub.shutdown());
+}
+
+/// `nearby --lat --lon --category --json` offers the open report 22 m away; `join` follows it
+/// (delivered at once), after which it is among the second resident's reports, followed;
+/// joining one's own report is one clear error line.
+#[test]
+fn nearby_then_join_follows_instead_of_filing_again() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stub = start_stub_with(&rt, None);
+    let a = Cli {
+        data: tempfile::tempdir().unwrap(),
+        server: stub.base_url(),
+    };
+    login(&a, &stub, "0912000602");
+    let id = file_pothole(&a);
+    let b = Cli {
+        data: tempfile::tempdir().unwrap(),
+        server: stub.base_url(),
+    };
+    login(&b, &stub, "0912000603");
+    let near = b.json(&[
+        "nearby",
+        "--lat",
+        "18.3422",
+        "--lon",
+        "105.9057",
+        "--category",
+        "giao_thong",
+        "--json",
+    ]);
+    let items = near["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{near}");
+    assert_eq!(items[0]["report"]["id"], id.as_str());
+    let d = items[0]["distance_m"].as_f64().unwrap();
+    assert!((d - 22.2).abs() < 1.0, "{d}");
+    assert_eq!(near["from_cache"], false);
+    let other = b.json(&[
+        "nearby",
+        "--lat",
+        "18.3422",
+        "--lon",
+        "105.9057",
+        "--category",
+        "moi_truong",
+        "--json",
+    ]);
+    assert_eq!(other["items"].as_array().map(Vec::len), Some(0));
+
+    let j = b.json(&["join", &id, "--json"]);
+    assert_eq!(j["state"]["state"], "submitted", "{j}");
+    b.json(&["sync", "--json", "--timeout", "10"]);
+    let mine = b.json(&["reports", "--json"]);
+    assert_eq!(mine[0]["id"], id.as_str());
+    assert_eq!(mine[0]["following"], true);
+    let seen = a.json(&["report", "show", &id, "--json"]);
+    assert_eq!(seen["supporters"], 1);
+    assert_eq!(seen["following"], false);
+
+    let out = a.run(&["join", &id]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(error_line(&out).contains("own report"));
+    rt.block_on(stub.shutdown());
 }
 
 /// `account export DIR` then `account delete --yes`: the export folder holds data.json and the

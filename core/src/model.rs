@@ -263,7 +263,7 @@ pub struct OutboxItem {
 /// A step of an outbox item in progress, as recorded before its work starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
-    /// `process_media`, `upload`, `create_report` or `send_rating`.
+    /// `process_media`, `upload`, `create_report`, `send_rating`, `send_closure` or `send_join`.
     pub step: String,
     /// The attachment the step works on (media and upload steps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -281,4 +281,13 @@ pub enum OutboxKind {
     Report { draft_id: Uuid },
     /// A rating (possibly asking to reopen) of a report already on the server.
     Rating { report_id: String, rating: Rating },
+    /// The resident's answer to a resolution: "đã sửa" (confirmed) or "chưa sửa" (disputed,
+    /// with what is still wrong). The client id is the server's idempotency key.
+    Closure {
+        report_id: String,
+        verdict: phananh_wire::ClosureVerdict,
+        text: Option<String>,
+    },
+    /// "Me too": follow an open report instead of filing a duplicate.
+    Join { report_id: String },
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+pub mod after_photo;
 pub mod link_support;
 pub mod sync_support;
 

@@ -186,6 +186,59 @@ impl Api {
         .await
     }
 
+    /// Confirm or dispute a resolution, under the outbox item's client id as
+    /// `Idempotency-Key`: a replay returns the answer already recorded.
+    pub async fn answer_closure(
+        &self,
+        id: &str,
+        client_id: uuid::Uuid,
+        req: &wire::ClosureRequest,
+    ) -> Result<wire::Report> {
+        let url = self.url(&paths::closure(id))?;
+        let key = client_id.to_string();
+        let t = self.request_timeout();
+        json(
+            self.send(true, |h| {
+                h.post(url.clone())
+                    .header(wire::IDEMPOTENCY_KEY, key.clone())
+                    .json(req)
+                    .timeout(t)
+            })
+            .await?,
+        )
+        .await
+    }
+
+    /// "Me too": follow a report. PUT: twice is harmless.
+    pub async fn join(&self, id: &str) -> Result<wire::Report> {
+        let url = self.url(&paths::support(id))?;
+        let t = self.request_timeout();
+        json(self.send(true, |h| h.put(url.clone()).timeout(t)).await?).await
+    }
+
+    /// Open reports of `category` within `radius_m` of (`lat`, `lon`), nearest first (public).
+    pub async fn nearby(
+        &self,
+        lat: f64,
+        lon: f64,
+        category: &str,
+        radius_m: u32,
+    ) -> Result<wire::NearbyPage> {
+        let url = self.url(paths::NEARBY)?;
+        let q = [
+            ("lat", lat.to_string()),
+            ("lon", lon.to_string()),
+            ("category", category.to_owned()),
+            ("radius_m", radius_m.to_string()),
+        ];
+        let t = self.request_timeout();
+        json(
+            self.send(false, |h| h.get(url.clone()).query(&q).timeout(t))
+                .await?,
+        )
+        .await
+    }
+
     /// Every notice valid now (public).
     pub async fn notices(&self) -> Result<wire::NoticesPage> {
         let url = self.url(paths::NOTICES)?;

@@ -5,9 +5,9 @@
 //! |---|---|
 //! | [`Client::drafts`] | drafts and their attachments, validation, location, submit |
 //! | [`Client::outbox`] | the send queue: snapshots with progress, `run_pending`, cancel, retry, platform signals |
-//! | [`Client::reports`] | "my reports": cache, status sync, ratings |
+//! | [`Client::reports`] | "my reports" (filed and followed): cache, status sync, ratings, confirm/dispute a resolution, "me too" (join) |
 //! | [`Client::session`] | OTP sign-in and sign-out |
-//! | [`Client::feed`] | the public feed, cached for offline use |
+//! | [`Client::feed`] | the public feed, cached for offline use; open reports nearby ("me too") |
 //! | [`Client::notices`] | the province's official notices covering a place, cached for offline use |
 //! | [`Client::tenant`] | the tenant config and the ward boundaries |
 //! | [`Client::push`] | the platform push token registered for the account; a push turned into a sync of its report |
@@ -32,7 +32,7 @@ mod tenant;
 
 pub use account::ExportSummary;
 pub use drafts::Drafts;
-pub use feed::{Feed, FeedResult};
+pub use feed::{Feed, FeedResult, NearbyResult};
 pub use media::{CachedMedia, Keep, Media};
 pub use notices::{Notices, NoticesResult};
 pub use outbox::Outbox;

@@ -156,7 +156,37 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE attachments ADD COLUMN processed_sha256 TEXT;
     ALTER TABLE attachments ADD COLUMN processed_bytes INTEGER;
     "#,
-    // 7: the cache of server media (photos of reports, officers' answers) for offline viewing.
+    // 7: two more kinds of outbox item (issue 13): a resident's answer to a resolution
+    // (`closure`) and "me too" (`join`). SQLite cannot widen a CHECK, so the table is rebuilt
+    // with the same columns, rows and indexes (nothing references it).
+    r#"
+    CREATE TABLE outbox_v7 (
+        client_id       TEXT PRIMARY KEY NOT NULL,
+        kind            TEXT NOT NULL CHECK (kind IN ('report', 'rating', 'closure', 'join')),
+        draft_id        TEXT REFERENCES drafts(id) ON DELETE RESTRICT,
+        payload_json    TEXT NOT NULL DEFAULT '{}',
+        state           TEXT NOT NULL CHECK (state IN ('queued', 'uploading', 'submitted', 'failed')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        server_id       TEXT,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        first_send_at   TEXT,
+        failure_json    TEXT,
+        owner           TEXT,
+        attempt_json    TEXT,
+        interruptions   INTEGER NOT NULL DEFAULT 0 CHECK (interruptions >= 0)
+    );
+    INSERT INTO outbox_v7 (client_id, kind, draft_id, payload_json, state, attempts, next_attempt_at, server_id,
+                           created_at, updated_at, first_send_at, failure_json, owner, attempt_json, interruptions)
+         SELECT client_id, kind, draft_id, payload_json, state, attempts, next_attempt_at, server_id,
+                created_at, updated_at, first_send_at, failure_json, owner, attempt_json, interruptions FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v7 RENAME TO outbox;
+    CREATE UNIQUE INDEX outbox_one_per_draft ON outbox(draft_id) WHERE draft_id IS NOT NULL;
+    CREATE INDEX outbox_by_owner ON outbox(owner);
+    "#,
+    // 8: the cache of server media (photos of reports, officers' answers) for offline viewing.
     // Files are named by their SHA-256 under `media-cache/`; `keep` rows (media of the
     // account's own reports) are never evicted, the others go least recently used first
     // when the cache is over its budget. `owner`: the account a kept row belongs to.

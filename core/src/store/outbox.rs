@@ -19,6 +19,18 @@ struct RatingPayload {
     rating: Rating,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ClosurePayload {
+    report_id: String,
+    verdict: phananh_wire::ClosureVerdict,
+    text: Option<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JoinPayload {
+    report_id: String,
+}
+
 fn item_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxItem> {
     let client_id: String = row.get(0)?;
     let kind: String = row.get(1)?;
@@ -27,6 +39,20 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<OutboxItem> {
             let d: String = row.get(2)?;
             OutboxKind::Report {
                 draft_id: Uuid::parse_str(&d).map_err(|e| conv(2, e))?,
+            }
+        }
+        "closure" => {
+            let p: ClosurePayload = from_json(&row.get::<_, String>(3)?)?;
+            OutboxKind::Closure {
+                report_id: p.report_id,
+                verdict: p.verdict,
+                text: p.text,
+            }
+        }
+        "join" => {
+            let p: JoinPayload = from_json(&row.get::<_, String>(3)?)?;
+            OutboxKind::Join {
+                report_id: p.report_id,
             }
         }
         _ => {
@@ -132,6 +158,45 @@ impl Store {
             tx.execute(
                 &format!("INSERT INTO outbox ({COLS}, owner) VALUES (?1, 'rating', NULL, ?2, 'queued', NULL, 0, NULL, NULL, ?3, ?3, NULL, 0, ?4)"),
                 params![client_id.to_string(), payload, ts(now), owner],
+            )?;
+            Ok(tx.query_row(&format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"), [client_id.to_string()], item_from_row)?)
+        })
+    }
+
+    /// A resident's answer to a resolution, or "me too" (`kind` is [`OutboxKind::Closure`]
+    /// or [`OutboxKind::Join`]), by `owner`.
+    pub fn enqueue_action(
+        &self,
+        client_id: Uuid,
+        kind: &OutboxKind,
+        now: DateTime<Utc>,
+        owner: Option<&str>,
+    ) -> Result<OutboxItem> {
+        let (name, payload) = match kind {
+            OutboxKind::Closure {
+                report_id,
+                verdict,
+                text,
+            } => (
+                "closure",
+                to_json(&ClosurePayload {
+                    report_id: report_id.clone(),
+                    verdict: *verdict,
+                    text: text.clone(),
+                }),
+            ),
+            OutboxKind::Join { report_id } => (
+                "join",
+                to_json(&JoinPayload {
+                    report_id: report_id.clone(),
+                }),
+            ),
+            _ => return Err(Error::Internal("enqueue_action: not an action".into())),
+        };
+        self.write(|tx| {
+            tx.execute(
+                &format!("INSERT INTO outbox ({COLS}, owner) VALUES (?1, ?2, NULL, ?3, 'queued', NULL, 0, NULL, NULL, ?4, ?4, NULL, 0, ?5)"),
+                params![client_id.to_string(), name, payload, ts(now), owner],
             )?;
             Ok(tx.query_row(&format!("SELECT {COLS} FROM outbox WHERE client_id = ?1"), [client_id.to_string()], item_from_row)?)
         })

@@ -194,4 +194,31 @@ impl Store {
             }))
         })
     }
+
+    /// Every report in the cached feed pages, each once (from the most recently fetched
+    /// page that has it), with when that page was fetched: what "nearby" searches offline.
+    pub fn cached_feed_items(&self) -> Result<Vec<(wire::FeedItem, DateTime<Utc>)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT fetched_at, json FROM feed_cache ORDER BY fetched_at DESC",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut out: Vec<(wire::FeedItem, DateTime<Utc>)> = Vec::new();
+            for (at, json) in rows {
+                // A page that does not parse (written by another version) is no cache.
+                let Ok(page) = serde_json::from_str::<wire::FeedPage>(&json) else {
+                    continue;
+                };
+                let at = parse_ts(&at)?;
+                for item in page.items {
+                    if !out.iter().any(|(i, _)| i.id == item.id) {
+                        out.push((item, at));
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
 }

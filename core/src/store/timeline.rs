@@ -107,6 +107,9 @@ mod tests {
             duplicate_of: None,
             reporter: None,
             my_rating: None,
+            verification: None,
+            supporters: 0,
+            following: false,
             version,
         }
     }

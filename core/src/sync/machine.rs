@@ -64,6 +64,10 @@ pub enum Step {
     },
     CreateReport,
     SendRating,
+    /// A resident's answer to a resolution (confirmed / disputed).
+    SendClosure,
+    /// "Me too": follow a report.
+    SendJoin,
 }
 
 impl Step {
@@ -74,6 +78,8 @@ impl Step {
             Step::Upload { .. } => "upload",
             Step::CreateReport => "create_report",
             Step::SendRating => "send_rating",
+            Step::SendClosure => "send_closure",
+            Step::SendJoin => "send_join",
         }
     }
 
@@ -82,7 +88,7 @@ impl Step {
             Step::ProcessMedia { attachment } | Step::Upload { attachment, .. } => {
                 Some(*attachment)
             }
-            Step::CreateReport | Step::SendRating => None,
+            Step::CreateReport | Step::SendRating | Step::SendClosure | Step::SendJoin => None,
         }
     }
 }
@@ -183,6 +189,8 @@ pub fn plan(item: &OutboxItem, attachments: &[AttachmentView], c: &Conditions) -
     }
     match &item.kind {
         OutboxKind::Rating { .. } => Plan::Run(Step::SendRating),
+        OutboxKind::Closure { .. } => Plan::Run(Step::SendClosure),
+        OutboxKind::Join { .. } => Plan::Run(Step::SendJoin),
         OutboxKind::Report { .. } => {
             // Every file is prepared before any is uploaded, so the upload's total is known
             // (and fixed) from its first byte.

@@ -5,6 +5,9 @@
 //! - upload: the tus client persists each acknowledged offset; a restart resumes by HEAD;
 //! - create report: `Idempotency-Key` = the item's client id; a replay returns the same report;
 //! - rating: a PUT, the same rating twice is harmless.
+//! - closure answer: a POST under the item's client id as `Idempotency-Key`: a replay returns
+//!   the answer already recorded.
+//! - join ("me too"): a PUT of my support, twice is harmless.
 //!
 //! Cancellation (the deadline of `run_pending`, a dropped future) can happen at any await:
 //! store writes are transactions run to their end on the blocking pool, so what was recorded
@@ -329,6 +332,43 @@ async fn run_step(ctx: &Arc<Context>, item: &OutboxItem, step: &Step) -> Result<
                 reopen: rating.reopen,
             };
             let report = api.rate(report_id, &req).await?;
+            remember_report(ctx, &report).await;
+            Ok(Outcome::Created {
+                server_id: report.id,
+            })
+        }
+        Step::SendClosure => {
+            let OutboxKind::Closure {
+                report_id,
+                verdict,
+                text,
+            } = &item.kind
+            else {
+                return Err(Error::Internal("closure step for another item".into()));
+            };
+            let api = ctx.api()?;
+            if !mark_sending(ctx, item.client_id).await? {
+                return Ok(Outcome::Withdrawn);
+            }
+            let req = wire::ClosureRequest {
+                verdict: *verdict,
+                text: text.clone(),
+            };
+            let report = api.answer_closure(report_id, item.client_id, &req).await?;
+            remember_report(ctx, &report).await;
+            Ok(Outcome::Created {
+                server_id: report.id,
+            })
+        }
+        Step::SendJoin => {
+            let OutboxKind::Join { report_id } = &item.kind else {
+                return Err(Error::Internal("join step for another item".into()));
+            };
+            let api = ctx.api()?;
+            if !mark_sending(ctx, item.client_id).await? {
+                return Ok(Outcome::Withdrawn);
+            }
+            let report = api.join(report_id).await?;
             remember_report(ctx, &report).await;
             Ok(Outcome::Created {
                 server_id: report.id,

@@ -21,6 +21,17 @@ pub struct Category {
     /// Handling deadline in hours from receipt, set by the province's regulation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline_hours: Option<u32>,
+    /// Metres around the report's point within which a unit's "after" photo counts as taken
+    /// on site; absent: [`crate::closure::DEFAULT_VERIFY_RADIUS_M`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_radius_m: Option<u32>,
+}
+
+impl Category {
+    pub fn verify_radius_m(&self) -> u32 {
+        self.verify_radius_m
+            .unwrap_or(crate::closure::DEFAULT_VERIFY_RADIUS_M)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,6 +183,14 @@ impl TenantConfig {
                 );
             }
         }
+        for (i, c) in self.categories.iter().enumerate() {
+            if c.verify_radius_m.is_some_and(|r| !(10..=5000).contains(&r)) {
+                push(
+                    &format!("categories[{i}].verify_radius_m"),
+                    ValidationReason::OutOfRange,
+                );
+            }
+        }
         if self.rating_scale.is_empty() {
             push("rating_scale", ValidationReason::Required);
         }
@@ -275,6 +294,19 @@ mod tests {
                 .host_str()
                 == Some("hatinh.gov.vn")
         );
+    }
+
+    #[test]
+    fn the_verify_radius_defaults_to_100_m_and_is_checked() {
+        let mut cfg = TenantConfig::ha_tinh();
+        assert!(cfg.categories.iter().all(|c| c.verify_radius_m() == 100));
+        cfg.categories[0].verify_radius_m = Some(250);
+        assert_eq!(cfg.categories[0].verify_radius_m(), 250);
+        assert!(cfg.validate().is_empty());
+        cfg.categories[1].verify_radius_m = Some(5);
+        let errs = cfg.validate();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field, "categories[1].verify_radius_m");
     }
 
     #[test]

@@ -26,6 +26,9 @@
 //! | GET | `api/v1/me/reports?since=<cursor>&limit=<n>` | → [`MyReportsPage`] (reports changed after the cursor, oldest change first, with full timelines) |
 //! | GET | `api/v1/reports/{id}` | → [`Report`] (public form unless it is mine or I am an officer) |
 //! | PUT | `api/v1/reports/{id}/rating` | [`RatingRequest`] → [`Report`] (reporter only, status resolved) |
+//! | POST | `api/v1/reports/{id}/closure` + header `Idempotency-Key: <client id>` | [`ClosureRequest`] → [`Report`] (reporter or follower, within 7 days of the resolution; a dispute reopens the case at the IOC; the same key again → the same answer; another answer → 409 `already-answered`, late → 409 `answer-window-closed`) |
+//! | PUT | `api/v1/reports/{id}/supporters/me` | → [`Report`] ("me too": follow an open report; twice is harmless; own report → 409) |
+//! | GET | `api/v1/reports/nearby?lat=&lon=&category=&radius_m=` (public) | → [`NearbyPage`] (open reports of the category within `radius_m` ≤ 500, default 150, nearest first) |
 //! | GET | `api/v1/feed?bbox=minLon,minLat,maxLon,maxLat&category=&status=&q=&cursor=&limit=` (public) | → [`FeedPage`] (`q` ignores Vietnamese diacritics) |
 //! | GET | `api/v1/config` (public, `ETag` / `If-None-Match` → 304) | → [`TenantConfig`] |
 //! | GET | `api/v1/config/boundaries` (public, ETag) | → GeoJSON FeatureCollection of the wards |
@@ -51,12 +54,17 @@
 
 use std::collections::BTreeMap;
 
+pub mod closure;
 pub mod config;
 pub mod notices;
 pub mod outbox;
 pub mod push;
 pub mod validation;
 
+pub use closure::{
+    ClosureAnswer, ClosureRequest, ClosureVerdict, NearbyPage, NearbyReport, Verification,
+    VerificationReason,
+};
 pub use config::{Category, LocationPolicy, MediaLimits, RatingLevel, TenantConfig};
 pub use notices::{NewNotice, Notice, NoticeArea, NoticeSeverity, NoticesPage};
 pub use outbox::{FailureCode, OutboxFailure};
@@ -78,6 +86,7 @@ pub mod paths {
     pub const REPORTS: &str = "api/v1/reports";
     pub const MY_REPORTS: &str = "api/v1/me/reports";
     pub const FEED: &str = "api/v1/feed";
+    pub const NEARBY: &str = "api/v1/reports/nearby";
     pub const NOTICES: &str = "api/v1/notices";
     pub const OFFICER_NOTICES: &str = "api/v1/officer/notices";
     pub const CONFIG: &str = "api/v1/config";
@@ -99,6 +108,14 @@ pub mod paths {
     /// `api/v1/reports/{id}/rating`
     pub fn rating(id: &str) -> String {
         format!("api/v1/reports/{id}/rating")
+    }
+    /// `api/v1/reports/{id}/closure`
+    pub fn closure(id: &str) -> String {
+        format!("api/v1/reports/{id}/closure")
+    }
+    /// `api/v1/reports/{id}/supporters/me`
+    pub fn support(id: &str) -> String {
+        format!("api/v1/reports/{id}/supporters/me")
     }
     /// `api/v1/officer/cases/{id}/actions`
     pub fn case_actions(id: &str) -> String {
@@ -508,6 +525,15 @@ pub struct Report {
     pub reporter: Option<ReporterInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub my_rating: Option<RatingInfo>,
+    /// How the latest resolution was checked against its "after" photo (resolved once at least).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+    /// Residents who said "me too" and follow the case (the reporter not counted).
+    #[serde(default)]
+    pub supporters: u32,
+    /// The viewer follows this report ("me too") without having filed it.
+    #[serde(default)]
+    pub following: bool,
     /// Bumped on every change; equal versions mean equal content.
     pub version: u64,
 }
@@ -556,6 +582,9 @@ pub struct FeedItem {
     /// Latest rating level given by the reporter, if any (no comment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating_level: Option<u8>,
+    /// Residents who said "me too" (the reporter not counted).
+    #[serde(default)]
+    pub supporters: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -678,6 +707,10 @@ pub mod problem_types {
     pub const UPLOAD_OFFSET_MISMATCH: &str = "urn:phananh:problem:upload-offset-mismatch";
     pub const CHECKSUM_MISMATCH: &str = "urn:phananh:problem:checksum-mismatch";
     pub const GONE: &str = "urn:phananh:problem:gone";
+    /// A resolution may be confirmed or disputed only within 7 days.
+    pub const ANSWER_WINDOW_CLOSED: &str = "urn:phananh:problem:answer-window-closed";
+    /// This resident already answered this resolution.
+    pub const ALREADY_ANSWERED: &str = "urn:phananh:problem:already-answered";
     pub const RATE_LIMITED: &str = "urn:phananh:problem:rate-limited";
     pub const UNAVAILABLE: &str = "urn:phananh:problem:unavailable";
     pub const INTERNAL: &str = "urn:phananh:problem:internal";

@@ -239,7 +239,7 @@ impl Sim {
                     Outcome::Created { server_id: sid }
                 }
             }
-            (_, Step::SendRating) => {
+            (_, Step::SendRating | Step::SendClosure | Step::SendJoin) => {
                 if died {
                     return self.die(id, step);
                 }
