@@ -111,6 +111,9 @@ private struct OutboxRow: View {
         switch entry.item.kind {
         case .report(let draftId): return tr("new_report_title") + " #" + String(draftId.prefix(8))
         case .rating(let reportId, _): return tr("outbox_kind_rating") + ": " + reportId
+        case .closure(let reportId, let verdict, _):
+            return tr(verdict == .confirmed ? "outbox_kind_confirmed" : "outbox_kind_disputed") + ": " + reportId
+        case .join(let reportId): return tr("outbox_kind_join") + ": " + reportId
         }
     }
 

@@ -8,6 +8,7 @@ import kotlinx.coroutines.flow.catch
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import vn.phananh.core.BlockReason
+import vn.phananh.core.ClosureVerdict
 import vn.phananh.core.Draft
 import vn.phananh.core.LocalState
 import vn.phananh.core.OutboxEntry
@@ -87,6 +88,12 @@ class OutboxPresenter(
         val (kind, title, description) = when (k) {
             is OutboxKind.Report -> Triple(UiOutboxKind.REPORT, config.categoryName(draft?.category), draft?.description ?: "")
             is OutboxKind.Rating -> Triple(UiOutboxKind.RATING, LocalizedText("Đánh giá", "Rating"), k.rating.comment ?: "")
+            is OutboxKind.Closure -> Triple(
+                UiOutboxKind.CLOSURE,
+                if (k.verdict == ClosureVerdict.CONFIRMED) LocalizedText("Xác nhận đã sửa", "Confirmed fixed") else LocalizedText("Báo chưa sửa", "Reported not fixed"),
+                k.text ?: "#${k.reportId}",
+            )
+            is OutboxKind.Join -> Triple(UiOutboxKind.JOIN, LocalizedText("Tôi cũng gặp", "Me too"), "#${k.reportId}")
         }
         val state = item.state
         return OutboxItemState(

@@ -1,6 +1,6 @@
 package vn.phananh.ui.state
 
-enum class OutboxKind { REPORT, RATING }
+enum class OutboxKind { REPORT, RATING, CLOSURE, JOIN }
 
 /** What the sync engine is doing (or waiting for) with an item. */
 enum class OutboxStep {
