@@ -59,6 +59,12 @@ impl ClientOptions {
     }
 }
 
+/// Answer of [`Context::fetch_online`].
+pub(crate) enum Fetched<T> {
+    Fresh(T),
+    Unreachable(Error),
+}
+
 /// What every service shares: the store, the storage directory, the tenant config, the sync
 /// engine's in-memory state and the platform hooks.
 pub(crate) struct Context {
@@ -134,6 +140,31 @@ impl Context {
             Ok(r) => r,
             Err(e) if e.is_panic() => Err(Error::Internal(format!("storage task panicked: {e}"))),
             Err(e) => Err(Error::Internal(format!("storage task: {e}"))),
+        }
+    }
+
+    /// The one rule for data shown offline from the phone's copy (feed, "me too", notices):
+    /// run `fetch` when the phone is online. `Unreachable(err)`: offline, or the network failed
+    /// on the way (a transient error): the caller shows its copy, or `err` when it has none.
+    /// A refusal (anything not transient) is returned as the error: a copy would hide it.
+    pub(crate) async fn fetch_online<T, Fut>(
+        &self,
+        fetch: impl FnOnce() -> Fut,
+    ) -> Result<Fetched<T>>
+    where
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        if !self.engine.network().online {
+            return Ok(Fetched::Unreachable(Error::Offline(
+                "network unavailable".into(),
+            )));
+        }
+        match fetch().await {
+            Ok(v) => Ok(Fetched::Fresh(v)),
+            Err(e) => match crate::sync::machine::classify(&e) {
+                crate::sync::machine::Outcome::Transient { .. } => Ok(Fetched::Unreachable(e)),
+                _ => Err(e),
+            },
         }
     }
 
@@ -226,6 +257,11 @@ impl Context {
     /// See [`Engine::account`].
     pub(crate) fn account(&self) -> Option<String> {
         self.engine.account()
+    }
+
+    /// [`Context::account`] from async code: the secret store is read on the blocking pool.
+    pub(crate) async fn signed_in_account(self: &Arc<Self>) -> Result<Option<String>> {
+        self.blocking(|c| Ok(c.account())).await
     }
 
     /// The draft exists and belongs to the account signed in now (or, signed out, to no

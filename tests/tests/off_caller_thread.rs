@@ -143,6 +143,23 @@ fn no_storage_or_secret_store_call_runs_on_the_polling_thread() {
             .unwrap()
             .is_some());
         client.outbox().set_video_wifi_only(true).await.unwrap();
+        // The services added since: push token, media cache, daily tenant refresh, notices,
+        // "me too", data export.
+        client
+            .push()
+            .set_token(phananh_core::wire::PushPlatform::Fcm, "token")
+            .await
+            .unwrap();
+        assert_eq!(client.media().keep_my_reports().await.unwrap(), 2);
+        client.tenant().refresh_if_due().await.unwrap();
+        client.notices().at(Some((18.342, 105.9057))).await.unwrap();
+        client
+            .feed()
+            .nearby(18.342, 105.9057, "giao_thong")
+            .await
+            .unwrap();
+        let export = tempfile::tempdir().unwrap();
+        session.export_data(export.path().to_owned()).await.unwrap();
         session.sign_out().await.unwrap();
         (client, stub)
     });

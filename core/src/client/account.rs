@@ -96,7 +96,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 /// final name is complete.
 pub(super) async fn export(ctx: &Arc<Context>, dir: PathBuf) -> Result<ExportSummary> {
     let api = ctx.api()?;
-    let account = ctx.account().ok_or(Error::Unauthorized)?;
+    let account = ctx.signed_in_account().await?.ok_or(Error::Unauthorized)?;
     let server = api.export_data().await?;
     if server.user.id != account {
         return Err(Error::Protocol(
@@ -223,7 +223,7 @@ pub(super) async fn export(ctx: &Arc<Context>, dir: PathBuf) -> Result<ExportSum
 /// refused, nothing is deleted anywhere and the error says why.
 pub(super) async fn delete(ctx: &Arc<Context>) -> Result<()> {
     let api = ctx.api()?;
-    let account = ctx.account().ok_or(Error::Unauthorized)?;
+    let account = ctx.signed_in_account().await?.ok_or(Error::Unauthorized)?;
     let paused = ctx.engine.pause_worker().await;
     api.delete_account().await?;
     ctx.blocking(move |c| {

@@ -5,9 +5,8 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::api::app::FeedQuery;
-use crate::context::Context;
+use crate::context::{Context, Fetched};
 use crate::error::{Error, Result};
-use crate::sync::machine;
 use phananh_wire as wire;
 
 /// A feed page and whether it came from the offline cache.
@@ -43,12 +42,12 @@ impl Feed {
     pub async fn page(&self, query: &FeedQuery) -> Result<FeedResult> {
         let key =
             serde_json::to_string(&query.pairs()).map_err(|e| Error::Internal(e.to_string()))?;
-        let fetched = match self.ctx.engine.network().online {
-            true => Some(self.ctx.api()?.feed(query).await),
-            false => None,
-        };
-        match fetched {
-            Some(Ok(page)) => {
+        match self
+            .ctx
+            .fetch_online(|| async { self.ctx.api()?.feed(query).await })
+            .await?
+        {
+            Fetched::Fresh(page) => {
                 let now = Utc::now();
                 let cached = page.clone();
                 self.ctx
@@ -60,14 +59,7 @@ impl Feed {
                     fetched_at: now,
                 })
             }
-            other => {
-                let err = match other {
-                    Some(Err(e)) => e,
-                    _ => Error::Offline("network unavailable".into()),
-                };
-                if !matches!(machine::classify(&err), machine::Outcome::Transient { .. }) {
-                    return Err(err);
-                }
+            Fetched::Unreachable(err) => {
                 match self
                     .ctx
                     .blocking(move |c| c.store.cached_feed(&key))
@@ -135,24 +127,20 @@ impl Feed {
             return Err(Error::Validation(errors));
         }
         let radius = wire::closure::NEARBY_RADIUS_M;
-        let fetched = match self.ctx.engine.network().online {
-            true => Some(self.ctx.api()?.nearby(lat, lon, category, radius).await),
-            false => None,
-        };
-        let err = match fetched {
-            Some(Ok(page)) => {
+        let err = match self
+            .ctx
+            .fetch_online(|| async { self.ctx.api()?.nearby(lat, lon, category, radius).await })
+            .await?
+        {
+            Fetched::Fresh(page) => {
                 return Ok(NearbyResult {
                     items: page.items,
                     from_cache: false,
                     fetched_at: Utc::now(),
                 })
             }
-            Some(Err(e)) => e,
-            None => Error::Offline("network unavailable".into()),
+            Fetched::Unreachable(err) => err,
         };
-        if !matches!(machine::classify(&err), machine::Outcome::Transient { .. }) {
-            return Err(err);
-        }
         let category = category.to_owned();
         let cached = self
             .ctx

@@ -64,7 +64,7 @@ impl Media {
             )));
         }
         let owner = match keep {
-            Keep::Always => self.ctx.account(),
+            Keep::Always => self.ctx.signed_in_account().await?,
             Keep::WhileRoom => None,
         };
         let row = CachedMediaRow {
@@ -140,10 +140,9 @@ impl Media {
     /// answers to them, kept for good. Returns how many files were fetched or confirmed; the
     /// first error other than being offline is returned after the others were tried.
     pub async fn keep_my_reports(&self) -> Result<u32> {
-        let account = self.ctx.account();
         let reports = self
             .ctx
-            .blocking(move |c| c.store.my_cached_reports(account.as_deref()))
+            .blocking(|c| c.store.my_cached_reports(c.account().as_deref()))
             .await?;
         let mut n = 0;
         let mut first_err = None;

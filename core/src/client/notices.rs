@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::context::Context;
+use crate::context::{Context, Fetched};
 use crate::error::{Error, Result};
-use crate::sync::machine;
 use phananh_wire as wire;
 
 const CACHE_KEY: &str = "notices.cache";
@@ -52,12 +51,12 @@ impl Notices {
                 )]));
             }
         }
-        let fetched = match self.ctx.engine.network().online {
-            true => Some(self.ctx.api()?.notices().await),
-            false => None,
-        };
+        let fetched = self
+            .ctx
+            .fetch_online(|| async { self.ctx.api()?.notices().await })
+            .await?;
         let (all, from_cache, fetched_at) = match fetched {
-            Some(Ok(page)) => {
+            Fetched::Fresh(page) => {
                 let now = Utc::now();
                 let json = serde_json::to_string(&Cached {
                     fetched_at: now,
@@ -69,14 +68,7 @@ impl Notices {
                     .await?;
                 (page.notices, false, now)
             }
-            other => {
-                let err = match other {
-                    Some(Err(e)) => e,
-                    _ => Error::Offline("network unavailable".into()),
-                };
-                if !matches!(machine::classify(&err), machine::Outcome::Transient { .. }) {
-                    return Err(err);
-                }
+            Fetched::Unreachable(err) => {
                 let cached = self.ctx.blocking(|c| c.store.kv_get(CACHE_KEY)).await?;
                 // A cache that does not parse (written by another version) is no cache.
                 match cached.and_then(|s| serde_json::from_str::<Cached>(&s).ok()) {

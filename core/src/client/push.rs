@@ -71,7 +71,7 @@ impl Push {
     /// Register the remembered token when the server does not have it for the account
     /// signed in now. `Ok(false)` when there is nothing to do that can be done now.
     pub async fn register_pending(&self) -> Result<bool> {
-        let Some(account) = self.ctx.account() else {
+        let Some(account) = self.ctx.signed_in_account().await? else {
             return Ok(false);
         };
         let Some(mut stored) = self.ctx.blocking(|c| load(c)).await? else {
