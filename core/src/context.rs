@@ -259,6 +259,18 @@ impl Context {
         self.engine.account()
     }
 
+    /// After the signed-in account changed (sign-in, sign-out, account deleted): subscribers
+    /// of the outbox and of "my reports" get what the new account sees.
+    pub(crate) async fn republish_for_account(self: &Arc<Self>) -> Result<()> {
+        self.blocking(|c| {
+            c.engine.wake();
+            c.publish_outbox();
+            let _ = c.publish_reports(vec![]);
+            Ok(())
+        })
+        .await
+    }
+
     /// [`Context::account`] from async code: the secret store is read on the blocking pool.
     pub(crate) async fn signed_in_account(self: &Arc<Self>) -> Result<Option<String>> {
         self.blocking(|c| Ok(c.account())).await

@@ -234,10 +234,5 @@ pub(super) async fn delete(ctx: &Arc<Context>) -> Result<()> {
     })
     .await?;
     drop(paused);
-    ctx.blocking(|c| {
-        c.publish_outbox();
-        let _ = c.publish_reports(vec![]);
-        Ok(())
-    })
-    .await
+    ctx.republish_for_account().await
 }

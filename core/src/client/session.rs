@@ -46,14 +46,7 @@ impl Session {
             })
             .await?;
         drop(paused);
-        self.ctx
-            .blocking(|c| {
-                c.engine.wake();
-                c.publish_outbox();
-                let _ = c.publish_reports(vec![]);
-                Ok(())
-            })
-            .await?;
+        self.ctx.republish_for_account().await?;
         // The phone's push token now belongs to this account (best effort: a failure leaves
         // it for `Push::register_pending`, the sign-in stands).
         if let Err(e) = super::Push::new(self.ctx.clone()).register_pending().await {
@@ -94,13 +87,7 @@ impl Session {
             })
             .await?;
         drop(paused);
-        self.ctx
-            .blocking(|c| {
-                c.publish_outbox();
-                let _ = c.publish_reports(vec![]);
-                Ok(())
-            })
-            .await
+        self.ctx.republish_for_account().await
     }
 
     /// "Download my data": the server's record of this account (reports with timelines and
