@@ -31,7 +31,9 @@ interface PreferencesRepository {
 
 /** "0912345678" → "091•••••78": enough to recognise one's number, not to read it. */
 fun maskPhone(phone: String): String {
-    val digits = phone.filter { it.isDigit() }
+    var digits = phone.filter { it.isDigit() }
+    // The server answers in E.164 (+84…); residents know their number as 0… .
+    if (phone.trim().startsWith("+84") || (digits.startsWith("84") && digits.length == 11)) digits = "0" + digits.drop(2)
     return if (digits.length < 6) digits else digits.take(3) + "•".repeat(digits.length - 5) + digits.takeLast(2)
 }
 
