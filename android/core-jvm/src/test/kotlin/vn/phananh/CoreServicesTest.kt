@@ -22,6 +22,9 @@ import vn.phananh.core.PushEffect
 import vn.phananh.core.PushPlatform
 import vn.phananh.core.ReportStatus
 import vn.phananh.data.RustCoreRepository
+import vn.phananh.presenter.toPhoto
+import vn.phananh.ui.state.MediaResolution
+import vn.phananh.ui.state.MediaUnavailable
 
 /**
  * Issue 17 items 1, 5, 6 and issue 13's notices through the bindings: Kotlin → generated
@@ -76,6 +79,16 @@ class CoreServicesTest {
             assertThrows<PhanAnhException.Offline> {
                 runBlocking { client.mediaFile(media.copy(sha256 = "0".repeat(64)), false) }
             }
+            // What the screens get through the repository (the placeholder's reason).
+            val remote = media.toPhoto(keep = false).remote!!
+            assertEquals(MediaResolution.File(f.path), repo.mediaFile(remote))
+            assertEquals(MediaResolution.Unavailable(MediaUnavailable.OFFLINE), repo.mediaFile(remote.copy(sha256 = "1".repeat(64))))
+            repo.setConnectivity(true, false)
+            assertEquals(
+                MediaResolution.Unavailable(MediaUnavailable.DAMAGED),
+                repo.mediaFile(remote.copy(sha256 = "2".repeat(64))),
+                "the server's bytes do not match the hash the report names",
+            )
         }
     }
 

@@ -28,7 +28,13 @@ class MainActivity : ComponentActivity() {
         setContent {
             val settings by graph.settings.values.collectAsStateWithLifecycle()
             val strings = remember(settings.language) { AndroidStrings(this, settings.language) }
-            PhanAnhTheme(strings = strings, imageLoader = imageLoader, dark = isSystemInDarkTheme()) {
+            PhanAnhTheme(
+                strings = strings,
+                imageLoader = imageLoader,
+                // Server photos through the core's media cache: offline from the phone's copy.
+                mediaResolver = { remote -> graph.repository.mediaFile(remote) },
+                dark = isSystemInDarkTheme(),
+            ) {
                 AppNavHost(graph = graph, openReport = openReport.value, onReportOpened = { openReport.value = null })
             }
         }

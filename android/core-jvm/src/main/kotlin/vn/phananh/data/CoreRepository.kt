@@ -104,6 +104,12 @@ interface ReportsRepository : TenantRepository {
     suspend fun feed(query: FeedQuery): FeedPage
 }
 
+/** Server photos and videos through the core's media cache (kept for offline viewing). */
+interface MediaRepository {
+    /** The local copy of [remote] (downloaded when online), or why it cannot be had. */
+    suspend fun mediaFile(remote: vn.phananh.ui.state.RemoteMedia): vn.phananh.ui.state.MediaResolution
+}
+
 /**
  * Every feature of the core, as the app holds it: the feature interfaces are what the screens'
  * presenters take (each only the ones it needs). They share one native client, so the
@@ -112,4 +118,4 @@ interface ReportsRepository : TenantRepository {
  * one state: a submitted draft appears in its outbox). Failures are
  * `vn.phananh.core.PhanAnhException`.
  */
-interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository
+interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository, MediaRepository

@@ -262,6 +262,13 @@ class FakeCoreRepository(
             .also { queue += it; publish() }
     }
 
+    /** Server files the fake "has downloaded": id → local path. Anything else reads as offline. */
+    val mediaFiles = HashMap<String, String>()
+
+    override suspend fun mediaFile(remote: vn.phananh.ui.state.RemoteMedia): vn.phananh.ui.state.MediaResolution =
+        mediaFiles[remote.id]?.let { vn.phananh.ui.state.MediaResolution.File(it) }
+            ?: vn.phananh.ui.state.MediaResolution.Unavailable(vn.phananh.ui.state.MediaUnavailable.OFFLINE)
+
     override suspend fun feed(query: FeedQuery): FeedPage =
         FeedPage(feedItems.filter { query.category == null || it.category == query.category }, null, !online, Instant.now())
 

@@ -14,6 +14,12 @@ import vn.phananh.core.Draft
 import vn.phananh.core.DraftEdit
 import vn.phananh.core.FeedQuery
 import vn.phananh.core.FieldError
+import vn.phananh.core.MediaRef
+import vn.phananh.core.PhanAnhException
+import vn.phananh.core.RemoteMediaKind
+import vn.phananh.ui.state.MediaResolution
+import vn.phananh.ui.state.MediaUnavailable
+import vn.phananh.ui.state.RemoteMedia
 import vn.phananh.core.LocationFix
 import vn.phananh.core.OutboxItem
 import vn.phananh.core.OutboxListener
@@ -83,6 +89,23 @@ class RustCoreRepository private constructor(private val opening: Deferred<PhanA
     override suspend fun rateReport(reportId: String, level: Int, comment: String?, reopen: Boolean) =
         client().rateReport(reportId, level.toUByte(), comment, reopen)
     override suspend fun feed(query: FeedQuery) = client().feed(query)
+
+    override suspend fun mediaFile(remote: RemoteMedia): MediaResolution {
+        val ref = MediaRef(remote.id, remote.url, if (remote.video) RemoteMediaKind.VIDEO else RemoteMediaKind.PHOTO, remote.mime, remote.sizeBytes.toULong(), remote.sha256)
+        return runCatchingExceptions { client().mediaFile(ref, remote.keep) }.fold(
+            onSuccess = { MediaResolution.File(it.path) },
+            onFailure = { e ->
+                MediaResolution.Unavailable(
+                    when (e) {
+                        is PhanAnhException.Offline -> MediaUnavailable.OFFLINE
+                        // A file that does not match its hash or is not an image (core: Protocol).
+                        is PhanAnhException.Server -> if (e.status.toInt() == 0) MediaUnavailable.DAMAGED else MediaUnavailable.FAILED
+                        else -> MediaUnavailable.FAILED
+                    },
+                )
+            },
+        )
+    }
 
     /** Releases the native client (the database closes when the last reference goes). */
     override fun close() {

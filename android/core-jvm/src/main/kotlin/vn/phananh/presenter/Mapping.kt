@@ -156,7 +156,12 @@ fun ReportStatus.toUi(): CaseStatus = when (this) {
 
 fun CaseStatus.toCore(): ReportStatus = ReportStatus.valueOf(name)
 
-fun MediaRef.toPhoto() = PhotoRef(url, if (kind == RemoteMediaKind.VIDEO) UiMediaKind.VIDEO else UiMediaKind.PHOTO)
+/** A server file for the screens; [keep]: one of my reports' (kept on the phone for good). */
+fun MediaRef.toPhoto(keep: Boolean) = PhotoRef(
+    url,
+    if (kind == RemoteMediaKind.VIDEO) UiMediaKind.VIDEO else UiMediaKind.PHOTO,
+    remote = vn.phananh.ui.state.RemoteMedia(id, url, mime, sizeBytes.toLong(), sha256, kind == RemoteMediaKind.VIDEO, keep),
+)
 
 fun Report.toSummary(config: TenantConfig, now: Long = System.currentTimeMillis()) = ReportSummary(
     id = id,
@@ -166,7 +171,7 @@ fun Report.toSummary(config: TenantConfig, now: Long = System.currentTimeMillis(
     status = status.toUi(),
     createdAt = createdAt.millis(),
     updatedAt = updatedAt.millis(),
-    thumbnail = media.firstOrNull()?.toPhoto(),
+    thumbnail = media.firstOrNull()?.toPhoto(keep = true),
     deadline = deadline?.millis(),
     overdue = deadline?.millis()?.let { it < now && !status.isFinished() } ?: false,
 )
@@ -179,7 +184,7 @@ fun FeedItem.toSummary(config: TenantConfig) = ReportSummary(
     status = status.toUi(),
     createdAt = createdAt.millis(),
     updatedAt = updatedAt.millis(),
-    thumbnail = media.firstOrNull()?.toPhoto(),
+    thumbnail = media.firstOrNull()?.toPhoto(keep = false),
 )
 
 /** The case needs nothing more from the unit. */

@@ -79,14 +79,14 @@ class ReportDetailPresenter(
             ward = r.ward?.toUi(),
             lat = r.lat,
             lon = r.lon,
-            photos = r.media.map { it.toPhoto() },
+            photos = r.media.map { it.toPhoto(keep = true) },
             unitName = r.unit?.name,
             deadline = r.deadline?.millis(),
             overdue = summary.overdue,
             timeline = r.timeline.map { e ->
-                TimelineEntry(e.id.toString(), e.at.millis(), e.status.toUi(), e.unit?.name, e.message, e.media.map { it.toPhoto() })
+                TimelineEntry(e.id.toString(), e.at.millis(), e.status.toUi(), e.unit?.name, e.message, e.media.map { it.toPhoto(keep = true) })
             },
-            answer = resolved?.let { UnitAnswer(it.unit?.name ?: r.unit?.name ?: "", it.message ?: "", it.at.millis(), it.media.map { m -> m.toPhoto() }) },
+            answer = resolved?.let { UnitAnswer(it.unit?.name ?: r.unit?.name ?: "", it.message ?: "", it.at.millis(), it.media.map { m -> m.toPhoto(keep = true) }) },
             rejectionReason = rejected?.message,
             duplicateOf = r.duplicateOf,
             myRating = r.myRating?.let { m ->

@@ -43,6 +43,9 @@ import androidx.compose.material3.TopAppBar
 import androidx.compose.material3.TopAppBarDefaults
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
 import androidx.compose.runtime.produceState
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
@@ -59,6 +62,8 @@ import androidx.compose.ui.unit.Dp
 import androidx.compose.ui.unit.dp
 import vn.phananh.ui.state.CaseStatus
 import vn.phananh.ui.state.MediaKind
+import vn.phananh.ui.state.MediaResolution
+import vn.phananh.ui.state.MediaUnavailable
 import vn.phananh.ui.state.PhotoRef
 import vn.phananh.ui.state.UiError
 
@@ -117,13 +122,28 @@ fun Pill(text: String, color: Color, modifier: Modifier = Modifier) {
     }
 }
 
-/** A photo (or a video's poster) loaded by the host; a neutral placeholder until then. */
+/**
+ * A photo (or a video's poster) loaded by the host; a neutral placeholder until then. A server
+ * file comes through the core's media cache (offline from the phone's copy); when it cannot be
+ * had, the placeholder says why.
+ */
 @Composable
 fun Thumbnail(photo: PhotoRef?, size: Dp, contentDescription: String?, modifier: Modifier = Modifier) {
     val loader = LocalImageLoader.current
+    val resolver = LocalMediaResolver.current
     val px = with(LocalDensity.current) { size.roundToPx() }
-    val bitmap by produceState(initialValue = null as androidx.compose.ui.graphics.ImageBitmap?, photo?.path, px) {
-        value = photo?.let { loader.load(it.path, px) }
+    var unavailable by remember(photo) { mutableStateOf<MediaUnavailable?>(null) }
+    val bitmap by produceState(initialValue = null as androidx.compose.ui.graphics.ImageBitmap?, photo, px) {
+        val remote = photo?.remote
+        value = when {
+            photo == null -> null
+            remote == null -> loader.load(photo.path, px)
+            resolver == null -> null
+            else -> when (val r = resolver.resolve(remote)) {
+                is MediaResolution.File -> loader.load(r.path, px)
+                is MediaResolution.Unavailable -> { unavailable = r.why; null }
+            }
+        }
     }
     Box(
         modifier.size(size).clip(RoundedCornerShape(12.dp)).background(MaterialTheme.colorScheme.surfaceVariant)
@@ -131,8 +151,21 @@ fun Thumbnail(photo: PhotoRef?, size: Dp, contentDescription: String?, modifier:
         contentAlignment = Alignment.Center,
     ) {
         val b = bitmap
+        val why = unavailable
         if (b != null) {
             Image(b, contentDescription = null, contentScale = ContentScale.Crop, modifier = Modifier.size(size))
+        } else if (why != null && size >= 56.dp) {
+            Text(
+                str(when (why) {
+                    MediaUnavailable.OFFLINE -> Str.media_offline
+                    MediaUnavailable.DAMAGED -> Str.media_damaged
+                    MediaUnavailable.FAILED -> Str.media_failed
+                }),
+                style = MaterialTheme.typography.labelSmall,
+                color = MaterialTheme.colorScheme.onSurfaceVariant,
+                textAlign = androidx.compose.ui.text.style.TextAlign.Center,
+                modifier = Modifier.padding(4.dp),
+            )
         } else {
             Icon(Icons.Filled.Place, contentDescription = null, tint = MaterialTheme.colorScheme.onSurfaceVariant)
         }

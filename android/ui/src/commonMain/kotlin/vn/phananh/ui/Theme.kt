@@ -23,6 +23,13 @@ fun interface ImageLoader {
 
 val LocalImageLoader = staticCompositionLocalOf { ImageLoader { _, _ -> null } }
 
+/** The local copy of a server file (the core's media cache), or why there is none. Host-provided. */
+fun interface MediaResolver {
+    suspend fun resolve(remote: vn.phananh.ui.state.RemoteMedia): vn.phananh.ui.state.MediaResolution
+}
+
+val LocalMediaResolver = staticCompositionLocalOf<MediaResolver?> { null }
+
 /** Time zone in which times are shown (the device's; fixed for reproducible renders). */
 val LocalTimeZone = staticCompositionLocalOf<ZoneId> { ZoneId.systemDefault() }
 
@@ -90,11 +97,13 @@ fun PhanAnhTheme(
     timeZone: ZoneId = ZoneId.systemDefault(),
     fontFamily: FontFamily = FontFamily.Default,
     dark: Boolean = false,
+    mediaResolver: MediaResolver? = null,
     content: @Composable () -> Unit,
 ) {
     CompositionLocalProvider(
         LocalStrings provides strings,
         LocalImageLoader provides imageLoader,
+        LocalMediaResolver provides mediaResolver,
         LocalTimeZone provides timeZone,
     ) {
         MaterialTheme(colorScheme = if (dark) DarkColors else Colors, typography = typography(fontFamily), content = content)

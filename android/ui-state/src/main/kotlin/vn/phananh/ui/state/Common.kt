@@ -24,13 +24,42 @@ data class LocalizedText(val vi: String, val en: String) {
     }
 }
 
-/** A photo or video file on the device (absolute path) or a downloaded copy of a server one. */
+/** A photo or video file on the device (absolute path), or a server one ([remote]). */
 data class PhotoRef(
     val path: String,
     val kind: MediaKind = MediaKind.PHOTO,
     /** What the photo shows, when known (for TalkBack / VoiceOver). */
     val caption: String? = null,
+    /** A server file: the core's media cache gives its local copy (see `MediaResolver`). */
+    val remote: RemoteMedia? = null,
 )
+
+/** A report's file on the server, as the core names it. */
+data class RemoteMedia(
+    val id: String,
+    val url: String,
+    val mime: String,
+    val sizeBytes: Long,
+    val sha256: String,
+    val video: Boolean,
+    /** Media of my own reports and the answers to them: kept on the phone for good. */
+    val keep: Boolean,
+)
+
+/** Where a server file is on the phone, or why it cannot be shown. */
+sealed interface MediaResolution {
+    data class File(val path: String) : MediaResolution
+    data class Unavailable(val why: MediaUnavailable) : MediaResolution
+}
+
+enum class MediaUnavailable {
+    /** Not on the phone yet and no network. */
+    OFFLINE,
+    /** The server's file did not match what the report names (or is not an image). */
+    DAMAGED,
+    /** Anything else (server error, storage full). */
+    FAILED,
+}
 
 enum class MediaKind { PHOTO, VIDEO }
 
