@@ -66,6 +66,19 @@ final class CoreService {
     func createDraft() async throws -> Draft { try await client.createDraft() }
     func drafts() async throws -> [Draft] { try await client.drafts() }
     func draft(_ id: String) async throws -> Draft { try await client.draft(id: id) }
+    /// Unsent drafts, most recently edited first.
+    func unsentDrafts() async throws -> [Draft] {
+        try await client.drafts().filter { if case .draft = $0.state { return true } else { return false } }
+            .sorted { $0.updatedAt > $1.updatedAt }
+    }
+    func deleteDraft(_ id: String) async throws { try await client.deleteDraft(id: id) }
+    /// Deletes the draft only if, as stored, it still holds nothing the user entered.
+    func deleteDraftIfEmpty(_ id: String) async throws {
+        let d = try await client.draft(id: id)
+        guard case .draft = d.state, d.category == nil, d.description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+              d.attachments.isEmpty else { return }
+        try await client.deleteDraft(id: id)
+    }
     func update(_ id: String, _ edits: [DraftEdit]) async throws -> Draft { try await client.updateDraft(id: id, edits: edits) }
     func attach(_ draftId: String, path: String) async throws -> Attachment { try await client.addAttachment(draftId: draftId, path: path) }
     func removeAttachment(_ id: String) async throws { try await client.removeAttachment(attachmentId: id) }
@@ -92,10 +105,31 @@ final class CoreService {
 
     // Reports
     func myReports() async throws -> [ReportRow] { try await client.myReports().map(ReportRow.init) }
-    func publicFeed(query: String, category: String?) async throws -> [ReportRow] {
-        let page = try await client.feed(query: FeedQuery(bbox: nil, category: category, status: nil,
+    /// The public feed: around `near` (a box of `Nearby.radiusM`, rows with their distance,
+    /// nearest first) when the device's position is known, else the whole province's.
+    func publicFeed(query: String, category: String?, near: LocationFix?) async throws -> [ReportRow] {
+        let box = near.map { Nearby.box(lat: $0.lat, lon: $0.lon, radiusM: Nearby.radiusM) }
+        let page = try await client.feed(query: FeedQuery(bbox: box, category: category, status: nil,
                                                           text: query.isEmpty ? nil : query, cursor: nil, limit: 50))
-        return page.items.map(ReportRow.init)
+        guard let near else { return page.items.map { ReportRow($0, distanceMeters: nil) } }
+        return page.items
+            .map { ReportRow($0, distanceMeters: Nearby.distanceM(near.lat, near.lon, $0.lat, $0.lon)) }
+            .sorted { ($0.distanceMeters ?? 0) < ($1.distanceMeters ?? 0) }
+    }
+
+    // Tenant config
+    /// Asks the core for the province's config (the core sends its ETag); true when a new one
+    /// is in use. At every start, then from background runs once a day (`refreshConfigIfDue`).
+    @discardableResult
+    func refreshConfig() async -> Bool {
+        guard let fresh = try? await client.refreshConfig() else { return false }
+        UserDefaults.standard.set(Date().timeIntervalSince1970, forKey: "configRefreshedAt")
+        return fresh
+    }
+    func refreshConfigIfDue() async {
+        let last = UserDefaults.standard.double(forKey: "configRefreshedAt")
+        let now = Date().timeIntervalSince1970
+        if last == 0 || now < last || now - last >= 24 * 3600 { await refreshConfig() }
     }
     /// Fresh from the server when online, the cached copy otherwise.
     func report(_ id: String) async throws -> DetailInfo {
@@ -161,6 +195,8 @@ final class CoreService {
     func setVideoWifiOnly(_ enabled: Bool) async { try? await client.setVideoWifiOnly(enabled: enabled) }
     /// Bounded background work, then the reports whose status changed.
     func runPending(until deadline: Date) async throws -> (summary: RunSummary, changed: [ReportRow]) {
+        // Once a day the province's config too (categories, limits, location policy).
+        await refreshConfigIfDue()
         let summary = try await client.runPending(deadline: deadline)
         var changed: [ReportRow] = []
         for id in try await client.syncMyReports() {
@@ -194,10 +230,10 @@ extension ReportRow {
                   thumbnail: r.media.first { $0.kind == .photo }?.url, distanceMeters: nil, unread: false)
     }
 
-    init(_ f: FeedItem) {
+    init(_ f: FeedItem, distanceMeters: Double?) {
         self.init(id: f.id, categoryCode: f.category, description: f.description, wardName: f.ward?.fullName,
                   status: f.status, localState: nil, createdAt: f.createdAt, deadline: nil, overdue: false,
-                  thumbnail: f.media.first { $0.kind == .photo }?.url, distanceMeters: nil, unread: false)
+                  thumbnail: f.media.first { $0.kind == .photo }?.url, distanceMeters: distanceMeters, unread: false)
     }
 }
 

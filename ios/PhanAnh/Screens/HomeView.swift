@@ -8,6 +8,8 @@ final class HomeModel: ObservableObject {
     @Published var tab: Tab = .mine
     @Published private(set) var mine: [ReportRow] = []
     @Published private(set) var feed: [ReportRow] = []
+    /// The feed covers the device's surroundings (a position was known), not the whole province.
+    @Published private(set) var feedIsNearby = false
     @Published private(set) var pendingOutbox = 0
     @Published private(set) var loading = false
     @Published private(set) var error: Error?
@@ -49,7 +51,11 @@ final class HomeModel: ObservableObject {
         do {
             switch tab {
             case .mine: _ = try await core.client.syncMyReports() // the stream delivers the result
-            case .nearby: feed = try await core.publicFeed(query: query, category: category)
+            case .nearby:
+                // "Nearby" only with a position the device already has; else the whole province.
+                let here = AppEnvironment.shared.location.fix
+                feed = try await core.publicFeed(query: query, category: category, near: here)
+                feedIsNearby = here != nil
             }
             error = nil
         } catch {
@@ -87,10 +93,16 @@ struct HomeView: View {
                             }
                         }
                     }
+                    // Says truly what the list covers.
+                    Label(model.feedIsNearby ? tr("feed_nearby", distanceText(Nearby.radiusM))
+                                             : tr("feed_province", model.core.config.provinceName),
+                          systemImage: "location")
+                        .font(.subheadline.bold())
+                        .accessibilityAddTraits(.isHeader)
                 }
                 let rows = model.tab == .mine ? model.mine : model.feed
                 if rows.isEmpty && !model.loading {
-                    Text(tr(model.tab == .mine ? "home_empty_mine" : "feed_empty")).foregroundStyle(.secondary)
+                    Text(tr(model.tab == .mine ? "home_empty_mine" : (model.feedIsNearby ? "feed_empty_nearby" : "feed_empty"))).foregroundStyle(.secondary)
                 }
                 ForEach(rows) { row in
                     Button { path.append(.detail(row.id)) } label: { ReportRowView(row: row) }
@@ -117,6 +129,11 @@ struct HomeView: View {
                 }
                 .frame(minWidth: minTouch, minHeight: minTouch)
                 .accessibilityLabel(model.pendingOutbox > 0 ? tr("home_outbox_pending", model.pendingOutbox) : tr("outbox_title"))
+            }
+            ToolbarItem(placement: .navigationBarTrailing) {
+                Button { path.append(.drafts) } label: { Image(systemName: "square.and.pencil") }
+                    .frame(minWidth: minTouch, minHeight: minTouch)
+                    .accessibilityLabel(tr("home_drafts"))
             }
             ToolbarItem(placement: .navigationBarTrailing) {
                 Button { path.append(.settings) } label: { Image(systemName: "gearshape") }
@@ -158,19 +175,28 @@ struct ReportRowView: View {
                     } else if let state = row.localState {
                         Text(deliveryText(state)).font(.subheadline).foregroundStyle(.blue)
                     }
-                    if let d = row.distanceMeters { Text(distanceText(d)).font(.subheadline).foregroundStyle(.secondary) }
+                    if let d = row.distanceMeters { Text(tr("feed_distance", distanceText(d))).font(.subheadline).foregroundStyle(.secondary) }
                 }
                 Text([row.wardName, dateTimeText(row.createdAt)].compactMap { $0 }.joined(separator: " · "))
                     .font(.footnote).foregroundStyle(.secondary)
                 if let deadline = row.deadline {
                     Text(tr(row.overdue ? "detail_overdue" : "detail_deadline_short", dateTimeText(deadline)))
                         .font(.footnote).foregroundStyle(row.overdue ? .red : .secondary)
+                } else if let hours = categoryDeadlineHours(row.categoryCode) {
+                    // The province's handling time for the category, from the tenant config.
+                    Text(tr("category_deadline", hours)).font(.footnote).foregroundStyle(.secondary)
                 }
             }
         }
         .padding(.vertical, 6)
         .accessibilityElement(children: .combine)
     }
+}
+
+/// The category's handling time in hours from the tenant config, if the province set one.
+@MainActor
+func categoryDeadlineHours(_ code: String) -> Int? {
+    AppEnvironment.shared.core?.config.categories.first { $0.code == code }?.deadlineHours.map { Int($0) }
 }
 
 /// Category name from the tenant config, by code.

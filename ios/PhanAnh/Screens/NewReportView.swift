@@ -15,9 +15,13 @@ final class NewReportModel: ObservableObject {
     let location: LocationService
     private var autosave: Task<Void, Never>?
 
-    init(core: CoreService, location: LocationService) {
+    /// The draft to go on with (from the drafts list); nil starts a new one.
+    private let openDraft: String?
+
+    init(core: CoreService, location: LocationService, openDraft: String? = nil) {
         self.core = core
         self.location = location
+        self.openDraft = openDraft
     }
 
     var config: TenantConfig { core.config }
@@ -28,16 +32,24 @@ final class NewReportModel: ObservableObject {
     func start() async {
         guard draft == nil else { return }
         do {
-            // An unsent draft from before (the app was killed while typing) is continued.
-            let existing = try await core.client.drafts().first { if case .draft = $0.state { return true } else { return false } }
+            // A draft from the drafts list, or a new one: earlier drafts stay in the list.
             let d: Draft
-            if let existing { d = existing } else { d = try await core.createDraft() }
+            if let openDraft { d = try await core.draft(openDraft) } else { d = try await core.createDraft() }
             draft = d
             description = d.description
         } catch {
             self.error = error
         }
         location.refresh(policy: core.config.location)
+    }
+
+    /// Leaving the screen: a draft with nothing the user entered (no category, text or media)
+    /// is not kept, so the drafts list and the unsent count hold only what the user wrote.
+    func leave() {
+        guard let d = draft, !submitted, d.category == nil, description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+              d.attachments.isEmpty else { return }
+        let core = self.core
+        Task { try? await core.deleteDraftIfEmpty(d.id) }
     }
 
     private func edit(_ edits: [DraftEdit]) async {
@@ -167,6 +179,8 @@ struct NewReportView: View {
         }
         .navigationTitle(tr("new_report_title"))
         .task { await model.start() }
+        // Not while the camera covers the screen (a full-screen cover also makes it disappear).
+        .onDisappear { if camera == nil { model.leave() } }
         .onChange(of: model.submitted) { done in if done { onDone() } }
         .onChange(of: location.fix) { fix in if let fix { Task { await model.useDeviceFix(fix) } } }
         .onChange(of: picked) { items in
@@ -274,7 +288,13 @@ struct NewReportView: View {
                     Button { model.select(category: c.code) } label: {
                         HStack {
                             Image(systemName: categorySymbol(c.code))
-                            Text(c.name).multilineTextAlignment(.leading)
+                            VStack(alignment: .leading, spacing: 2) {
+                                Text(c.name).multilineTextAlignment(.leading)
+                                // The province's handling time for this kind of problem, before sending.
+                                if let hours = c.deadlineHours {
+                                    Text(tr("category_deadline", Int(hours))).font(.caption).foregroundStyle(.secondary)
+                                }
+                            }
                             Spacer(minLength: 0)
                         }
                         .padding(10)

@@ -4,6 +4,9 @@ import SwiftUI
 /// Navigation of the app: home, and every screen pushed from it.
 enum Route: Hashable {
     case newReport
+    /// A draft from the drafts list, to go on with.
+    case draft(String)
+    case drafts
     case outbox
     case detail(String)
     case rating(String)
@@ -32,6 +35,8 @@ struct RootView: View {
                     .navigationDestination(for: Route.self) { route in
                         switch route {
                         case .newReport: NewReportView(model: NewReportModel(core: core, location: env.location)) { path.removeLast() }
+                        case .draft(let id): NewReportView(model: NewReportModel(core: core, location: env.location, openDraft: id)) { path.removeLast() }
+                        case .drafts: DraftsView(model: DraftsModel(core: core), path: $path)
                         case .outbox: OutboxView(model: OutboxModel(core: core))
                         case .detail(let id): ReportDetailView(model: DetailModel(core: core, id: id), path: $path)
                         case .rating(let id): RatingView(model: RatingModel(core: core, reportId: id)) { path.removeLast() }

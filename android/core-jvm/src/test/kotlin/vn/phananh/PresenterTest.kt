@@ -198,14 +198,16 @@ class PresenterTest {
     }
 
     @Test
-    fun `new report - continues the unsent draft, refuses an incomplete one, submits and triggers delivery`() = runBlocking {
+    fun `new report - a new draft each time, a listed draft opened, an incomplete one refused, submitted with delivery triggered`() = runBlocking {
         val repo = FakeCoreRepository()
         val earlier = repo.createDraft()
         repo.updateDraft(earlier.id, listOf(DraftEdit.Description("Cây đổ chắn ngang đường")))
+        val fresh = NewReportPresenter(repo, scope).state.awaitState { it.draftId != null }
+        assertTrue(fresh.draftId != earlier.id && fresh.description.isEmpty(), "a new report starts a new draft")
         val synced = AtomicInteger()
-        val p = NewReportPresenter(repo, scope, syncNow = { synced.incrementAndGet() })
+        val p = NewReportPresenter(repo, scope, openDraft = earlier.id, syncNow = { synced.incrementAndGet() })
         val opened = p.state.awaitState { it.draftId != null }
-        assertEquals(earlier.id, opened.draftId, "the unsent draft is continued, not left behind")
+        assertEquals(earlier.id, opened.draftId, "the draft chosen in the drafts list is the one edited")
         assertEquals("Cây đổ chắn ngang đường", opened.description)
 
         p.onEvent(NewReportEvent.Submit)

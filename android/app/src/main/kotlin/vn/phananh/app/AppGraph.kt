@@ -23,6 +23,7 @@ import vn.phananh.core.ClientConfig
 import vn.phananh.core.LogLevel
 import vn.phananh.core.SecretStore
 import vn.phananh.core.setLogSink
+import vn.phananh.data.ConfigRefresher
 import vn.phananh.data.CoreRepository
 import vn.phananh.data.RustCoreRepository
 
@@ -82,7 +83,10 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
             null
         }
 
-    val syncer = Syncer(repository, notifier) { settings.values.value.notifications }
+    /** The tenant config: asked at every start, then once a day from the periodic run. */
+    val configRefresher = ConfigRefresher(repository, settings::configRefreshedAt, settings::recordConfigRefreshed)
+
+    val syncer = Syncer(repository, notifier, configRefresher) { settings.values.value.notifications }
     val scheduler = SyncScheduler(context, syncer, appScope)
 
     private val connectivity = ConnectivityMonitor(context) { online, metered ->
@@ -93,6 +97,9 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
     fun start() {
         notifier.createChannels()
         appScope.launch { repository.setVideoWifiOnly(settings.values.value.wifiOnlyVideo) }
+        appScope.launch {
+            configRefresher.refresh().onFailure { e -> android.util.Log.i("PhanAnh", "tenant config not refreshed at start: $e") }
+        }
         connectivity.start()
         scheduler.schedulePeriodic()
     }

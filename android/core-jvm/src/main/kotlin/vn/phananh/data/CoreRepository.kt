@@ -23,6 +23,11 @@ import vn.phananh.core.UserInfo
 /** The province's configuration in use (in memory, cheap); every feature reads it. */
 interface TenantRepository {
     fun config(): TenantConfig
+    /**
+     * Fetches the province's configuration if it changed (the core sends the ETag it has);
+     * true when a new one is now in use. A config the core refuses leaves the current one.
+     */
+    suspend fun refreshConfig(): Boolean
 }
 
 /** Sign-in with phone + OTP; the session lives in the platform's secret store. */

@@ -45,7 +45,7 @@ import vn.phananh.core.ValidationReason
  * core's rules: its [validator] is whatever the test wants the "core" to answer.
  */
 class FakeCoreRepository(
-    private val tenant: TenantConfig = sampleConfig(),
+    @Volatile private var tenant: TenantConfig = sampleConfig(),
     var validator: (Draft) -> List<FieldError> = ::requiredFieldsOnly,
 ) : CoreRepository {
     private val lock = Any()
@@ -62,6 +62,16 @@ class FakeCoreRepository(
     @Volatile var online = true
 
     override fun config() = tenant
+
+    /** What the fake server serves at the next [refreshConfig] (null: unchanged). */
+    @Volatile var servedConfig: TenantConfig? = null
+
+    override suspend fun refreshConfig(): Boolean {
+        if (!online) throw PhanAnhException.Offline()
+        val next = servedConfig?.takeIf { it != tenant } ?: return false
+        tenant = next
+        return true
+    }
 
     override suspend fun createDraft(): Draft = synchronized(lock) {
         val now = Instant.now()

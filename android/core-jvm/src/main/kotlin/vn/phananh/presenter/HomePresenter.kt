@@ -13,25 +13,32 @@ import vn.phananh.data.OutboxRepository
 import vn.phananh.data.ReportsRepository
 import vn.phananh.data.SessionRepository
 import vn.phananh.data.runCatchingExceptions
+import vn.phananh.ui.state.FeedArea
 import vn.phananh.ui.state.FeedFilter
 import vn.phananh.ui.state.HomeEvent
 import vn.phananh.ui.state.HomeState
 import vn.phananh.ui.state.HomeTab
 import vn.phananh.ui.state.LocalizedText
 
-/** Home: my reports (live from the core's cache), the outbox badge, and the public feed. */
+/**
+ * Home: my reports (live from the core's cache), the outbox badge, and the public feed: around
+ * the device when the platform has given a position ([devicePosition]: a box of
+ * [NEARBY_RADIUS_M] around it, rows with their distance, nearest first), else the province's.
+ */
 class HomePresenter(
     private val reports: ReportsRepository,
     private val outbox: OutboxRepository,
     private val session: SessionRepository,
     private val scope: CoroutineScope,
 ) : Presenter<HomeState, HomeEvent> {
-    private val config = reports.config()
+    private val config get() = reports.config()
     private val _state = MutableStateFlow(
         HomeState(
             tenantName = LocalizedText(config.nameVi, config.nameEn),
             categories = config.categories.map { it.toOption() },
             signedIn = false,
+            provinceName = config.provinceName,
+            nearbyRadiusMeters = NEARBY_RADIUS_M,
         ),
     )
     override val state: StateFlow<HomeState> = _state.asStateFlow()
@@ -57,6 +64,17 @@ class HomePresenter(
                     }
                 }
         }
+    }
+
+    @Volatile private var position: Pair<Double, Double>? = null
+
+    /** The device's position (the platform's last fix), or null when none is known. */
+    fun devicePosition(lat: Double?, lon: Double?) {
+        val p = if (lat != null && lon != null) lat to lon else null
+        if (p == position) return
+        position = p
+        _state.update { it.copy(feedArea = if (p != null) FeedArea.NEARBY else FeedArea.PROVINCE) }
+        if (_state.value.tab == HomeTab.PUBLIC_FEED) loadFeed()
     }
 
     override fun onEvent(event: HomeEvent) {
@@ -95,13 +113,25 @@ class HomePresenter(
 
     private suspend fun loadFeedNow(): Throwable? {
         val f = _state.value.feedFilter
+        val here = position
         val query = FeedQuery(
+            bbox = here?.let { (lat, lon) -> boundingBox(lat, lon, NEARBY_RADIUS_M.toDouble()) },
             category = f.categoryCode,
             status = f.status?.toCore(),
             text = f.query.takeIf { it.isNotBlank() },
         )
         return runCatchingExceptions { reports.feed(query) }
-            .onSuccess { page -> _state.update { s -> s.copy(publicFeed = page.items.map { it.toSummary(config) }) } }
+            .onSuccess { page ->
+                val rows = page.items.map { item -> item.toSummary(config, here?.let { (lat, lon) -> distanceMeters(lat, lon, item.lat, item.lon) }) }
+                _state.update { s ->
+                    s.copy(
+                        // The tenant config may have been refreshed since the screen opened.
+                        categories = config.categories.map { it.toOption() },
+                        publicFeed = if (here != null) rows.sortedBy { it.distanceMeters } else rows,
+                        feedArea = if (here != null) FeedArea.NEARBY else FeedArea.PROVINCE,
+                    )
+                }
+            }
             .exceptionOrNull()
     }
 }

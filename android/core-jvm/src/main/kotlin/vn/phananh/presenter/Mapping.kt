@@ -80,7 +80,7 @@ fun ValidationReason.toProblem(): ValidationProblem = when (this) {
     is ValidationReason.Invalid -> ValidationProblem.Invalid(detail)
 }
 
-fun Category.toOption() = CategoryOption(code, LocalizedText(nameVi, nameEn))
+fun Category.toOption() = CategoryOption(code, LocalizedText(nameVi, nameEn), deadlineHours?.toInt())
 
 fun RatingLevel.toOption() = RatingLevelOption(value.toInt(), LocalizedText(labelVi, labelEn), mayReopen)
 
@@ -176,7 +176,8 @@ fun Report.toSummary(config: TenantConfig, now: Long = System.currentTimeMillis(
     overdue = deadline?.millis()?.let { it < now && !status.isFinished() } ?: false,
 )
 
-fun FeedItem.toSummary(config: TenantConfig) = ReportSummary(
+/** A feed row; [distanceMeters] from the device when its position is known. */
+fun FeedItem.toSummary(config: TenantConfig, distanceMeters: Double? = null) = ReportSummary(
     id = id,
     category = config.categoryName(category),
     description = description,
@@ -185,6 +186,8 @@ fun FeedItem.toSummary(config: TenantConfig) = ReportSummary(
     createdAt = createdAt.millis(),
     updatedAt = updatedAt.millis(),
     thumbnail = media.firstOrNull()?.toPhoto(keep = false),
+    distanceMeters = distanceMeters,
+    categoryDeadlineHours = config.categories.firstOrNull { it.code == category }?.deadlineHours?.toInt(),
 )
 
 /** The case needs nothing more from the unit. */

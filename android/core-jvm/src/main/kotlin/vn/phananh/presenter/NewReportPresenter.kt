@@ -29,8 +29,10 @@ import vn.phananh.ui.state.UiError
  * The "new report" screen. Every change is autosaved by the core (nothing typed is lost if the
  * app dies); saves go through one queue so they land in the order the user made them. The
  * platform shell feeds files ([attach]) and device fixes ([deviceFix]); validation and the move
- * into the outbox are the core's. Opens draft [openDraft], or else continues the newest unsent
- * draft (the app may have been killed while the user typed), or else starts a new one.
+ * into the outbox are the core's. Opens draft [openDraft] (from the drafts list), or else starts
+ * a new one: earlier unsent drafts stay in the drafts list. A new draft the user left without
+ * entering anything is discarded ([leave]), so the drafts list and the unsent count only hold
+ * what the user wrote.
  */
 class NewReportPresenter(
     private val repo: DraftRepository,
@@ -83,15 +85,32 @@ class NewReportPresenter(
         }
     }
 
-    /** Opens draft [id], the newest unsent one, or a new one. */
+    /** Opens draft [id], or a new one. */
     private suspend fun start(id: String?) {
         val draft = runCatchingExceptions {
-            val resume = id ?: repo.drafts().firstOrNull { it.state is LocalState.Draft }?.id
-            if (resume != null) repo.draft(resume) else repo.createDraft()
+            if (id != null) repo.draft(id) else repo.createDraft()
         }.getOrElse { e -> _state.update { it.copy(error = e.toUiError()) }; return }
         this.draftId = draft.id
         opened.complete(draft.id)
         show(draft)
+    }
+
+    /**
+     * The user leaves the screen (closed, back): a draft with nothing the user entered (no
+     * category, no text, no photo or video) is deleted on [appScope], which outlives the screen.
+     * A position alone is not the user's work: the device measured it.
+     */
+    fun leave(appScope: CoroutineScope) {
+        val id = draftId ?: return
+        val s = _state.value
+        if (s.submitted || s.selectedCategory != null || s.description.isNotBlank() || s.attachments.isNotEmpty()) return
+        appScope.launch {
+            runCatchingExceptions {
+                // Checked again on the stored draft: an attachment may still have been on its way.
+                val d = repo.draft(id)
+                if (d.state is LocalState.Draft && d.category == null && d.description.isBlank() && d.attachments.isEmpty()) repo.deleteDraft(id)
+            }
+        }
     }
 
     /**

@@ -20,6 +20,8 @@ import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Add
+import androidx.compose.material.icons.filled.Edit
+import androidx.compose.material.icons.filled.LocationOn
 import androidx.compose.material.icons.filled.Search
 import androidx.compose.material.icons.automirrored.filled.Send
 import androidx.compose.material.icons.filled.Settings
@@ -46,11 +48,13 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.clearAndSetSemantics
 import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.role
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
 import vn.phananh.ui.state.DeliveryState
+import vn.phananh.ui.state.FeedArea
 import vn.phananh.ui.state.HomeEvent
 import vn.phananh.ui.state.HomeState
 import vn.phananh.ui.state.HomeTab
@@ -72,6 +76,9 @@ fun HomeScreen(state: HomeState, onEvent: (HomeEvent) -> Unit) {
                     ) {
                         Icon(Icons.AutoMirrored.Filled.Send, contentDescription = null)
                     }
+                }
+                IconButton(onClick = { onEvent(HomeEvent.OpenDrafts) }, modifier = Modifier.size(MinTouch)) {
+                    Icon(Icons.Filled.Edit, contentDescription = str(Str.home_drafts))
                 }
                 IconButton(onClick = { onEvent(HomeEvent.OpenSettings) }, modifier = Modifier.size(MinTouch)) {
                     Icon(Icons.Filled.Settings, contentDescription = str(Str.settings_title))
@@ -144,8 +151,18 @@ private fun PublicFeed(state: HomeState, onEvent: (HomeEvent) -> Unit) {
                     label = { Text(c.name.text()) }, modifier = Modifier.heightIn(min = 48.dp))
             }
         }
+        // Says truly what the list covers: around the device only when its position is known.
+        val area = when (state.feedArea) {
+            FeedArea.NEARBY -> str(Str.feed_nearby, distance(state.nearbyRadiusMeters.toDouble()))
+            FeedArea.PROVINCE -> str(Str.feed_province, state.provinceName)
+        }
+        Row(Modifier.fillMaxWidth().padding(horizontal = 12.dp, vertical = 6.dp), verticalAlignment = Alignment.CenterVertically) {
+            Icon(Icons.Filled.LocationOn, contentDescription = null, tint = MaterialTheme.colorScheme.primary)
+            Spacer(Modifier.width(6.dp))
+            Text(area, style = MaterialTheme.typography.titleSmall, modifier = Modifier.semantics { heading() })
+        }
         if (state.publicFeed.isEmpty()) {
-            EmptyState(str(Str.feed_empty), null, null)
+            EmptyState(str(if (state.feedArea == FeedArea.NEARBY) Str.feed_empty_nearby else Str.feed_empty), null, null)
         } else {
             LazyColumn(contentPadding = PaddingValues(start = 12.dp, end = 12.dp, top = 8.dp, bottom = 96.dp), verticalArrangement = Arrangement.spacedBy(10.dp)) {
                 items(state.publicFeed, key = { it.id }) { ReportCard(it, onClick = { onEvent(HomeEvent.OpenReport(it.id)) }) }
@@ -160,7 +177,9 @@ fun ReportCard(report: ReportSummary, onClick: () -> Unit) {
     val category = report.category.text()
     val statusText = report.status?.let { statusLabel(it) } ?: report.delivery?.let { deliveryLabel(it) } ?: ""
     val place = report.ward?.fullName
-    val spoken = listOfNotNull(category, statusText, place, report.description).joinToString(". ")
+    val away = report.distanceMeters?.let { str(Str.feed_distance, distance(it)) }
+    val handling = report.categoryDeadlineHours?.let { str(Str.category_deadline, it) }
+    val spoken = listOfNotNull(category, statusText, away, place, report.description, handling).joinToString(". ")
     Card(
         colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surface),
         elevation = CardDefaults.cardElevation(defaultElevation = 2.dp),
@@ -185,11 +204,14 @@ fun ReportCard(report: ReportSummary, onClick: () -> Unit) {
                         report.delivery != null -> Pill(deliveryLabel(report.delivery!!),
                             if (report.delivery is DeliveryState.Failed) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.primary)
                     }
-                    report.distanceMeters?.let { Text(distance(it), style = MaterialTheme.typography.labelMedium, color = MaterialTheme.colorScheme.onSurfaceVariant) }
+                    away?.let { Text(it, style = MaterialTheme.typography.labelMedium, color = MaterialTheme.colorScheme.onSurfaceVariant) }
                 }
                 Spacer(Modifier.height(4.dp))
                 val meta = listOfNotNull(place, dateTime(report.createdAt)).joinToString(" · ")
                 Text(meta, style = MaterialTheme.typography.bodySmall, color = MaterialTheme.colorScheme.onSurfaceVariant, maxLines = 2)
+                if (report.deadline == null && handling != null) {
+                    Text(handling, style = MaterialTheme.typography.bodySmall, color = MaterialTheme.colorScheme.onSurfaceVariant)
+                }
                 report.deadline?.let {
                     Text(
                         str(if (report.overdue) Str.detail_overdue else Str.detail_deadline_short, dateTime(it)),

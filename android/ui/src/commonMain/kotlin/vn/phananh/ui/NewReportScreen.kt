@@ -233,7 +233,14 @@ private fun CategoryTile(category: CategoryOption, selected: Boolean, onClick: (
         Row(Modifier.padding(horizontal = 12.dp, vertical = 10.dp), verticalAlignment = Alignment.CenterVertically) {
             Icon(categoryIcon(category.code), contentDescription = null, tint = if (selected) colors.primary else colors.onSurfaceVariant)
             Spacer(Modifier.width(10.dp))
-            Text(category.name.text(), style = MaterialTheme.typography.bodyMedium, color = if (selected) colors.onPrimaryContainer else colors.onSurface)
+            Column {
+                Text(category.name.text(), style = MaterialTheme.typography.bodyMedium, color = if (selected) colors.onPrimaryContainer else colors.onSurface)
+                // The province's handling time for this kind of problem, before the resident sends.
+                category.deadlineHours?.let {
+                    Text(str(Str.category_deadline, it), style = MaterialTheme.typography.bodySmall,
+                        color = if (selected) colors.onPrimaryContainer else colors.onSurfaceVariant)
+                }
+            }
         }
     }
 }

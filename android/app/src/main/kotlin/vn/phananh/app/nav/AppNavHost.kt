@@ -7,6 +7,7 @@ import android.content.res.Configuration
 import android.net.Uri
 import android.widget.Toast
 import java.util.Locale
+import androidx.activity.compose.BackHandler
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.PickVisualMediaRequest
 import androidx.activity.result.contract.ActivityResultContracts
@@ -47,6 +48,7 @@ import vn.phananh.app.consent.PrivacyNotice
 import vn.phananh.app.platform.DataExport
 import vn.phananh.core.coreVersion
 import vn.phananh.data.runCatchingExceptions
+import vn.phananh.presenter.DraftsPresenter
 import vn.phananh.presenter.HomePresenter
 import vn.phananh.presenter.LocationPickerPresenter
 import vn.phananh.presenter.LoginPresenter
@@ -55,6 +57,7 @@ import vn.phananh.presenter.OutboxPresenter
 import vn.phananh.presenter.RatingPresenter
 import vn.phananh.presenter.ReportDetailPresenter
 import vn.phananh.presenter.SettingsPresenter
+import vn.phananh.ui.DraftsScreen
 import vn.phananh.ui.HomeScreen
 import vn.phananh.ui.LocationPickerScreen
 import vn.phananh.ui.LoginScreen
@@ -63,6 +66,7 @@ import vn.phananh.ui.OutboxScreen
 import vn.phananh.ui.RatingScreen
 import vn.phananh.ui.ReportDetailScreen
 import vn.phananh.ui.SettingsScreen
+import vn.phananh.ui.state.DraftsEvent
 import vn.phananh.ui.state.HomeEvent
 import vn.phananh.ui.state.LocationPickerEvent
 import vn.phananh.ui.state.LocationStatus
@@ -80,6 +84,7 @@ private object Routes {
     const val PICKER = "picker/{lat}/{lon}"
     const val CONSENT = "consent"
     const val OUTBOX = "outbox"
+    const val DRAFTS = "drafts"
     const val DETAIL = "report/{id}"
     const val RATING = "report/{id}/rating?vi={vi}&en={en}"
     const val LOGIN = "login"
@@ -150,12 +155,22 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
         composable(Routes.HOME) {
             val presenter = rememberPresenter { HomePresenter(reports = repo, outbox = repo, session = repo, scope = it) }
             val state by presenter.state.collectAsStateWithLifecycle()
+            val context = LocalContext.current
+            // The public feed is "nearby" only with a position: the last fix the system has
+            // (no new measurement, and only if the resident already allowed location).
+            LaunchedEffect(Unit) {
+                val allowed = listOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.ACCESS_COARSE_LOCATION)
+                    .any { ContextCompat.checkSelfPermission(context, it) == PackageManager.PERMISSION_GRANTED }
+                val fix = if (allowed) runCatching { graph.location.lastKnownFix() }.getOrNull() else null
+                presenter.devicePosition(fix?.lat, fix?.lon)
+            }
             HomeScreen(state) { e ->
                 if (e is HomeEvent.Shell) {
                     when (e) {
                         is HomeEvent.OpenReport -> nav.navigate(Routes.detail(e.id))
                         HomeEvent.NewReport -> nav.navigate(Routes.newReport())
                         HomeEvent.OpenOutbox -> nav.navigate(Routes.OUTBOX)
+                        HomeEvent.OpenDrafts -> nav.navigate(Routes.DRAFTS)
                         HomeEvent.OpenSettings -> nav.navigate(Routes.SETTINGS)
                         HomeEvent.SignIn -> nav.navigate(Routes.LOGIN)
                     }
@@ -168,6 +183,22 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
             val draft = entry.arguments?.getString("draft")
             val presenter = rememberPresenter { NewReportPresenter(repo, it, openDraft = draft, syncNow = graph.scheduler::syncNow) }
             NewReportRoute(graph, nav, presenter)
+        }
+        composable(Routes.DRAFTS) {
+            val presenter = rememberPresenter { DraftsPresenter(repo, it, appScope = graph.appScope) }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            // Back from a draft: its last edits (or its sending) show in the list.
+            LaunchedEffect(Unit) { presenter.onEvent(DraftsEvent.Reload) }
+            DraftsScreen(state) { e ->
+                if (e is DraftsEvent.Shell) {
+                    when (e) {
+                        is DraftsEvent.Open -> nav.navigate(Routes.newReport(e.id))
+                        DraftsEvent.Back -> nav.popBackStack()
+                    }
+                } else {
+                    presenter.onEvent(e)
+                }
+            }
         }
         composable(Routes.PICKER) { entry ->
             val lat = entry.arguments?.getString("lat")?.toDoubleOrNull() ?: 0.0
@@ -327,7 +358,7 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
         }
     }
     val maxItems = (state.maxPhotos - state.photoCount + state.maxVideos - state.videoCount).coerceAtLeast(2)
-    val picker = rememberLauncherForActivityResult(ActivityResultContracts.PickMultipleVisualMedia(maxItems)) { uris ->
+    fun importPicked(uris: List<Uri>) {
         scope.launch {
             for (uri in uris) {
                 val file = runCatchingExceptions { graph.importer.copyToPrivateFile(uri) }
@@ -335,6 +366,23 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
                     .getOrNull() ?: continue
                 try { model.attach(file.absolutePath) } finally { graph.importer.discard(file) }
             }
+        }
+    }
+    // Items picked while the app asks for ACCESS_MEDIA_LOCATION (kept across recreation).
+    var awaitingMediaLocation by rememberSaveable { mutableStateOf(arrayListOf<String>()) }
+    val mediaLocationPermission = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { _ ->
+        // Granted: the importer opens the originals, GPS included; refused: the redacted copies.
+        val uris = awaitingMediaLocation.map(Uri::parse)
+        awaitingMediaLocation = arrayListOf()
+        importPicked(uris)
+    }
+    val picker = rememberLauncherForActivityResult(ActivityResultContracts.PickMultipleVisualMedia(maxItems)) { uris ->
+        if (graph.importer.needsMediaLocation(uris)) {
+            // Asked when it matters: a picked photo's own position is the best guess of where it was taken.
+            awaitingMediaLocation = ArrayList(uris.map(Uri::toString))
+            mediaLocationPermission.launch(Manifest.permission.ACCESS_MEDIA_LOCATION)
+        } else {
+            importPicked(uris)
         }
     }
 
@@ -353,6 +401,8 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
         if (fine || coarse) measureLocation()
         else locationPermission.launch(arrayOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.ACCESS_COARSE_LOCATION))
     }
+    // Leaving without having entered anything: the empty draft is not kept.
+    BackHandler { model.leave(graph.appScope); nav.popBackStack() }
     // In the outbox (the presenter has given the core time to deliver): back to the list.
     LaunchedEffect(state.submitted) {
         if (state.submitted) nav.popBackStack()
@@ -376,7 +426,7 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
                         nav.navigate(Routes.picker(lat, lon))
                     }
                 }
-                NewReportEvent.Close -> nav.popBackStack()
+                NewReportEvent.Close -> { model.leave(graph.appScope); nav.popBackStack() }
             }
         } else {
             model.onEvent(e)

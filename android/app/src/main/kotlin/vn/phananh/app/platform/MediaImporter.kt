@@ -18,9 +18,10 @@ import kotlinx.coroutines.withContext
  * Copies what the photo picker (or the camera) returned into a private file the core can read.
  * The core then copies it into its own storage, so this temporary file is deleted afterwards.
  *
- * GPS inside picked photos: Android redacts the location of shared media unless the app holds
- * ACCESS_MEDIA_LOCATION and asks for the original, which only MediaStore URIs allow; the system
- * photo picker's URIs are always redacted. The device fix is then the only candidate.
+ * GPS inside picked photos: Android (10+) redacts the location of shared media unless the app
+ * holds ACCESS_MEDIA_LOCATION and opens the item with [MediaStore.setRequireOriginal], which
+ * only MediaStore URIs allow. The app asks for the permission when such an item is picked
+ * ([needsMediaLocation]); without it, the device fix is the only position the core can offer.
  */
 class MediaImporter(private val context: Context) {
     private val dir = File(context.cacheDir, "imports").apply { mkdirs() }
@@ -41,14 +42,23 @@ class MediaImporter(private val context: Context) {
         out
     }
 
+    /**
+     * True when some of [uris] could keep their GPS position if the app held
+     * ACCESS_MEDIA_LOCATION, which it does not yet (Android 10+, MediaStore items).
+     */
+    fun needsMediaLocation(uris: List<Uri>): Boolean =
+        Build.VERSION.SDK_INT >= Build.VERSION_CODES.Q && !mediaLocationGranted() && uris.any { it.authority == MediaStore.AUTHORITY }
+
+    private fun mediaLocationGranted() =
+        ContextCompat.checkSelfPermission(context, Manifest.permission.ACCESS_MEDIA_LOCATION) == PackageManager.PERMISSION_GRANTED
+
     fun discard(file: File) {
         if (file.parentFile == dir) file.delete()
     }
 
     private fun originalIfAllowed(uri: Uri): Uri {
-        val granted = ContextCompat.checkSelfPermission(context, Manifest.permission.ACCESS_MEDIA_LOCATION) == PackageManager.PERMISSION_GRANTED
         if (Build.VERSION.SDK_INT < Build.VERSION_CODES.Q) return uri // not redacted before Android 10
-        if (!granted || uri.authority != MediaStore.AUTHORITY) return uri
+        if (!mediaLocationGranted() || uri.authority != MediaStore.AUTHORITY) return uri
         return try {
             MediaStore.setRequireOriginal(uri)
         } catch (e: IllegalArgumentException) {

@@ -3,6 +3,7 @@ package vn.phananh.app.work
 import java.time.Instant
 import vn.phananh.core.PhanAnhException
 import vn.phananh.core.ReportStatus
+import vn.phananh.data.ConfigRefresher
 import vn.phananh.data.CoreRepository
 
 /** A report whose status changed in the last run (for the notification). */
@@ -12,15 +13,22 @@ data class StatusChange(val reportId: String, val categoryCode: String, val stat
  * One bounded delivery run: the core drains the outbox until [deadline] (it retries with
  * backoff and stops cleanly at the deadline; every step is restartable), then pulls the status
  * changes of my reports (the core does both; it also serializes runs, so the foreground trigger
- * and a JobScheduler job never overlap). The statuses are compared with the local cache from
+ * and a JobScheduler job never overlap); once a day it also refreshes the tenant config. The statuses are compared with the local cache from
  * before the run, so a change is notified whichever run pulled it.
  */
-class Syncer(private val repository: CoreRepository, private val notifier: StatusNotifier, private val notificationsOn: () -> Boolean) {
+class Syncer(
+    private val repository: CoreRepository,
+    private val notifier: StatusNotifier,
+    private val configRefresher: ConfigRefresher,
+    private val notificationsOn: () -> Boolean,
+) {
     /** What the caller should do next. */
     enum class Outcome { DONE, RETRY_LATER }
 
     suspend fun run(deadline: Instant): Outcome =
         try {
+            // Once a day the province's config too (categories, limits, location policy).
+            configRefresher.refreshIfDue()
             val before = repository.myReports().associate { it.id to it.status }
             val summary = repository.runPending(deadline)
             val changes = repository.myReports().filter { r -> before[r.id] != null && before[r.id] != r.status }

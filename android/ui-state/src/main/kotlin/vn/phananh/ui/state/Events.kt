@@ -14,6 +14,7 @@ sealed interface HomeEvent {
     data class OpenReport(val id: String) : Shell
     data object NewReport : Shell
     data object OpenOutbox : Shell
+    data object OpenDrafts : Shell
     data object OpenSettings : Shell
     data object SignIn : Shell
 }
@@ -40,6 +41,17 @@ sealed interface NewReportEvent {
     /** Ask for the location permission again. */
     data object RequestLocationPermission : Shell
     data object Close : Shell
+}
+
+sealed interface DraftsEvent {
+    /** Hidden at once; deleted for good when the undo window passes. */
+    data class Delete(val id: String) : DraftsEvent
+    data object Undo : DraftsEvent
+    data object Reload : DraftsEvent
+
+    sealed interface Shell : DraftsEvent
+    data class Open(val id: String) : Shell
+    data object Back : Shell
 }
 
 sealed interface LocationPickerEvent {

@@ -5,6 +5,8 @@ data class CategoryOption(
     /** Stable code (Open311 `service_code`), e.g. "giao_thong". Screens pick an icon by it. */
     val code: String,
     val name: LocalizedText,
+    /** Handling deadline the province set for this category, in hours (null: none set). */
+    val deadlineHours: Int? = null,
 )
 
 /** A photo or video attached to the draft. */

@@ -59,6 +59,8 @@ data class ReportSummary(
     /** Handling deadline set by regulation (`expected_datetime`). */
     val deadline: EpochMillis? = null,
     val overdue: Boolean = false,
+    /** The province's handling time for the report's category, in hours (shown in the feed). */
+    val categoryDeadlineHours: Int? = null,
     /** The status changed since the user last opened the report. */
     val unread: Boolean = false,
 )
@@ -72,6 +74,9 @@ data class FeedFilter(
     val status: CaseStatus? = null,
 )
 
+/** What the public feed covers: around the device (a position is known) or the whole province. */
+enum class FeedArea { NEARBY, PROVINCE }
+
 data class HomeState(
     val tenantName: LocalizedText,
     val tab: HomeTab = HomeTab.MY_REPORTS,
@@ -79,6 +84,10 @@ data class HomeState(
     val publicFeed: List<ReportSummary> = emptyList(),
     val categories: List<CategoryOption> = emptyList(),
     val feedFilter: FeedFilter = FeedFilter(),
+    val feedArea: FeedArea = FeedArea.PROVINCE,
+    /** Radius of the nearby feed, in metres. */
+    val nearbyRadiusMeters: Int = 0,
+    val provinceName: String = "",
     /** Items in the outbox that are not yet delivered (badge on the outbox button). */
     val pendingOutboxCount: Int = 0,
     val online: Boolean = true,

@@ -31,7 +31,7 @@ class FakeData(private val photosDir: File?) {
         "giao_duc" to ("Giáo dục" to "Education"),
         "thu_tuc_hanh_chinh" to ("Thủ tục hành chính" to "Administrative procedures"),
         "khac" to ("Khác" to "Other"),
-    ).map { (code, names) -> CategoryOption(code, LocalizedText(names.first, names.second)) }
+    ).map { (code, names) -> CategoryOption(code, LocalizedText(names.first, names.second), deadlineHours = if (code == "an_ninh_trat_tu") 24 else 48) }
 
     private fun cat(code: String) = categories.first { it.code == code }.name
 
@@ -54,7 +54,7 @@ class FakeData(private val photosDir: File?) {
 
     val publicFeed = listOf(
         ReportSummary("HT-2026-004520", cat("cap_thoat_nuoc"), "Nắp cống bị vỡ trên đường Phan Đình Phùng.", thanhSen, CaseStatus.RECEIVED,
-            createdAt = ago(3.0), distanceMeters = 180.0, thumbnail = photo("nikon_coolpix_p6000_gps_DSCN0010.jpg")),
+            createdAt = ago(3.0), distanceMeters = 180.0, categoryDeadlineHours = 48, thumbnail = photo("nikon_coolpix_p6000_gps_DSCN0010.jpg")),
         ReportSummary("HT-2026-004498", cat("moi_truong"), "Đốt rác gây khói cả khu dân cư vào buổi tối.", tranPhu, CaseStatus.IN_PROGRESS,
             createdAt = ago(20.0), distanceMeters = 650.0, deadline = ahead(30.0), thumbnail = photo("orientation/landscape_1.jpg")),
         ReportSummary("HT-2026-004455", cat("giao_thong"), "Biển báo giao thông bị đổ ở ngã ba.", thanhSen, CaseStatus.RESOLVED,
@@ -67,6 +67,16 @@ class FakeData(private val photosDir: File?) {
         tenantName = tenant, tab = tab, myReports = myReports, publicFeed = publicFeed, categories = categories,
         feedFilter = FeedFilter(query = if (tab == HomeTab.PUBLIC_FEED) "duong" else ""),
         pendingOutboxCount = 2, online = online, signedIn = true,
+        feedArea = FeedArea.NEARBY, nearbyRadiusMeters = 2_000, provinceName = "Hà Tĩnh",
+    )
+
+    fun drafts(undo: Boolean) = DraftsState(
+        drafts = listOf(
+            DraftSummary("d1", cat("giao_thong"), "Ổ gà giữa đường Nguyễn Du", photo("samsung_galaxy_s7_edge_SM-G935L.jpg"), 2, ago(0.5)),
+            DraftSummary("d2", null, "Cây đổ chắn lối đi vào chợ", null, 0, ago(26.0)),
+        ),
+        pendingDelete = if (undo) DraftSummary("d3", cat("moi_truong"), "Rác", null, 0, ago(3.0)) else null,
+        loading = false,
     )
 
     fun homeSignedOut() = HomeState(tenantName = tenant, tab = HomeTab.MY_REPORTS, signedIn = false, categories = categories)

@@ -38,6 +38,7 @@ val ALL_SCREENS: List<ScreenSpec> = listOf(
     ScreenSpec("new_report", heightDp = 1900) { d, _ -> NewReportScreen(d.newReport()) {} },
     ScreenSpec("new_report_empty", heightDp = 1500) { d, _ -> NewReportScreen(d.newReportEmpty()) {} },
     ScreenSpec("location_picker") { d, _ -> LocationPickerScreen(d.picker()) {} },
+    ScreenSpec("drafts") { d, _ -> DraftsScreen(d.drafts(undo = true)) {} },
     ScreenSpec("outbox", heightDp = 1100) { d, _ -> OutboxScreen(d.outbox()) {} },
     ScreenSpec("report_detail", heightDp = 1750) { d, _ -> ReportDetailScreen(d.detail()) {} },
     ScreenSpec("report_detail_duplicate") { d, _ -> ReportDetailScreen(d.detailRejected()) {} },
