@@ -23,6 +23,7 @@ import vn.phananh.core.RunSummary
 import vn.phananh.core.UserInfo
 import vn.phananh.core.Attachment
 import vn.phananh.core.Category
+import vn.phananh.core.ClosureVerdict
 import vn.phananh.core.DataExportSummary
 import vn.phananh.core.Draft
 import vn.phananh.core.DraftEdit
@@ -259,6 +260,19 @@ class FakeCoreRepository(
         }
         val now = Instant.now()
         OutboxItem(UUID.randomUUID().toString(), OutboxKind.Rating(reportId, Rating(level.toUByte(), comment, reopen, now)), LocalState.Queued, 0u, null, now, now, null)
+            .also { queue += it; publish() }
+    }
+
+    /** What the "core" answers to "Đã sửa" / "Chưa sửa" instead of queueing (set by tests). */
+    @Volatile var answerRefusal: PhanAnhException? = null
+
+    override suspend fun confirmResolution(reportId: String): OutboxItem = queueAnswer(reportId, ClosureVerdict.CONFIRMED, null)
+    override suspend fun disputeResolution(reportId: String, text: String): OutboxItem = queueAnswer(reportId, ClosureVerdict.DISPUTED, text)
+
+    private fun queueAnswer(reportId: String, verdict: ClosureVerdict, text: String?): OutboxItem = synchronized(lock) {
+        answerRefusal?.let { throw it }
+        val now = Instant.now()
+        OutboxItem(UUID.randomUUID().toString(), OutboxKind.Closure(reportId, verdict, text), LocalState.Queued, 0u, null, now, now, null)
             .also { queue += it; publish() }
     }
 

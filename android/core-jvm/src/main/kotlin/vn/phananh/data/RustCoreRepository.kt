@@ -82,6 +82,8 @@ class RustCoreRepository private constructor(private val opening: Deferred<PhanA
     override suspend fun refreshReport(id: String) = client().refreshReport(id)
     override suspend fun rateReport(reportId: String, level: Int, comment: String?, reopen: Boolean) =
         client().rateReport(reportId, level.toUByte(), comment, reopen)
+    override suspend fun confirmResolution(reportId: String) = client().confirmResolution(reportId)
+    override suspend fun disputeResolution(reportId: String, text: String) = client().disputeResolution(reportId, text)
     override suspend fun feed(query: FeedQuery) = client().feed(query)
 
     /** Releases the native client (the database closes when the last reference goes). */

@@ -8,10 +8,13 @@ import kotlinx.coroutines.flow.catch
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import vn.phananh.core.EventKind
+import vn.phananh.core.OutboxItem
 import vn.phananh.core.Report
 import vn.phananh.core.ReportStatus
 import vn.phananh.data.ReportsRepository
 import vn.phananh.data.runCatchingExceptions
+import vn.phananh.ui.state.ClosureAnswerInfo
+import vn.phananh.ui.state.ClosureState
 import vn.phananh.ui.state.LocalizedText
 import vn.phananh.ui.state.ReportDetailEvent
 import vn.phananh.ui.state.RatingSummary
@@ -24,6 +27,8 @@ class ReportDetailPresenter(
     private val repo: ReportsRepository,
     private val scope: CoroutineScope,
     private val reportId: String,
+    /** Gives the core time to deliver a queued answer at once (the app's scheduler). */
+    private val syncNow: () -> Unit = {},
 ) : Presenter<ReportDetailState, ReportDetailEvent> {
     private val config = repo.config()
     /** `null` until the report is known (cache or server). */
@@ -36,6 +41,14 @@ class ReportDetailPresenter(
     override fun onEvent(event: ReportDetailEvent) {
         when (event) {
             ReportDetailEvent.Refresh -> refresh()
+            ReportDetailEvent.ConfirmFix -> answer { repo.confirmResolution(reportId) }
+            ReportDetailEvent.StartDispute -> updateClosure { it.copy(disputing = true, error = null) }
+            is ReportDetailEvent.ChangeDisputeText -> updateClosure { it.copy(disputeText = event.text, error = null) }
+            ReportDetailEvent.CancelDispute -> updateClosure { it.copy(disputing = false, disputeText = "", error = null) }
+            ReportDetailEvent.SendDispute -> {
+                val text = _state.value.closure?.disputeText.orEmpty()
+                answer { repo.disputeResolution(reportId, text) }
+            }
             is ReportDetailEvent.Shell -> Unit
         }
     }
@@ -60,6 +73,27 @@ class ReportDetailPresenter(
         }
     }
 
+    /** The answer this screen queued, until the server's copy of the report carries it. */
+    @Volatile private var queuedAnswer: ClosureAnswerInfo? = null
+    @Volatile private var lastReport: Report? = null
+
+    private fun updateClosure(change: (ClosureState) -> ClosureState) = update { s -> s.copy(closure = s.closure?.let(change)) }
+
+    /** "Đã sửa" / "Chưa sửa" through the outbox; the core's refusal is shown in words on the card. */
+    private fun answer(call: suspend () -> OutboxItem) {
+        if (_state.value.closure?.sending == true) return
+        updateClosure { it.copy(sending = true, error = null) }
+        scope.launch {
+            runCatchingExceptions { call() }
+                .onSuccess { item ->
+                    queuedAnswer = item.toPendingAnswer()
+                    syncNow()
+                    lastReport?.let { show(it) }
+                }
+                .onFailure { e -> updateClosure { it.copy(sending = false, error = e.toUiError()) } }
+        }
+    }
+
     /** Changes the state, whether or not the report is known yet. */
     private fun update(change: (ReportDetailState) -> ReportDetailState) {
         known.update { it?.let(change) }
@@ -67,6 +101,13 @@ class ReportDetailPresenter(
     }
 
     private fun show(r: Report) {
+        lastReport = r
+        if (r.verification?.myAnswer != null) queuedAnswer = null
+        // What the resident is typing survives a refresh; a shown answer closes the form.
+        val before = _state.value.closure
+        val closure = r.toClosure(queuedAnswer)?.let { c ->
+            if (before == null || !c.canAnswer) c else c.copy(disputing = before.disputing, disputeText = before.disputeText, error = before.error)
+        }
         val resolved = r.timeline.lastOrNull { it.kind == EventKind.RESOLVED }
         val rejected = r.timeline.lastOrNull { it.kind == EventKind.REJECTED }
         val summary = r.toSummary(config)
@@ -97,6 +138,7 @@ class ReportDetailPresenter(
             isMine = r.clientId != null,
             anonymous = r.anonymous,
             loading = false,
+            closure = closure,
         )
         known.value = shown
         _state.value = shown

@@ -204,7 +204,7 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
         }
         composable(Routes.DETAIL) { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
-            val presenter = rememberPresenter { ReportDetailPresenter(repo, it, id) }
+            val presenter = rememberPresenter { ReportDetailPresenter(repo, it, id, syncNow = graph.scheduler::syncNow) }
             val state by presenter.state.collectAsStateWithLifecycle()
             ReportDetailScreen(state) { e ->
                 if (e is ReportDetailEvent.Shell) {

@@ -64,6 +64,13 @@ sealed interface OutboxEvent {
 
 sealed interface ReportDetailEvent {
     data object Refresh : ReportDetailEvent
+    /** "Đã sửa": the fix is confirmed. */
+    data object ConfirmFix : ReportDetailEvent
+    /** "Chưa sửa": opens the text field; [SendDispute] sends it. */
+    data object StartDispute : ReportDetailEvent
+    data class ChangeDisputeText(val text: String) : ReportDetailEvent
+    data object CancelDispute : ReportDetailEvent
+    data object SendDispute : ReportDetailEvent
 
     sealed interface Shell : ReportDetailEvent
     data object Rate : Shell
