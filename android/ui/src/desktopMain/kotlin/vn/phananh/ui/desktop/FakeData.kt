@@ -146,6 +146,20 @@ class FakeData(private val photosDir: File?) {
         isMine = false, anonymous = true,
     )
 
+    /** Resolved with an "after" photo taken 40 m from the report: verified, answer buttons offered. */
+    fun detailVerified() = detail().copy(
+        closure = ClosureState(verified = true, distanceM = 40, radiusM = 100, reason = null,
+            before = photo("hmd_nokia_8.3_5g.jpg"), after = photo("nikon_coolpix_p6000_gps_DSCN0010.jpg"),
+            answerUntil = ahead(24.0 * 5), myAnswer = null, canAnswer = true),
+    )
+
+    /** Resolved with a photo taken 2 km away; the resident is writing why it is not fixed. */
+    fun detailNotVerified() = detail().copy(
+        closure = ClosureState(verified = false, distanceM = 2000, radiusM = 100, reason = NotVerifiedReason.TOO_FAR,
+            before = photo("hmd_nokia_8.3_5g.jpg"), after = photo("nikon_coolpix_p6000_gps_DSCN0010.jpg"),
+            answerUntil = ahead(24.0 * 5), myAnswer = null, canAnswer = true, disputing = true, disputeText = "Đèn vẫn tắt từ 19 giờ."),
+    )
+
     val ratingLevels = listOf(
         RatingLevelOption(3, LocalizedText("Hài lòng", "Satisfied"), mayReopen = false),
         RatingLevelOption(2, LocalizedText("Chấp nhận được", "Acceptable"), mayReopen = false),

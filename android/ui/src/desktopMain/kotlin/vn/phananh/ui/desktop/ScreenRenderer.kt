@@ -41,6 +41,8 @@ val ALL_SCREENS: List<ScreenSpec> = listOf(
     ScreenSpec("outbox", heightDp = 1100) { d, _ -> OutboxScreen(d.outbox()) {} },
     ScreenSpec("report_detail", heightDp = 1750) { d, _ -> ReportDetailScreen(d.detail()) {} },
     ScreenSpec("report_detail_duplicate") { d, _ -> ReportDetailScreen(d.detailRejected()) {} },
+    ScreenSpec("report_detail_verified", heightDp = 2300) { d, _ -> ReportDetailScreen(d.detailVerified()) {} },
+    ScreenSpec("report_detail_not_verified", heightDp = 2400) { d, _ -> ReportDetailScreen(d.detailNotVerified()) {} },
     ScreenSpec("rating") { d, _ -> RatingScreen(d.rating()) {} },
     ScreenSpec("login_phone") { d, _ -> LoginScreen(d.loginPhone()) {} },
     ScreenSpec("login_otp") { d, _ -> LoginScreen(d.loginOtp()) {} },
