@@ -116,4 +116,5 @@ interface ReportsRepository : TenantRepository {
  * one state: a submitted draft appears in its outbox). Failures are
  * `vn.phananh.core.PhanAnhException`.
  */
-interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository
+interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository,
+    MeTooRepository, NoticesRepository

@@ -23,6 +23,8 @@ import vn.phananh.core.RunSummary
 import vn.phananh.core.UserInfo
 import vn.phananh.core.Attachment
 import vn.phananh.core.Category
+import vn.phananh.core.NearbyReports
+import vn.phananh.core.NoticesAt
 import vn.phananh.core.ClosureVerdict
 import vn.phananh.core.DataExportSummary
 import vn.phananh.core.Draft
@@ -274,6 +276,32 @@ class FakeCoreRepository(
         val now = Instant.now()
         OutboxItem(UUID.randomUUID().toString(), OutboxKind.Closure(reportId, verdict, text), LocalState.Queued, 0u, null, now, now, null)
             .also { queue += it; publish() }
+    }
+
+    /** What [nearbyForDraft] answers (set by tests and previews). */
+    @Volatile var nearby: NearbyReports = NearbyReports(emptyList(), false, Instant.EPOCH)
+    /** What [noticesAt] answers. */
+    @Volatile var notices: NoticesAt = NoticesAt(emptyList(), null, false, Instant.EPOCH)
+
+    override suspend fun nearbyForDraft(draftId: String): NearbyReports {
+        val d = draft(draftId)
+        val missing = listOfNotNull(
+            FieldError("location", ValidationReason.Required).takeIf { d.location == null },
+            FieldError("category", ValidationReason.Required).takeIf { d.category == null },
+        )
+        if (missing.isNotEmpty()) throw PhanAnhException.Validation(missing)
+        return nearby
+    }
+
+    override suspend fun joinReport(reportId: String): OutboxItem = synchronized(lock) {
+        val now = Instant.now()
+        OutboxItem(UUID.randomUUID().toString(), OutboxKind.Join(reportId), LocalState.Queued, 0u, null, now, now, null)
+            .also { queue += it; publish() }
+    }
+
+    override suspend fun noticesAt(lat: Double?, lon: Double?): NoticesAt {
+        if (!online) return notices.copy(fromCache = true)
+        return notices
     }
 
     override suspend fun feed(query: FeedQuery): FeedPage =

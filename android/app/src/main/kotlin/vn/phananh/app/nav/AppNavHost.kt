@@ -166,7 +166,7 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
         }
         composable(Routes.NEW) { entry ->
             val draft = entry.arguments?.getString("draft")
-            val presenter = rememberPresenter { NewReportPresenter(repo, it, openDraft = draft, syncNow = graph.scheduler::syncNow) }
+            val presenter = rememberPresenter { NewReportPresenter(repo, it, openDraft = draft, syncNow = graph.scheduler::syncNow, meToo = repo) }
             NewReportRoute(graph, nav, presenter)
         }
         composable(Routes.PICKER) { entry ->
@@ -356,6 +356,10 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
     // In the outbox (the presenter has given the core time to deliver): back to the list.
     LaunchedEffect(state.submitted) {
         if (state.submitted) nav.popBackStack()
+    }
+    // Joined a nearby report ("me too") and chose to drop this draft: back to the list.
+    LaunchedEffect(state.meToo.draftDiscarded) {
+        if (state.meToo.draftDiscarded) nav.popBackStack()
     }
 
     NewReportScreen(state) { e ->

@@ -26,6 +26,11 @@ sealed interface NewReportEvent {
     /** One of the offered alternatives (a photo's own position) becomes the report's position. */
     data class ChooseLocation(val candidateId: String) : NewReportEvent
     data object Submit : NewReportEvent
+    /** "Tôi cũng gặp vấn đề này": follow this nearby report instead of filing a duplicate. */
+    data class JoinNearby(val reportId: String) : NewReportEvent
+    /** After joining: delete this draft (the screen closes) or keep writing it. */
+    data object DiscardDraftAfterJoin : NewReportEvent
+    data object KeepWritingAfterJoin : NewReportEvent
 
     sealed interface Shell : NewReportEvent
     /** Open the camera for a photo. */

@@ -160,6 +160,18 @@ class FakeData(private val photosDir: File?) {
             answerUntil = ahead(24.0 * 5), myAnswer = null, canAnswer = true, disputing = true, disputeText = "Đèn vẫn tắt từ 19 giờ."),
     )
 
+    /** A draft at a place where the same problem was already reported (offline: from the phone's feed). */
+    fun newReportMeToo() = newReport().copy(
+        meToo = MeTooState(
+            items = listOf(
+                NearbyReportItem("HT-2026-004402", cat("giao_thong"), "Ổ gà sâu giữa đường Hà Huy Tập, xe máy dễ ngã.", CaseStatus.IN_PROGRESS, 35, 4,
+                    photo("hmd_nokia_8.3_5g.jpg")),
+                NearbyReportItem("HT-2026-004417", cat("giao_thong"), "Mặt đường lún trước cổng trường.", CaseStatus.RECEIVED, 120, 0),
+            ),
+            fromCache = true, fetchedAt = ago(3.0),
+        ),
+    )
+
     val ratingLevels = listOf(
         RatingLevelOption(3, LocalizedText("Hài lòng", "Satisfied"), mayReopen = false),
         RatingLevelOption(2, LocalizedText("Chấp nhận được", "Acceptable"), mayReopen = false),

@@ -37,6 +37,7 @@ val ALL_SCREENS: List<ScreenSpec> = listOf(
     ScreenSpec("home_signed_out") { d, _ -> HomeScreen(d.homeSignedOut()) {} },
     ScreenSpec("new_report", heightDp = 1900) { d, _ -> NewReportScreen(d.newReport()) {} },
     ScreenSpec("new_report_empty", heightDp = 1500) { d, _ -> NewReportScreen(d.newReportEmpty()) {} },
+    ScreenSpec("new_report_me_too", heightDp = 2500) { d, _ -> NewReportScreen(d.newReportMeToo()) {} },
     ScreenSpec("location_picker") { d, _ -> LocationPickerScreen(d.picker()) {} },
     ScreenSpec("outbox", heightDp = 1100) { d, _ -> OutboxScreen(d.outbox()) {} },
     ScreenSpec("report_detail", heightDp = 1750) { d, _ -> ReportDetailScreen(d.detail()) {} },
