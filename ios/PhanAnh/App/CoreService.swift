@@ -114,6 +114,11 @@ final class CoreService {
     /// "Đã sửa" / "Chưa sửa": queued in the outbox like a rating.
     func confirm(_ reportId: String) async throws -> OutboxItem { try await client.confirmResolution(reportId: reportId) }
     func dispute(_ reportId: String, text: String) async throws -> OutboxItem { try await client.disputeResolution(reportId: reportId, text: text) }
+    /// "Me too": open reports like the draft nearby, and following one (queued in the outbox).
+    func nearby(forDraft draftId: String) async throws -> NearbyReports { try await client.nearbyForDraft(draftId: draftId) }
+    func join(_ reportId: String) async throws -> OutboxItem { try await client.joinReport(reportId: reportId) }
+    /// The province's notices covering the point (province-wide ones without it); the phone's copy offline.
+    func notices(lat: Double?, lon: Double?) async throws -> NoticesAt { try await client.noticesAt(lat: lat, lon: lon) }
 
     // Session
     func requestOtp(phone: String) async throws -> OtpRequested { try await client.requestOtp(phone: phone) }
