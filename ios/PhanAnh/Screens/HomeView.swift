@@ -119,6 +119,11 @@ struct HomeView: View {
                 .accessibilityLabel(model.pendingOutbox > 0 ? tr("home_outbox_pending", model.pendingOutbox) : tr("outbox_title"))
             }
             ToolbarItem(placement: .navigationBarTrailing) {
+                Button { path.append(.notices) } label: { Image(systemName: "bell") }
+                    .frame(minWidth: minTouch, minHeight: minTouch)
+                    .accessibilityLabel(tr("notices_title"))
+            }
+            ToolbarItem(placement: .navigationBarTrailing) {
                 Button { path.append(.settings) } label: { Image(systemName: "gearshape") }
                     .frame(minWidth: minTouch, minHeight: minTouch)
                     .accessibilityLabel(tr("settings_title"))

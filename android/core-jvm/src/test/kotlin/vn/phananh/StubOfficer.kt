@@ -63,6 +63,13 @@ class StubOfficer(private val stub: StubProcess, phone: String = "+84980000011")
         }
     }
 
+    /** Publishes a notice (`api/v1/officer/notices`, IOC staff); [notice] is the `NewNotice` JSON. Returns the response body. */
+    fun publishNotice(notice: String): String {
+        val (status, body) = call("POST", "api/v1/officer/notices", notice, auth = true)
+        check(status == 201) { "publish notice: $status $body" }
+        return body
+    }
+
     companion object {
         /** Metres per degree of latitude (the mean Earth radius the core and the stub use). */
         const val M_PER_DEG_LAT = 111_195.08

@@ -22,6 +22,7 @@ import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.Search
 import androidx.compose.material.icons.automirrored.filled.Send
+import androidx.compose.material.icons.filled.Notifications
 import androidx.compose.material.icons.filled.Settings
 import androidx.compose.material.icons.filled.Warning
 import androidx.compose.material3.Badge
@@ -72,6 +73,9 @@ fun HomeScreen(state: HomeState, onEvent: (HomeEvent) -> Unit) {
                     ) {
                         Icon(Icons.AutoMirrored.Filled.Send, contentDescription = null)
                     }
+                }
+                IconButton(onClick = { onEvent(HomeEvent.OpenNotices) }, modifier = Modifier.size(MinTouch)) {
+                    Icon(Icons.Filled.Notifications, contentDescription = str(Str.notices_title))
                 }
                 IconButton(onClick = { onEvent(HomeEvent.OpenSettings) }, modifier = Modifier.size(MinTouch)) {
                     Icon(Icons.Filled.Settings, contentDescription = str(Str.settings_title))

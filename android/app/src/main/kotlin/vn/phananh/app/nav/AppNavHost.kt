@@ -51,6 +51,7 @@ import vn.phananh.presenter.HomePresenter
 import vn.phananh.presenter.LocationPickerPresenter
 import vn.phananh.presenter.LoginPresenter
 import vn.phananh.presenter.NewReportPresenter
+import vn.phananh.presenter.NoticesPresenter
 import vn.phananh.presenter.OutboxPresenter
 import vn.phananh.presenter.RatingPresenter
 import vn.phananh.presenter.ReportDetailPresenter
@@ -59,6 +60,7 @@ import vn.phananh.ui.HomeScreen
 import vn.phananh.ui.LocationPickerScreen
 import vn.phananh.ui.LoginScreen
 import vn.phananh.ui.NewReportScreen
+import vn.phananh.ui.NoticesScreen
 import vn.phananh.ui.OutboxScreen
 import vn.phananh.ui.RatingScreen
 import vn.phananh.ui.ReportDetailScreen
@@ -68,6 +70,7 @@ import vn.phananh.ui.state.LocationPickerEvent
 import vn.phananh.ui.state.LocationStatus
 import vn.phananh.ui.state.LoginEvent
 import vn.phananh.ui.state.NewReportEvent
+import vn.phananh.ui.state.NoticesEvent
 import vn.phananh.ui.state.OutboxEvent
 import vn.phananh.ui.state.RatingEvent
 import vn.phananh.ui.state.ReportDetailEvent
@@ -84,6 +87,7 @@ private object Routes {
     const val RATING = "report/{id}/rating?vi={vi}&en={en}"
     const val LOGIN = "login"
     const val SETTINGS = "settings"
+    const val NOTICES = "notices"
 
     fun newReport(draft: String? = null) = if (draft == null) "new" else "new?draft=${Uri.encode(draft)}"
     fun picker(lat: Double, lon: Double) = "picker/$lat/$lon"
@@ -158,6 +162,7 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
                         HomeEvent.OpenOutbox -> nav.navigate(Routes.OUTBOX)
                         HomeEvent.OpenSettings -> nav.navigate(Routes.SETTINGS)
                         HomeEvent.SignIn -> nav.navigate(Routes.LOGIN)
+                        HomeEvent.OpenNotices -> nav.navigate(Routes.NOTICES)
                     }
                 } else {
                     presenter.onEvent(e)
@@ -184,6 +189,17 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
             LocationPickerScreen(state) { e ->
                 when (e) {
                     LocationPickerEvent.Cancel -> nav.popBackStack()
+                    else -> presenter.onEvent(e)
+                }
+            }
+        }
+        composable(Routes.NOTICES) {
+            // Where the device was last (no new fix is asked for); province-wide without one.
+            val presenter = rememberPresenter { NoticesPresenter(repo, it) { graph.location.lastKnownFix()?.let { f -> f.lat to f.lon } } }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            NoticesScreen(state) { e ->
+                when (e) {
+                    NoticesEvent.Back -> nav.popBackStack()
                     else -> presenter.onEvent(e)
                 }
             }

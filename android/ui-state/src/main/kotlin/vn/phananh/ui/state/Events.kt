@@ -16,6 +16,8 @@ sealed interface HomeEvent {
     data object OpenOutbox : Shell
     data object OpenSettings : Shell
     data object SignIn : Shell
+    /** The province's notices (issue 13). */
+    data object OpenNotices : Shell
 }
 
 sealed interface NewReportEvent {

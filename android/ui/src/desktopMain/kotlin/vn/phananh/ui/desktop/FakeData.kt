@@ -172,6 +172,16 @@ class FakeData(private val photosDir: File?) {
         ),
     )
 
+    /** Notices where the resident is, offline (the phone's copy). */
+    fun notices() = NoticesState(
+        items = listOf(
+            NoticeItem("n1", "Cảnh báo ngập sâu đường Trần Phú", "Mưa lớn, nước ngập 40-60 cm. Hạn chế đi qua từ 18 giờ.", NoticeLevel.SEVERE, false, ago(2.0), ahead(20.0), ago(2.0)),
+            NoticeItem("n2", "Phân luồng giao thông cầu Cày", "Thi công mặt cầu, xe trên 10 tấn đi đường tránh.", NoticeLevel.WARNING, false, ago(30.0), null, ago(30.0)),
+            NoticeItem("n3", "Lịch cắt nước toàn tỉnh", "Thứ Bảy, 7-11 giờ, bảo dưỡng nhà máy nước.", NoticeLevel.INFO, true, ago(5.0), ahead(50.0), ago(5.0)),
+        ),
+        wardCode = "18073", fromCache = true, fetchedAt = ago(1.5), loading = false,
+    )
+
     val ratingLevels = listOf(
         RatingLevelOption(3, LocalizedText("Hài lòng", "Satisfied"), mayReopen = false),
         RatingLevelOption(2, LocalizedText("Chấp nhận được", "Acceptable"), mayReopen = false),

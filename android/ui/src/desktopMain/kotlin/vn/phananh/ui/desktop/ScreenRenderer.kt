@@ -45,6 +45,7 @@ val ALL_SCREENS: List<ScreenSpec> = listOf(
     ScreenSpec("report_detail_verified", heightDp = 2300) { d, _ -> ReportDetailScreen(d.detailVerified()) {} },
     ScreenSpec("report_detail_not_verified", heightDp = 2400) { d, _ -> ReportDetailScreen(d.detailNotVerified()) {} },
     ScreenSpec("rating") { d, _ -> RatingScreen(d.rating()) {} },
+    ScreenSpec("notices", heightDp = 1200) { d, _ -> NoticesScreen(d.notices()) {} },
     ScreenSpec("login_phone") { d, _ -> LoginScreen(d.loginPhone()) {} },
     ScreenSpec("login_otp") { d, _ -> LoginScreen(d.loginOtp()) {} },
     ScreenSpec("settings") { d, lang -> SettingsScreen(d.settings(lang)) {} },
