@@ -6,6 +6,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.catch
 import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.flow.updateAndGet
 import kotlinx.coroutines.launch
 import vn.phananh.core.EventKind
 import vn.phananh.core.OutboxItem
@@ -103,11 +104,7 @@ class ReportDetailPresenter(
     private fun show(r: Report) {
         lastReport = r
         if (r.verification?.myAnswer != null) queuedAnswer = null
-        // What the resident is typing survives a refresh; a shown answer closes the form.
-        val before = _state.value.closure
-        val closure = r.toClosure(queuedAnswer)?.let { c ->
-            if (before == null || !c.canAnswer) c else c.copy(disputing = before.disputing, disputeText = before.disputeText, error = before.error)
-        }
+        val closure = r.toClosure(queuedAnswer)
         val resolved = r.timeline.lastOrNull { it.kind == EventKind.RESOLVED }
         val rejected = r.timeline.lastOrNull { it.kind == EventKind.REJECTED }
         val summary = r.toSummary(config)
@@ -140,7 +137,13 @@ class ReportDetailPresenter(
             loading = false,
             closure = closure,
         )
-        known.value = shown
-        _state.value = shown
+        // Atomically against the resident's input: what they are typing (and a send under way)
+        // survives a refresh; a shown answer closes the form.
+        val merged = _state.updateAndGet { prev -> shown.copy(closure = closure?.keepInput(prev.closure)) }
+        known.value = merged
     }
+
+    private fun ClosureState.keepInput(before: ClosureState?): ClosureState =
+        if (before == null || !canAnswer) this
+        else copy(disputing = before.disputing, disputeText = before.disputeText, sending = before.sending, error = before.error)
 }
