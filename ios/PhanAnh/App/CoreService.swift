@@ -38,6 +38,8 @@ struct DetailInfo {
     let duplicateOf: String?
     let myRatingLevel: UInt8?
     let canRate: Bool
+    /// Verified closure, once resolved (issue 13).
+    let closure: ClosureInfo?
 }
 
 /// Every call the iOS app makes into the core, in one place, named as the generated Swift API
@@ -143,6 +145,14 @@ final class CoreService {
     func rate(_ reportId: String, level: UInt8, comment: String?, reopen: Bool) async throws {
         _ = try await client.rateReport(reportId: reportId, level: level, comment: comment, reopen: reopen)
     }
+    /// "Đã sửa" / "Chưa sửa": queued in the outbox like a rating.
+    func confirm(_ reportId: String) async throws -> OutboxItem { try await client.confirmResolution(reportId: reportId) }
+    func dispute(_ reportId: String, text: String) async throws -> OutboxItem { try await client.disputeResolution(reportId: reportId, text: text) }
+    /// "Me too": open reports like the draft nearby, and following one (queued in the outbox).
+    func nearby(forDraft draftId: String) async throws -> NearbyReports { try await client.nearbyForDraft(draftId: draftId) }
+    func join(_ reportId: String) async throws -> OutboxItem { try await client.joinReport(reportId: reportId) }
+    /// The province's notices covering the point (province-wide ones without it); the phone's copy offline.
+    func notices(lat: Double?, lon: Double?) async throws -> NoticesAt { try await client.noticesAt(lat: lat, lon: lon) }
 
     // Session
     func requestOtp(phone: String) async throws -> OtpRequested { try await client.requestOtp(phone: phone) }
@@ -252,7 +262,8 @@ extension DetailInfo {
             answerPhotos: answer?.media.filter { $0.kind == .photo }.map(\.url) ?? [],
             duplicateOf: r.duplicateOf,
             myRatingLevel: r.myRating?.level,
-            canRate: r.status == .resolved
+            canRate: r.status == .resolved,
+            closure: ClosureInfo(r)
         )
     }
 }

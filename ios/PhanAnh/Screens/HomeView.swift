@@ -134,6 +134,9 @@ struct HomeView: View {
                 Button { path.append(.drafts) } label: { Image(systemName: "square.and.pencil") }
                     .frame(minWidth: minTouch, minHeight: minTouch)
                     .accessibilityLabel(tr("home_drafts"))
+                Button { path.append(.notices) } label: { Image(systemName: "bell") }
+                    .frame(minWidth: minTouch, minHeight: minTouch)
+                    .accessibilityLabel(tr("notices_title"))
             }
             ToolbarItem(placement: .navigationBarTrailing) {
                 Button { path.append(.settings) } label: { Image(systemName: "gearshape") }

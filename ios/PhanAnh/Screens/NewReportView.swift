@@ -155,6 +155,9 @@ struct NewReportView: View {
             mediaSection
             locationSection
             categorySection
+            if let draft = model.draft {
+                MeTooSection(model: MeTooModel(core: model.core), draft: draft, onDiscarded: onDone)
+            }
             Section(tr("new_report_description")) {
                 TextField(tr("new_report_description_hint"), text: $model.description, axis: .vertical)
                     .lineLimit(4...10)

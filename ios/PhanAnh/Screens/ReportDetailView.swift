@@ -49,6 +49,9 @@ struct ReportDetailView: View {
                         .padding()
                         .background(Color.green.opacity(0.1), in: RoundedRectangle(cornerRadius: 12))
                     }
+                    if let closure = d.closure {
+                        ClosureSection(info: closure, reportId: model.id, core: model.core) { await model.load() }
+                    }
                     if !d.timeline.isEmpty {
                         Text(tr("detail_timeline")).font(.headline).accessibilityAddTraits(.isHeader)
                         ForEach(d.timeline) { item in

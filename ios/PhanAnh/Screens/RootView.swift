@@ -12,6 +12,7 @@ enum Route: Hashable {
     case rating(String)
     case login
     case settings
+    case notices
 }
 
 struct RootView: View {
@@ -42,6 +43,7 @@ struct RootView: View {
                         case .rating(let id): RatingView(model: RatingModel(core: core, reportId: id)) { path.removeLast() }
                         case .login: LoginView(model: LoginModel(core: core)) { path.removeAll() }
                         case .settings: SettingsView(core: core, path: $path)
+                        case .notices: NoticesView(model: NoticesModel(core: core, location: env.location))
                         }
                     }
             }

@@ -106,6 +106,10 @@ interface ReportsRepository : TenantRepository {
     suspend fun refreshReport(id: String): Report
     /** Queued in the outbox (works offline); [level] is a value of the tenant's scale. */
     suspend fun rateReport(reportId: String, level: Int, comment: String?, reopen: Boolean): OutboxItem
+    /** "Đã sửa": confirm the latest resolution. Queued in the outbox; `InvalidState` when the window closed or already answered. */
+    suspend fun confirmResolution(reportId: String): OutboxItem
+    /** "Chưa sửa": dispute the latest resolution with what is still wrong ([text] required); reopens the case. Queued like [confirmResolution]. */
+    suspend fun disputeResolution(reportId: String, text: String): OutboxItem
     suspend fun feed(query: FeedQuery): FeedPage
 }
 
@@ -123,4 +127,5 @@ interface MediaRepository {
  * one state: a submitted draft appears in its outbox). Failures are
  * `vn.phananh.core.PhanAnhException`.
  */
-interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository, MediaRepository
+interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository,
+    MeTooRepository, NoticesRepository, MediaRepository

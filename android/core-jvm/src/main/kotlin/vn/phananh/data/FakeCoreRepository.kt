@@ -23,6 +23,9 @@ import vn.phananh.core.RunSummary
 import vn.phananh.core.UserInfo
 import vn.phananh.core.Attachment
 import vn.phananh.core.Category
+import vn.phananh.core.NearbyReports
+import vn.phananh.core.NoticesAt
+import vn.phananh.core.ClosureVerdict
 import vn.phananh.core.DataExportSummary
 import vn.phananh.core.Draft
 import vn.phananh.core.DraftEdit
@@ -278,6 +281,45 @@ class FakeCoreRepository(
     override suspend fun mediaFile(remote: vn.phananh.ui.state.RemoteMedia): vn.phananh.ui.state.MediaResolution =
         mediaFiles[remote.id]?.let { vn.phananh.ui.state.MediaResolution.File(it) }
             ?: vn.phananh.ui.state.MediaResolution.Unavailable(vn.phananh.ui.state.MediaUnavailable.OFFLINE)
+
+    /** What the "core" answers to "Đã sửa" / "Chưa sửa" instead of queueing (set by tests). */
+    @Volatile var answerRefusal: PhanAnhException? = null
+
+    override suspend fun confirmResolution(reportId: String): OutboxItem = queueAnswer(reportId, ClosureVerdict.CONFIRMED, null)
+    override suspend fun disputeResolution(reportId: String, text: String): OutboxItem = queueAnswer(reportId, ClosureVerdict.DISPUTED, text)
+
+    private fun queueAnswer(reportId: String, verdict: ClosureVerdict, text: String?): OutboxItem = synchronized(lock) {
+        answerRefusal?.let { throw it }
+        val now = Instant.now()
+        OutboxItem(UUID.randomUUID().toString(), OutboxKind.Closure(reportId, verdict, text), LocalState.Queued, 0u, null, now, now, null)
+            .also { queue += it; publish() }
+    }
+
+    /** What [nearbyForDraft] answers (set by tests and previews). */
+    @Volatile var nearby: NearbyReports = NearbyReports(emptyList(), false, Instant.EPOCH)
+    /** What [noticesAt] answers. */
+    @Volatile var notices: NoticesAt = NoticesAt(emptyList(), null, false, Instant.EPOCH)
+
+    override suspend fun nearbyForDraft(draftId: String): NearbyReports {
+        val d = draft(draftId)
+        val missing = listOfNotNull(
+            FieldError("location", ValidationReason.Required).takeIf { d.location == null },
+            FieldError("category", ValidationReason.Required).takeIf { d.category == null },
+        )
+        if (missing.isNotEmpty()) throw PhanAnhException.Validation(missing)
+        return nearby
+    }
+
+    override suspend fun joinReport(reportId: String): OutboxItem = synchronized(lock) {
+        val now = Instant.now()
+        OutboxItem(UUID.randomUUID().toString(), OutboxKind.Join(reportId), LocalState.Queued, 0u, null, now, now, null)
+            .also { queue += it; publish() }
+    }
+
+    override suspend fun noticesAt(lat: Double?, lon: Double?): NoticesAt {
+        if (!online) return notices.copy(fromCache = true)
+        return notices
+    }
 
     override suspend fun feed(query: FeedQuery): FeedPage =
         FeedPage(feedItems.filter { query.category == null || it.category == query.category }, null, !online, Instant.now())

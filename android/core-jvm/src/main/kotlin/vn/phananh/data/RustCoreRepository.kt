@@ -89,6 +89,11 @@ class RustCoreRepository private constructor(private val opening: Deferred<PhanA
     override suspend fun refreshReport(id: String) = client().refreshReport(id)
     override suspend fun rateReport(reportId: String, level: Int, comment: String?, reopen: Boolean) =
         client().rateReport(reportId, level.toUByte(), comment, reopen)
+    override suspend fun confirmResolution(reportId: String) = client().confirmResolution(reportId)
+    override suspend fun disputeResolution(reportId: String, text: String) = client().disputeResolution(reportId, text)
+    override suspend fun nearbyForDraft(draftId: String) = client().nearbyForDraft(draftId)
+    override suspend fun joinReport(reportId: String) = client().joinReport(reportId)
+    override suspend fun noticesAt(lat: Double?, lon: Double?) = client().noticesAt(lat, lon)
     override suspend fun feed(query: FeedQuery) = client().feed(query)
 
     override suspend fun mediaFile(remote: RemoteMedia): MediaResolution {

@@ -18,6 +18,7 @@ import vn.phananh.core.LocationFix
 import vn.phananh.core.PhanAnhException
 import vn.phananh.core.LocalState
 import vn.phananh.data.DraftRepository
+import vn.phananh.data.MeTooRepository
 import vn.phananh.data.runCatchingExceptions
 import vn.phananh.ui.state.NewReportEvent
 import vn.phananh.ui.state.LocationState
@@ -40,6 +41,8 @@ class NewReportPresenter(
     openDraft: String? = null,
     /** Gives the core time to deliver (the app's sync trigger), once the report is in the outbox. */
     private val syncNow: () -> Unit = {},
+    /** "Me too" (issue 13): nearby open reports like this one; none without it. */
+    meToo: MeTooRepository? = null,
 ) : Presenter<NewReportState, NewReportEvent> {
     private val config = repo.config()
     private val _state = MutableStateFlow(
@@ -67,6 +70,7 @@ class NewReportPresenter(
     private val opened = CompletableDeferred<String>()
     private val deviceFixes = mutableListOf<LocationFix>()
     private val photoFixes = java.util.concurrent.CopyOnWriteArrayList<Pair<String, LocationFix>>()
+    private val meTooSearch = meToo?.let { MeTooSearch(it, repo, scope, config, syncNow) { change -> _state.update { s -> s.copy(meToo = change(s.meToo)) } } }
 
     init {
         scope.launch { saveLoop() }
@@ -81,6 +85,9 @@ class NewReportPresenter(
             is NewReportEvent.RemoveAttachment -> removeAttachment(event.id)
             is NewReportEvent.ChooseLocation -> chooseLocation(event.candidateId)
             NewReportEvent.Submit -> submit()
+            is NewReportEvent.JoinNearby -> meTooSearch?.join(event.reportId)
+            NewReportEvent.DiscardDraftAfterJoin -> draftId?.let { meTooSearch?.discard(it) }
+            NewReportEvent.KeepWritingAfterJoin -> meTooSearch?.keepWriting()
             is NewReportEvent.Shell -> Unit
         }
     }
@@ -93,6 +100,7 @@ class NewReportPresenter(
         this.draftId = draft.id
         opened.complete(draft.id)
         show(draft)
+        lookForSimilar()
     }
 
     /**
@@ -170,7 +178,7 @@ class NewReportPresenter(
     private suspend fun doRelocate(id: String, extra: LocationFix?) {
         val fixes = synchronized(deviceFixes) { deviceFixes.toList() } + listOfNotNull(extra)
         runCatchingExceptions { repo.setDraftLocation(id, fixes) }
-            .onSuccess { a -> showLocation(a) }
+            .onSuccess { a -> showLocation(a); lookForSimilar() }
             .onFailure { e -> _state.update { it.copy(error = e.toUiError()) } }
     }
 
@@ -292,8 +300,16 @@ class NewReportPresenter(
                 // Clear errors of fields the user just changed; the core re-checks on submit.
                 val changed = batch.fields()
                 _state.update { s -> s.copy(savedAt = d.updatedAt.millis(), fieldErrors = s.fieldErrors.filter { it.field !in changed }) }
+                if ("category" in changed) lookForSimilar()
             }
             .onFailure { e -> _state.update { it.copy(error = e.toUiError()) } }
+    }
+
+    /** Once the draft has a category and a position, the core looks for open reports like it. */
+    private fun lookForSimilar() {
+        val s = _state.value
+        val id = draftId ?: return
+        if (s.selectedCategory != null && s.location.chosen != null) meTooSearch?.lookup(id)
     }
 
     private fun List<DraftEdit>.fields() = map {

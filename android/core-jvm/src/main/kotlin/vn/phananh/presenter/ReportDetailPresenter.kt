@@ -6,12 +6,16 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.catch
 import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.flow.updateAndGet
 import kotlinx.coroutines.launch
 import vn.phananh.core.EventKind
+import vn.phananh.core.OutboxItem
 import vn.phananh.core.Report
 import vn.phananh.core.ReportStatus
 import vn.phananh.data.ReportsRepository
 import vn.phananh.data.runCatchingExceptions
+import vn.phananh.ui.state.ClosureAnswerInfo
+import vn.phananh.ui.state.ClosureState
 import vn.phananh.ui.state.LocalizedText
 import vn.phananh.ui.state.ReportDetailEvent
 import vn.phananh.ui.state.RatingSummary
@@ -24,6 +28,8 @@ class ReportDetailPresenter(
     private val repo: ReportsRepository,
     private val scope: CoroutineScope,
     private val reportId: String,
+    /** Gives the core time to deliver a queued answer at once (the app's scheduler). */
+    private val syncNow: () -> Unit = {},
 ) : Presenter<ReportDetailState, ReportDetailEvent> {
     private val config = repo.config()
     /** `null` until the report is known (cache or server). */
@@ -36,6 +42,14 @@ class ReportDetailPresenter(
     override fun onEvent(event: ReportDetailEvent) {
         when (event) {
             ReportDetailEvent.Refresh -> refresh()
+            ReportDetailEvent.ConfirmFix -> answer { repo.confirmResolution(reportId) }
+            ReportDetailEvent.StartDispute -> updateClosure { it.copy(disputing = true, error = null) }
+            is ReportDetailEvent.ChangeDisputeText -> updateClosure { it.copy(disputeText = event.text, error = null) }
+            ReportDetailEvent.CancelDispute -> updateClosure { it.copy(disputing = false, disputeText = "", error = null) }
+            ReportDetailEvent.SendDispute -> {
+                val text = _state.value.closure?.disputeText.orEmpty()
+                answer { repo.disputeResolution(reportId, text) }
+            }
             is ReportDetailEvent.Shell -> Unit
         }
     }
@@ -60,6 +74,27 @@ class ReportDetailPresenter(
         }
     }
 
+    /** The answer this screen queued, until the server's copy of the report carries it. */
+    @Volatile private var queuedAnswer: ClosureAnswerInfo? = null
+    @Volatile private var lastReport: Report? = null
+
+    private fun updateClosure(change: (ClosureState) -> ClosureState) = update { s -> s.copy(closure = s.closure?.let(change)) }
+
+    /** "Đã sửa" / "Chưa sửa" through the outbox; the core's refusal is shown in words on the card. */
+    private fun answer(call: suspend () -> OutboxItem) {
+        if (_state.value.closure?.sending == true) return
+        updateClosure { it.copy(sending = true, error = null) }
+        scope.launch {
+            runCatchingExceptions { call() }
+                .onSuccess { item ->
+                    queuedAnswer = item.toPendingAnswer()
+                    syncNow()
+                    lastReport?.let { show(it) }
+                }
+                .onFailure { e -> updateClosure { it.copy(sending = false, error = e.toUiError()) } }
+        }
+    }
+
     /** Changes the state, whether or not the report is known yet. */
     private fun update(change: (ReportDetailState) -> ReportDetailState) {
         known.update { it?.let(change) }
@@ -67,6 +102,9 @@ class ReportDetailPresenter(
     }
 
     private fun show(r: Report) {
+        lastReport = r
+        if (r.verification?.myAnswer != null) queuedAnswer = null
+        val closure = r.toClosure(queuedAnswer)
         val resolved = r.timeline.lastOrNull { it.kind == EventKind.RESOLVED }
         val rejected = r.timeline.lastOrNull { it.kind == EventKind.REJECTED }
         val summary = r.toSummary(config)
@@ -97,8 +135,15 @@ class ReportDetailPresenter(
             isMine = r.clientId != null,
             anonymous = r.anonymous,
             loading = false,
+            closure = closure,
         )
-        known.value = shown
-        _state.value = shown
+        // Atomically against the resident's input: what they are typing (and a send under way)
+        // survives a refresh; a shown answer closes the form.
+        val merged = _state.updateAndGet { prev -> shown.copy(closure = closure?.keepInput(prev.closure)) }
+        known.value = merged
     }
+
+    private fun ClosureState.keepInput(before: ClosureState?): ClosureState =
+        if (before == null || !canAnswer) this
+        else copy(disputing = before.disputing, disputeText = before.disputeText, sending = before.sending, error = before.error)
 }

@@ -24,6 +24,7 @@ import androidx.compose.material.icons.filled.Edit
 import androidx.compose.material.icons.filled.LocationOn
 import androidx.compose.material.icons.filled.Search
 import androidx.compose.material.icons.automirrored.filled.Send
+import androidx.compose.material.icons.filled.Notifications
 import androidx.compose.material.icons.filled.Settings
 import androidx.compose.material.icons.filled.Warning
 import androidx.compose.material3.Badge
@@ -79,6 +80,9 @@ fun HomeScreen(state: HomeState, onEvent: (HomeEvent) -> Unit) {
                 }
                 IconButton(onClick = { onEvent(HomeEvent.OpenDrafts) }, modifier = Modifier.size(MinTouch)) {
                     Icon(Icons.Filled.Edit, contentDescription = str(Str.home_drafts))
+                }
+                IconButton(onClick = { onEvent(HomeEvent.OpenNotices) }, modifier = Modifier.size(MinTouch)) {
+                    Icon(Icons.Filled.Notifications, contentDescription = str(Str.notices_title))
                 }
                 IconButton(onClick = { onEvent(HomeEvent.OpenSettings) }, modifier = Modifier.size(MinTouch)) {
                     Icon(Icons.Filled.Settings, contentDescription = str(Str.settings_title))

@@ -74,6 +74,7 @@ fun NewReportScreen(state: NewReportState, onEvent: (NewReportEvent) -> Unit) {
             MediaSection(state, onEvent)
             LocationSection(state.location, state.fieldErrors.forField(Fields.LOCATION), onEvent)
             CategorySection(state, onEvent)
+            MeTooSection(state.meToo, onEvent)
             DescriptionSection(state, onEvent)
             AnonymousRow(state.anonymous, { onEvent(NewReportEvent.ChangeAnonymous(it)) })
             state.savedAt?.let {

@@ -65,6 +65,7 @@ fun ReportDetailScreen(state: ReportDetailState, onEvent: (ReportDetailEvent) ->
             state.rejectionReason?.let { LabelValue(str(Str.detail_rejected_reason), it, MaterialTheme.colorScheme.error) }
             state.duplicateOf?.let { LabelValue(str(Str.detail_duplicate_of), "#$it") }
             state.answer?.let { Answer(it, onEvent) }
+            state.closure?.let { ClosureCard(it, onEvent) }
             if (state.timeline.isNotEmpty()) {
                 SectionTitle(str(Str.detail_timeline))
                 state.timeline.forEachIndexed { i, e -> TimelineRow(e, last = i == state.timeline.lastIndex) }

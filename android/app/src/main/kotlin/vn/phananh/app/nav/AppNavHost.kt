@@ -53,6 +53,7 @@ import vn.phananh.presenter.HomePresenter
 import vn.phananh.presenter.LocationPickerPresenter
 import vn.phananh.presenter.LoginPresenter
 import vn.phananh.presenter.NewReportPresenter
+import vn.phananh.presenter.NoticesPresenter
 import vn.phananh.presenter.OutboxPresenter
 import vn.phananh.presenter.RatingPresenter
 import vn.phananh.presenter.ReportDetailPresenter
@@ -62,6 +63,7 @@ import vn.phananh.ui.HomeScreen
 import vn.phananh.ui.LocationPickerScreen
 import vn.phananh.ui.LoginScreen
 import vn.phananh.ui.NewReportScreen
+import vn.phananh.ui.NoticesScreen
 import vn.phananh.ui.OutboxScreen
 import vn.phananh.ui.RatingScreen
 import vn.phananh.ui.ReportDetailScreen
@@ -72,6 +74,7 @@ import vn.phananh.ui.state.LocationPickerEvent
 import vn.phananh.ui.state.LocationStatus
 import vn.phananh.ui.state.LoginEvent
 import vn.phananh.ui.state.NewReportEvent
+import vn.phananh.ui.state.NoticesEvent
 import vn.phananh.ui.state.OutboxEvent
 import vn.phananh.ui.state.RatingEvent
 import vn.phananh.ui.state.ReportDetailEvent
@@ -89,6 +92,7 @@ private object Routes {
     const val RATING = "report/{id}/rating?vi={vi}&en={en}"
     const val LOGIN = "login"
     const val SETTINGS = "settings"
+    const val NOTICES = "notices"
 
     fun newReport(draft: String? = null) = if (draft == null) "new" else "new?draft=${Uri.encode(draft)}"
     fun picker(lat: Double, lon: Double) = "picker/$lat/$lon"
@@ -173,6 +177,7 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
                         HomeEvent.OpenDrafts -> nav.navigate(Routes.DRAFTS)
                         HomeEvent.OpenSettings -> nav.navigate(Routes.SETTINGS)
                         HomeEvent.SignIn -> nav.navigate(Routes.LOGIN)
+                        HomeEvent.OpenNotices -> nav.navigate(Routes.NOTICES)
                     }
                 } else {
                     presenter.onEvent(e)
@@ -181,7 +186,7 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
         }
         composable(Routes.NEW) { entry ->
             val draft = entry.arguments?.getString("draft")
-            val presenter = rememberPresenter { NewReportPresenter(repo, it, openDraft = draft, syncNow = graph.scheduler::syncNow) }
+            val presenter = rememberPresenter { NewReportPresenter(repo, it, openDraft = draft, syncNow = graph.scheduler::syncNow, meToo = repo) }
             NewReportRoute(graph, nav, presenter)
         }
         composable(Routes.DRAFTS) {
@@ -219,6 +224,17 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
                 }
             }
         }
+        composable(Routes.NOTICES) {
+            // Where the device was last (no new fix is asked for); province-wide without one.
+            val presenter = rememberPresenter { NoticesPresenter(repo, it) { graph.location.lastKnownFix()?.let { f -> f.lat to f.lon } } }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            NoticesScreen(state) { e ->
+                when (e) {
+                    NoticesEvent.Back -> nav.popBackStack()
+                    else -> presenter.onEvent(e)
+                }
+            }
+        }
         composable(Routes.OUTBOX) {
             val presenter = rememberPresenter { OutboxPresenter(repo, drafts = repo, scope = it, syncNow = graph.scheduler::syncNow) }
             val state by presenter.state.collectAsStateWithLifecycle()
@@ -235,7 +251,7 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
         }
         composable(Routes.DETAIL) { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
-            val presenter = rememberPresenter { ReportDetailPresenter(repo, it, id) }
+            val presenter = rememberPresenter { ReportDetailPresenter(repo, it, id, syncNow = graph.scheduler::syncNow) }
             val state by presenter.state.collectAsStateWithLifecycle()
             ReportDetailScreen(state) { e ->
                 if (e is ReportDetailEvent.Shell) {
@@ -406,6 +422,10 @@ private fun NewReportRoute(graph: AppGraph, nav: NavHostController, model: NewRe
     // In the outbox (the presenter has given the core time to deliver): back to the list.
     LaunchedEffect(state.submitted) {
         if (state.submitted) nav.popBackStack()
+    }
+    // Joined a nearby report ("me too") and chose to drop this draft: back to the list.
+    LaunchedEffect(state.meToo.draftDiscarded) {
+        if (state.meToo.draftDiscarded) nav.popBackStack()
     }
 
     NewReportScreen(state) { e ->

@@ -58,4 +58,6 @@ data class ReportDetailState(
     val anonymous: Boolean = false,
     val loading: Boolean = false,
     val error: UiError? = null,
+    /** Verified closure, once the case was resolved (issue 13). */
+    val closure: ClosureState? = null,
 )

@@ -17,6 +17,8 @@ sealed interface HomeEvent {
     data object OpenDrafts : Shell
     data object OpenSettings : Shell
     data object SignIn : Shell
+    /** The province's notices (issue 13). */
+    data object OpenNotices : Shell
 }
 
 sealed interface NewReportEvent {
@@ -27,6 +29,11 @@ sealed interface NewReportEvent {
     /** One of the offered alternatives (a photo's own position) becomes the report's position. */
     data class ChooseLocation(val candidateId: String) : NewReportEvent
     data object Submit : NewReportEvent
+    /** "Tôi cũng gặp vấn đề này": follow this nearby report instead of filing a duplicate. */
+    data class JoinNearby(val reportId: String) : NewReportEvent
+    /** After joining: delete this draft (the screen closes) or keep writing it. */
+    data object DiscardDraftAfterJoin : NewReportEvent
+    data object KeepWritingAfterJoin : NewReportEvent
 
     sealed interface Shell : NewReportEvent
     /** Open the camera for a photo. */
@@ -76,6 +83,13 @@ sealed interface OutboxEvent {
 
 sealed interface ReportDetailEvent {
     data object Refresh : ReportDetailEvent
+    /** "Đã sửa": the fix is confirmed. */
+    data object ConfirmFix : ReportDetailEvent
+    /** "Chưa sửa": opens the text field; [SendDispute] sends it. */
+    data object StartDispute : ReportDetailEvent
+    data class ChangeDisputeText(val text: String) : ReportDetailEvent
+    data object CancelDispute : ReportDetailEvent
+    data object SendDispute : ReportDetailEvent
 
     sealed interface Shell : ReportDetailEvent
     data object Rate : Shell

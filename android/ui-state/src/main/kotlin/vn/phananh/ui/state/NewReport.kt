@@ -90,6 +90,8 @@ data class NewReportState(
     val error: UiError? = null,
     /** The report is in the outbox: the screen closes (delivery continues in the background). */
     val submitted: Boolean = false,
+    /** Open reports like this one nearby ("me too", issue 13). */
+    val meToo: MeTooState = MeTooState(),
 ) {
     val photoCount: Int get() = attachments.count { it.kind == MediaKind.PHOTO }
     val videoCount: Int get() = attachments.count { it.kind == MediaKind.VIDEO }

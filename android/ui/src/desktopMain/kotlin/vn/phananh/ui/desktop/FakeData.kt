@@ -156,6 +156,42 @@ class FakeData(private val photosDir: File?) {
         isMine = false, anonymous = true,
     )
 
+    /** Resolved with an "after" photo taken 40 m from the report: verified, answer buttons offered. */
+    fun detailVerified() = detail().copy(
+        closure = ClosureState(verified = true, distanceM = 40, radiusM = 100, reason = null,
+            before = photo("hmd_nokia_8.3_5g.jpg"), after = photo("nikon_coolpix_p6000_gps_DSCN0010.jpg"),
+            answerUntil = ahead(24.0 * 5), myAnswer = null, canAnswer = true),
+    )
+
+    /** Resolved with a photo taken 2 km away; the resident is writing why it is not fixed. */
+    fun detailNotVerified() = detail().copy(
+        closure = ClosureState(verified = false, distanceM = 2000, radiusM = 100, reason = NotVerifiedReason.TOO_FAR,
+            before = photo("hmd_nokia_8.3_5g.jpg"), after = photo("nikon_coolpix_p6000_gps_DSCN0010.jpg"),
+            answerUntil = ahead(24.0 * 5), myAnswer = null, canAnswer = true, disputing = true, disputeText = "Đèn vẫn tắt từ 19 giờ."),
+    )
+
+    /** A draft at a place where the same problem was already reported (offline: from the phone's feed). */
+    fun newReportMeToo() = newReport().copy(
+        meToo = MeTooState(
+            items = listOf(
+                NearbyReportItem("HT-2026-004402", cat("giao_thong"), "Ổ gà sâu giữa đường Hà Huy Tập, xe máy dễ ngã.", CaseStatus.IN_PROGRESS, 35, 4,
+                    photo("hmd_nokia_8.3_5g.jpg")),
+                NearbyReportItem("HT-2026-004417", cat("giao_thong"), "Mặt đường lún trước cổng trường.", CaseStatus.RECEIVED, 120, 0),
+            ),
+            fromCache = true, fetchedAt = ago(3.0),
+        ),
+    )
+
+    /** Notices where the resident is, offline (the phone's copy). */
+    fun notices() = NoticesState(
+        items = listOf(
+            NoticeItem("n1", "Cảnh báo ngập sâu đường Trần Phú", "Mưa lớn, nước ngập 40-60 cm. Hạn chế đi qua từ 18 giờ.", NoticeLevel.SEVERE, false, ago(2.0), ahead(20.0), ago(2.0)),
+            NoticeItem("n2", "Phân luồng giao thông cầu Cày", "Thi công mặt cầu, xe trên 10 tấn đi đường tránh.", NoticeLevel.WARNING, false, ago(30.0), null, ago(30.0)),
+            NoticeItem("n3", "Lịch cắt nước toàn tỉnh", "Thứ Bảy, 7-11 giờ, bảo dưỡng nhà máy nước.", NoticeLevel.INFO, true, ago(5.0), ahead(50.0), ago(5.0)),
+        ),
+        wardCode = "18073", fromCache = true, fetchedAt = ago(1.5), loading = false,
+    )
+
     val ratingLevels = listOf(
         RatingLevelOption(3, LocalizedText("Hài lòng", "Satisfied"), mayReopen = false),
         RatingLevelOption(2, LocalizedText("Chấp nhận được", "Acceptable"), mayReopen = false),
