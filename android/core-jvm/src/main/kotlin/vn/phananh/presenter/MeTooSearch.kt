@@ -76,6 +76,6 @@ internal class MeTooSearch(
         status = report.status.toUi(),
         distanceM = distanceM.roundToInt(),
         supporters = report.supporters.toInt(),
-        thumbnail = report.media.firstOrNull()?.toPhoto(),
+        thumbnail = report.media.firstOrNull()?.toPhoto(keep = false),
     )
 }
