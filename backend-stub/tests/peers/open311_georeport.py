@@ -28,6 +28,11 @@ SPEC = {
     "errors": {"errors", "error", "code", "description"},
 }
 
+# Our one extension, beside the spec's elements (as in backend-stub/tests/open311.rs): the
+# number of residents who joined a request ("me too", issue 13). The georeport client above
+# reads answers carrying it unchanged; nothing else may appear.
+SPEC["service_requests"] = SPEC["service_requests"] | {"supporters"}
+
 checked = 0
 
 
