@@ -272,46 +272,26 @@ impl Api {
     /// `boundaries_url`, on the API's origin or public elsewhere). Same answer shape as the
     /// config's.
     pub async fn boundaries(&self, url: &str, etag: Option<&str>) -> Result<ConfigFetch> {
-        let url = self
-            .base_url()
-            .join(url)
-            .map_err(|e| crate::Error::Protocol(format!("boundaries url {url}: {e}")))?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err(crate::Error::Protocol(format!(
-                "boundaries url with scheme {}",
-                url.scheme()
-            )));
-        }
+        let url = self.server_named_url(url, "boundaries")?;
         // Public data: never sent with our token. A few MB: a longer wait than a JSON call.
-        let t = self.request_timeout() * 6;
-        let resp = self
-            .send(false, |h| {
-                let rb = h.get(url.clone()).timeout(t);
-                match etag {
-                    Some(e) => rb.header(IF_NONE_MATCH, e),
-                    None => rb,
-                }
-            })
-            .await?;
-        match resp.status() {
-            StatusCode::NOT_MODIFIED => Ok(ConfigFetch::NotModified),
-            s if s.is_success() => {
-                let etag = resp
-                    .headers()
-                    .get(ETAG)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                let json = resp.text().await.map_err(transport_error)?;
-                Ok(ConfigFetch::Fresh { json, etag })
-            }
-            _ => Err(status_error(resp).await),
-        }
+        self.conditional_get(url, etag, self.request_timeout() * 6)
+            .await
     }
 
     /// Conditional GET of the tenant config.
     pub async fn config(&self, etag: Option<&str>) -> Result<ConfigFetch> {
         let url = self.url(paths::CONFIG)?;
-        let t = self.request_timeout();
+        self.conditional_get(url, etag, self.request_timeout())
+            .await
+    }
+
+    /// A public document with its ETag: `NotModified` when `etag` is still current.
+    async fn conditional_get(
+        &self,
+        url: reqwest::Url,
+        etag: Option<&str>,
+        t: std::time::Duration,
+    ) -> Result<ConfigFetch> {
         let resp = self
             .send(false, |h| {
                 let rb = h.get(url.clone()).timeout(t);
@@ -349,18 +329,25 @@ impl Api {
         }
     }
 
-    /// Bytes of a media file of a report (`MediaRef::url`, absolute or relative to the base).
-    pub async fn media_bytes(&self, url: &str) -> Result<bytes::Bytes> {
+    /// A URL the server named (a media file, the boundaries), resolved against the base URL;
+    /// only http(s).
+    fn server_named_url(&self, url: &str, what: &str) -> Result<reqwest::Url> {
         let url = self
             .base_url()
             .join(url)
-            .map_err(|e| crate::Error::Protocol(format!("media url {url}: {e}")))?;
+            .map_err(|e| crate::Error::Protocol(format!("{what} url {url}: {e}")))?;
         if !matches!(url.scheme(), "https" | "http") {
             return Err(crate::Error::Protocol(format!(
-                "media url with scheme {}",
+                "{what} url with scheme {}",
                 url.scheme()
             )));
         }
+        Ok(url)
+    }
+
+    /// Bytes of a media file of a report (`MediaRef::url`, absolute or relative to the base).
+    pub async fn media_bytes(&self, url: &str) -> Result<bytes::Bytes> {
+        let url = self.server_named_url(url, "media")?;
         let t = self.request_timeout();
         // Media elsewhere (a CDN) is public: fetched without our token, never with it.
         let resp = self
@@ -377,16 +364,7 @@ impl Api {
     /// whole file when the server ignores ranges (the caller starts over): the response is
     /// returned unread, so the caller streams it to disk.
     pub async fn media_from(&self, url: &str, from: u64) -> Result<reqwest::Response> {
-        let url = self
-            .base_url()
-            .join(url)
-            .map_err(|e| crate::Error::Protocol(format!("media url {url}: {e}")))?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err(crate::Error::Protocol(format!(
-                "media url with scheme {}",
-                url.scheme()
-            )));
-        }
+        let url = self.server_named_url(url, "media")?;
         // A download is long on 3G: the per-request timeout bounds the wait for the answer's
         // head; the body is read chunk by chunk by the caller, with its own timeout per chunk.
         let t = self.request_timeout();
