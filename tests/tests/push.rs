@@ -17,27 +17,20 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
 use ring::signature::{self, KeyPair};
 
-use phananh_core::api::{Api, HttpOptions, MemorySecretStore, SecretStore, Session};
+use phananh_core::api::{MemorySecretStore, SecretStore};
 use phananh_core::wire::{self, CaseAction, PushData, PushPlatform, ReportStatus, Role};
 use phananh_core::{Client, ClientOptions, Error, PushEffect};
 use phananh_stub::push_out::{ApnsSender, FcmSender, PushSenders};
 use phananh_stub::{RunningStub, StubOptions};
 use phananh_tests::sync_support::*;
 
-fn officer(stub: &RunningStub) -> Api {
-    let t = stub
-        .staff_login(phananh_stub::IOC, Role::Officer)
-        .expect("officer");
-    let s: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::default());
-    let api = Api::new(&stub.base_url(), s, HttpOptions::default()).unwrap();
-    api.auth()
-        .set_session(&Session {
-            access_token: t.access_token,
-            refresh_token: t.refresh_token,
-            user_id: Some(t.user.id),
-        })
-        .unwrap();
-    api
+/// The IOC's officer, through the shared helper.
+fn officer(stub: &RunningStub) -> phananh_core::api::Api {
+    api_as(
+        stub,
+        stub.staff_login(phananh_stub::IOC, Role::Officer)
+            .expect("officer"),
+    )
 }
 
 async fn client_for(stub: &RunningStub, dir: &std::path::Path) -> Client {
