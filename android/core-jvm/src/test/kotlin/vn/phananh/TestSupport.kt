@@ -28,5 +28,9 @@ fun File.sha256Hex(): String =
 fun haTinhFix(source: LocationSource = LocationSource.DEVICE_GPS) =
     LocationFix(18.3427, 105.9057, 8.0, null, Instant.now(), source)
 
-suspend fun <T> StateFlow<T>.awaitState(timeoutMs: Long = 10_000, predicate: (T) -> Boolean): T =
+/**
+ * The first state matching [predicate]. The deadline bounds a wait for something that must
+ * happen (a core call, a file copied): 30 s, as a loaded 2-core CI machine once took over 10 s.
+ */
+suspend fun <T> StateFlow<T>.awaitState(timeoutMs: Long = 30_000, predicate: (T) -> Boolean): T =
     withTimeout(timeoutMs) { first(predicate) }

@@ -23,7 +23,11 @@ object AppTestMain {
         val core = JUnitCore()
         core.addListener(object : RunListener() {
             override fun testStarted(d: org.junit.runner.Description) { println("android: ${d.className.substringAfterLast('.')}.${d.methodName} ...") }
-            override fun testFailure(f: Failure) { println("android: FAILED ${f.testHeader}: ${f.message?.take(2000)}\n${f.trace.lines().take(40).joinToString("\n")}") }
+            // The frames are printed as "  | at …" so the step's filter of stack lines keeps them.
+            override fun testFailure(f: Failure) {
+                println("android: FAILED ${f.testHeader}: ${f.message?.take(2000)}")
+                f.trace.lines().drop(1).filter { it.isNotBlank() }.take(80).forEach { println("  | " + it.trim()) }
+            }
         })
         var run = 0
         var failed = 0
