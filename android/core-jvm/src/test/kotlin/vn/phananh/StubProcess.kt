@@ -44,12 +44,13 @@ class StubProcess(simulateSeconds: Double? = null) : AutoCloseable {
      * first OTP line logged after the request, so an earlier test's code is never picked up.
      * [whileWaiting] runs between looks at the log: a UI test whose request was made by the app
      * lets the app's main thread work there (the app's coroutines, and with them the core's
-     * request, make progress only when the main looper runs).
+     * request, make progress only when the main looper runs). The deadline is 30 s: under a
+     * load average of 11 on 2 cores one request once took over 15 s.
      */
     suspend fun otpFor(whileWaiting: () -> Unit = {}, request: suspend () -> Unit): String {
         val before = synchronized(output) { output.count { otpLine.containsMatchIn(it) } }
         request()
-        val deadline = System.nanoTime() + 15_000_000_000
+        val deadline = System.nanoTime() + 30_000_000_000
         while (System.nanoTime() < deadline) {
             synchronized(output) { output.filter { otpLine.containsMatchIn(it) }.getOrNull(before) }
                 ?.let { return otpLine.find(it)!!.groupValues[1] }
