@@ -40,9 +40,9 @@ final class AppEnvironment: ObservableObject {
             let wifiOnly = UserDefaults.standard.object(forKey: "wifiOnlyVideo") as? Bool ?? true
             await service.setVideoWifiOnly(wifiOnly)
             core = service
-            // The province's config at every start (the core's conditional fetch); new
+            // The province's config and boundaries (the core asks at most once a day); new
             // categories, limits and location policy apply from then on.
-            Task { await service.refreshConfig() }
+            Task { await service.refreshTenantIfDue() }
         } catch {
             startupError = error
         }

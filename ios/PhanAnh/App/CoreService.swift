@@ -120,18 +120,12 @@ final class CoreService {
     }
 
     // Tenant config
-    /// Asks the core for the province's config (the core sends its ETag); true when a new one
-    /// is in use. At every start, then from background runs once a day (`refreshConfigIfDue`).
+    /// The province's config and ward boundaries: call at start, when the app comes to the
+    /// foreground and from background runs; the core asks the server at most once a day (its
+    /// own clock and ETags) and only when online. A failure keeps the ones in use.
     @discardableResult
-    func refreshConfig() async -> Bool {
-        guard let fresh = try? await client.refreshConfig() else { return false }
-        UserDefaults.standard.set(Date().timeIntervalSince1970, forKey: "configRefreshedAt")
-        return fresh
-    }
-    func refreshConfigIfDue() async {
-        let last = UserDefaults.standard.double(forKey: "configRefreshedAt")
-        let now = Date().timeIntervalSince1970
-        if last == 0 || now < last || now - last >= 24 * 3600 { await refreshConfig() }
+    func refreshTenantIfDue() async -> TenantRefresh? {
+        try? await client.refreshTenantIfDue()
     }
     /// Fresh from the server when online, the cached copy otherwise.
     func report(_ id: String) async throws -> DetailInfo {
@@ -205,8 +199,8 @@ final class CoreService {
     func setVideoWifiOnly(_ enabled: Bool) async { try? await client.setVideoWifiOnly(enabled: enabled) }
     /// Bounded background work, then the reports whose status changed.
     func runPending(until deadline: Date) async throws -> (summary: RunSummary, changed: [ReportRow]) {
-        // Once a day the province's config too (categories, limits, location policy).
-        await refreshConfigIfDue()
+        // The province's config too, when the core says a day has passed.
+        await refreshTenantIfDue()
         let summary = try await client.runPending(deadline: deadline)
         var changed: [ReportRow] = []
         for id in try await client.syncMyReports() {

@@ -21,6 +21,8 @@ struct PhanAnhApp: App {
         }
         .onChange(of: phase) { newPhase in
             if newPhase == .background { env.background.schedule() }
+            // Back in the foreground: the core refreshes the province's config if a day has passed.
+            if newPhase == .active { Task { await env.core?.refreshTenantIfDue() } }
         }
     }
 }

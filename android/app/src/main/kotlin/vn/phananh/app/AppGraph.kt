@@ -23,7 +23,6 @@ import vn.phananh.core.ClientConfig
 import vn.phananh.core.LogLevel
 import vn.phananh.core.SecretStore
 import vn.phananh.core.setLogSink
-import vn.phananh.data.ConfigRefresher
 import vn.phananh.data.CoreRepository
 import vn.phananh.data.RustCoreRepository
 
@@ -83,10 +82,8 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
             null
         }
 
-    /** The tenant config: asked at every start, then once a day from the periodic run. */
-    val configRefresher = ConfigRefresher(repository, settings::configRefreshedAt, settings::recordConfigRefreshed)
+    val syncer = Syncer(repository, notifier) { settings.values.value.notifications }
 
-    val syncer = Syncer(repository, notifier, configRefresher) { settings.values.value.notifications }
     val scheduler = SyncScheduler(context, syncer, appScope)
 
     private val connectivity = ConnectivityMonitor(context) { online, metered ->
@@ -97,9 +94,9 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
     fun start() {
         notifier.createChannels()
         appScope.launch { repository.setVideoWifiOnly(settings.values.value.wifiOnlyVideo) }
-        appScope.launch {
-            configRefresher.refresh().onFailure { e -> android.util.Log.i("PhanAnh", "tenant config not refreshed at start: $e") }
-        }
+        // The province's config and boundaries: the core asks at most once a day (its own
+        // clock; offline now: the next sync run, e.g. when the network returns, asks).
+        appScope.launch { syncer.refreshTenant() }
         connectivity.start()
         scheduler.schedulePeriodic()
     }

@@ -18,16 +18,19 @@ import vn.phananh.core.Report
 import vn.phananh.core.ReportsSnapshot
 import vn.phananh.core.RunSummary
 import vn.phananh.core.TenantConfig
+import vn.phananh.core.TenantRefresh
 import vn.phananh.core.UserInfo
 
 /** The province's configuration in use (in memory, cheap); every feature reads it. */
 interface TenantRepository {
     fun config(): TenantConfig
     /**
-     * Fetches the province's configuration if it changed (the core sends the ETag it has);
-     * true when a new one is now in use. A config the core refuses leaves the current one.
+     * Call at start and from every background run: the core asks the server for the province's
+     * configuration and ward boundaries at most once a day (with the ETags it has; its own
+     * clock, the only schedule there is), when online. What changed is in use at once. A
+     * document the core refuses leaves the current one (a typed error).
      */
-    suspend fun refreshConfig(): Boolean
+    suspend fun refreshTenantIfDue(): TenantRefresh
 }
 
 /** Sign-in with phone + OTP; the session lives in the platform's secret store. */

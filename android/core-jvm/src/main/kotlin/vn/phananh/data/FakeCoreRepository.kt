@@ -39,6 +39,7 @@ import vn.phananh.core.OutboxKind
 import vn.phananh.core.PhanAnhException
 import vn.phananh.core.RatingLevel
 import vn.phananh.core.TenantConfig
+import vn.phananh.core.TenantRefresh
 import vn.phananh.core.UploadState
 import vn.phananh.core.ValidationReason
 
@@ -66,14 +67,15 @@ class FakeCoreRepository(
 
     override fun config() = tenant
 
-    /** What the fake server serves at the next [refreshConfig] (null: unchanged). */
+    /** What the fake server serves at the next [refreshTenantIfDue] (null: unchanged). */
     @Volatile var servedConfig: TenantConfig? = null
 
-    override suspend fun refreshConfig(): Boolean {
-        if (!online) throw PhanAnhException.Offline()
-        val next = servedConfig?.takeIf { it != tenant } ?: return false
-        tenant = next
-        return true
+    /** Asks the fake server whenever called (the once-a-day rule is the core's, not the fake's). */
+    override suspend fun refreshTenantIfDue(): TenantRefresh {
+        if (!online) return TenantRefresh(checked = false, configChanged = false, boundariesChanged = false)
+        val next = servedConfig?.takeIf { it != tenant }
+        if (next != null) tenant = next
+        return TenantRefresh(checked = true, configChanged = next != null, boundariesChanged = false)
     }
 
     override suspend fun createDraft(): Draft = synchronized(lock) {

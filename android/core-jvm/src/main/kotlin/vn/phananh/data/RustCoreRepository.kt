@@ -46,7 +46,7 @@ class RustCoreRepository private constructor(private val opening: Deferred<PhanA
     private fun openedClient(): PhanAnhClient = runBlocking { opening.await() }
 
     override fun config(): TenantConfig = openedClient().config()
-    override suspend fun refreshConfig(): Boolean = client().refreshConfig()
+    override suspend fun refreshTenantIfDue() = client().refreshTenantIfDue()
     override suspend fun createDraft(): Draft = client().createDraft()
     override suspend fun draft(id: String): Draft = client().draft(id)
     override suspend fun drafts(): List<Draft> = client().drafts()
