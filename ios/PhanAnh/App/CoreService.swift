@@ -148,6 +148,16 @@ final class CoreService {
     /// The province's notices covering the point (province-wide ones without it); the phone's copy offline.
     func notices(lat: Double?, lon: Double?) async throws -> NoticesAt { try await client.noticesAt(lat: lat, lon: lon) }
 
+    // Push (APNs)
+    /// The device token (hex) for the signed-in account; the core keeps it and registers it now,
+    /// at the next sign-in or when the network returns.
+    func setPushToken(_ hex: String) async { _ = try? await client.setPushToken(platform: .apns, token: hex) }
+    /// A token kept while offline or signed out goes to the server (cheap when it has it).
+    func registerPendingPushToken() async { _ = try? await client.registerPendingPushToken() }
+    /// A push's data keys: the core fetches and merges the report it names as a sync would (my
+    /// reports' watchers hear of it). Not this account's report, unreadable data: throws, nothing changed.
+    func handlePush(_ data: [String: String]) async throws -> PushEffect { try await client.handlePush(data: data) }
+
     // Session
     func requestOtp(phone: String) async throws -> OtpRequested { try await client.requestOtp(phone: phone) }
     func signIn(phone: String, code: String) async throws -> UserInfo { try await client.signIn(phone: phone, code: code) }
@@ -199,8 +209,10 @@ final class CoreService {
     func setVideoWifiOnly(_ enabled: Bool) async { try? await client.setVideoWifiOnly(enabled: enabled) }
     /// Bounded background work, then the reports whose status changed.
     func runPending(until deadline: Date) async throws -> (summary: RunSummary, changed: [ReportRow]) {
-        // The province's config too, when the core says a day has passed.
+        // The province's config too, when the core says a day has passed, and a push token
+        // the server does not have yet.
         await refreshTenantIfDue()
+        await registerPendingPushToken()
         let summary = try await client.runPending(deadline: deadline)
         var changed: [ReportRow] = []
         for id in try await client.syncMyReports() {
