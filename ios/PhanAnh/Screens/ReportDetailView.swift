@@ -99,9 +99,9 @@ struct ReportDetailView: View {
         .accessibilityElement(children: .combine)
     }
 
-    private func photos(_ paths: [String]) -> some View {
+    private func photos(_ sources: [PhotoSource]) -> some View {
         ScrollView(.horizontal) {
-            HStack { ForEach(paths, id: \.self) { Thumbnail(path: $0, size: 120) } }
+            HStack { ForEach(sources, id: \.self) { Thumbnail($0, size: 120) } }
         }
     }
 }
