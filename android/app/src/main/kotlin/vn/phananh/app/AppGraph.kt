@@ -15,6 +15,8 @@ import vn.phananh.app.platform.KeystoreSecretStore
 import vn.phananh.app.platform.Media3VideoTranscoder
 import vn.phananh.app.platform.MediaImporter
 import vn.phananh.app.platform.defaultLocationProvider
+import vn.phananh.app.push.CorePushReceiver
+import vn.phananh.app.push.PushTokenSource
 import vn.phananh.app.settings.AppSettings
 import vn.phananh.app.work.StatusNotifier
 import vn.phananh.app.work.SyncScheduler
@@ -40,6 +42,8 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
         val baseUrl: String? = null,
         val boundariesDir: String? = null,
         val secretStore: SecretStore? = null,
+        /** Where push tokens come from (null: none, this build has no push service; a Play build: FCM). */
+        val pushTokens: PushTokenSource? = null,
     ) {
         companion object {
             fun fromBuild() = Options(baseUrl = BuildConfig.API_BASE_URL_OVERRIDE.ifBlank { null })
@@ -84,6 +88,10 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
 
     val syncer = Syncer(repository, notifier) { settings.values.value.notifications }
 
+    /** What the platform's push service hands over (FcmService in a Play build) goes here. */
+    val push = CorePushReceiver(repository, repository, notifier, options.pushTokens ?: PushTokenSource.NONE) {
+        settings.values.value.notifications
+    }
     val scheduler = SyncScheduler(context, syncer, appScope)
 
     private val connectivity = ConnectivityMonitor(context) { online, metered ->
@@ -97,6 +105,7 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
         // The province's config and boundaries: the core asks at most once a day (its own
         // clock; offline now: the next sync run, e.g. when the network returns, asks).
         appScope.launch { syncer.refreshTenant() }
+        appScope.launch { push.start() }
         connectivity.start()
         scheduler.schedulePeriodic()
     }

@@ -277,6 +277,23 @@ class FakeCoreRepository(
             .also { queue += it; publish() }
     }
 
+    /** The push token handed over last (the fake "server" has it once signed in). */
+    @Volatile var pushToken: String? = null
+
+    override suspend fun setPushToken(platform: vn.phananh.core.PushPlatform, token: String): Boolean {
+        pushToken = token
+        return signedIn && online
+    }
+
+    override suspend fun registerPendingPushToken(): Boolean = pushToken != null && signedIn && online
+
+    /** A push names one of [reports] by `report_id` (the fake does not fetch; it answers what it has). */
+    override suspend fun handlePush(data: Map<String, String>): vn.phananh.core.PushEffect {
+        val id = data["report_id"] ?: throw PhanAnhException.Server(0u) // unreadable push data (core: Protocol)
+        val report = reports.value.reports.firstOrNull { it.id == id } ?: throw PhanAnhException.NotFound("report $id")
+        return vn.phananh.core.PushEffect.Report(report)
+    }
+
     /** Server files the fake "has downloaded": id → local path. Anything else reads as offline. */
     val mediaFiles = HashMap<String, String>()
 

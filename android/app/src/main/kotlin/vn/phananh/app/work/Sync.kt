@@ -15,7 +15,8 @@ data class StatusChange(val reportId: String, val categoryCode: String, val stat
  * changes of my reports (the core does both; it also serializes runs, so the foreground trigger
  * and a JobScheduler job never overlap). Each run also lets the core refresh the tenant config
  * and boundaries, which it does at most once a day. The statuses are compared with the local
- * cache from before the run, so a change is notified whichever run pulled it.
+ * cache from before the run, so a change is notified whichever run pulled it. A push token the
+ * server does not have yet (handed over offline) is registered.
  */
 class Syncer(
     private val repository: CoreRepository,
@@ -28,6 +29,8 @@ class Syncer(
     suspend fun run(deadline: Instant): Outcome =
         try {
             refreshTenant()
+            // A push token kept while offline or signed out goes to the server now (cheap when it has it).
+            runCatchingExceptions { repository.registerPendingPushToken() }
             val before = repository.myReports().associate { it.id to it.status }
             val summary = repository.runPending(deadline)
             val changes = repository.myReports().filter { r -> before[r.id] != null && before[r.id] != r.status }
