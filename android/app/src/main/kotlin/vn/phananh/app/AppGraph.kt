@@ -102,9 +102,8 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
     fun start() {
         notifier.createChannels()
         appScope.launch { repository.setVideoWifiOnly(settings.values.value.wifiOnlyVideo) }
-        // The province's config and boundaries: the core asks at most once a day (its own
-        // clock; offline now: the next sync run, e.g. when the network returns, asks).
-        appScope.launch { syncer.refreshTenant() }
+        // The province's config and boundaries are refreshed when the app is on screen
+        // (MainActivity.onStart) and in every sync run; the core asks at most once a day.
         appScope.launch { push.start() }
         connectivity.start()
         scheduler.schedulePeriodic()

@@ -6,7 +6,9 @@ import vn.phananh.app.push.FcmTokenSource
 class PlayApplication : PhanAnhApplication() {
     override fun onCreate() {
         // Before anything uses the graph; a test run that set its own options keeps them.
-        if (options == null) options = AppGraph.Options.fromBuild().copy(pushTokens = FcmTokenSource())
+        if (PhanAnhApplication.options == null) {
+            PhanAnhApplication.options = AppGraph.Options.fromBuild().copy(pushTokens = FcmTokenSource())
+        }
         super.onCreate()
     }
 }
