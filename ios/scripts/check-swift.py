@@ -254,6 +254,20 @@ def main(extra):
             failed += 1
             print(f"{name}: {type(e).__name__}: {e}")
 
+    # Push: the app target is signed with `aps-environment` (project.yml and the file XcodeGen
+    # writes agree) and may be woken for remote notifications.
+    target = yaml.safe_load((IOS / "project.yml").read_text())["targets"]["PhanAnh"]
+    ent = target.get("entitlements", {})
+    ent_file = IOS / ent.get("path", "-")
+    aps = ent.get("properties", {}).get("aps-environment")
+    modes = plistlib.loads((IOS / "PhanAnh/Resources/Info.plist").read_bytes()).get("UIBackgroundModes", [])
+    if aps in ("development", "production") and ent_file.is_file() \
+            and plistlib.loads(ent_file.read_bytes()).get("aps-environment") == aps and "remote-notification" in modes:
+        passed += 1
+    else:
+        failed += 1
+        print(f"push: aps-environment {aps!r} in project.yml, {ent_file.name} present {ent_file.is_file()}, UIBackgroundModes {modes}")
+
     # The BGTask identifiers the code registers must be permitted by Info.plist.
     plist_ids = set(plistlib.loads((IOS / "PhanAnh/Resources/Info.plist").read_bytes())["BGTaskSchedulerPermittedIdentifiers"])
     code_ids = set(re.findall(r'"(vn\.phananh\.sync\.[a-z]+)"', (IOS / "PhanAnh/Platform/BackgroundSync.swift").read_text()))

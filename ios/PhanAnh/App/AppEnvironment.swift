@@ -17,6 +17,10 @@ final class AppEnvironment: ObservableObject {
     @Published private(set) var opening = true
     @Published private(set) var startupError: Error?
     @Published var openReportId: String?
+    /// What the latest push changed: the screens showing that report (or the notices) follow.
+    @Published private(set) var lastPush: PushEffect?
+    /// The APNs token when it arrives before the core is open.
+    private var pendingPushToken: String?
     lazy var background = BackgroundSync(core: { [weak self] in self?.core }, notifier: notifications)
 
     private init() {
@@ -40,9 +44,13 @@ final class AppEnvironment: ObservableObject {
             let wifiOnly = UserDefaults.standard.object(forKey: "wifiOnlyVideo") as? Bool ?? true
             await service.setVideoWifiOnly(wifiOnly)
             core = service
-            // The province's config at every start (the core's conditional fetch); new
+            if let token = pendingPushToken {
+                pendingPushToken = nil
+                Task { await service.setPushToken(token) }
+            }
+            // The province's config and boundaries (the core asks at most once a day); new
             // categories, limits and location policy apply from then on.
-            Task { await service.refreshConfig() }
+            Task { await service.refreshTenantIfDue() }
         } catch {
             startupError = error
         }
@@ -50,8 +58,29 @@ final class AppEnvironment: ObservableObject {
 
     func start() {
         connectivity.start { online, metered in
-            Task { @MainActor in AppEnvironment.shared.core?.setConnectivity(online: online, metered: metered) }
+            Task { @MainActor in
+                let env = AppEnvironment.shared
+                env.core?.setConnectivity(online: online, metered: metered)
+                // Back online: a push token handed over offline goes to the server.
+                if online { await env.core?.registerPendingPushToken() }
+            }
         }
         background.schedule()
+    }
+
+    /// The APNs device token (hex) from the app delegate, handed to the core once it is open.
+    func pushTokenReceived(_ hex: String) {
+        guard let core else { pendingPushToken = hex; return }
+        Task { await core.setPushToken(hex) }
+    }
+
+    /// A push's data: the core applies it as a sync would; `lastPush` tells the screens. Nil
+    /// when the core refused it (not this account's report, unreadable) or is not open yet:
+    /// then nothing changed, and the next sync brings any real change.
+    @discardableResult
+    func pushReceived(_ data: [String: String]) async -> PushEffect? {
+        guard let core, let effect = try? await core.handlePush(data) else { return nil }
+        lastPush = effect
+        return effect
     }
 }

@@ -1,6 +1,33 @@
 import Foundation
 import PhanAnhCore
 
+/// A photo to show: a file on this phone (drafts, attachments) or a report's file on the
+/// server, which the core's media cache provides (offline from the phone's copy).
+enum PhotoSource: Hashable {
+    case local(String)
+    /// `keep`: my reports and the answers to them, kept for good; the feed's are evictable.
+    case remote(MediaRef, keep: Bool)
+}
+
+/// Why a server photo cannot be shown; the placeholder says it.
+enum MediaUnavailable: Error {
+    /// Not on the phone yet and no network.
+    case offline
+    /// The server's file does not match what the report names, or is not an image.
+    case damaged
+    /// Anything else (server error, storage full).
+    case failed
+
+    /// What the placeholder says.
+    @MainActor var text: String {
+        switch self {
+        case .offline: return tr("media_offline")
+        case .damaged: return tr("media_damaged")
+        case .failed: return tr("media_failed")
+        }
+    }
+}
+
 /// Rows and details the screens show, built from the core's records.
 struct ReportRow: Identifiable, Hashable {
     let id: String
@@ -12,8 +39,8 @@ struct ReportRow: Identifiable, Hashable {
     let createdAt: Date
     let deadline: Date?
     let overdue: Bool
-    /// Local file path or remote URL of the first photo.
-    let thumbnail: String?
+    /// The first photo.
+    let thumbnail: PhotoSource?
     let distanceMeters: Double?
     let unread: Bool
 }
@@ -28,13 +55,13 @@ struct TimelineItem: Identifiable, Hashable {
 
 struct DetailInfo {
     let row: ReportRow
-    let photos: [String]
+    let photos: [PhotoSource]
     let unitName: String?
     let timeline: [TimelineItem]
     let answerText: String?
     let answerUnit: String?
     let answerAt: Date?
-    let answerPhotos: [String]
+    let answerPhotos: [PhotoSource]
     let duplicateOf: String?
     let myRatingLevel: UInt8?
     let canRate: Bool
@@ -120,18 +147,12 @@ final class CoreService {
     }
 
     // Tenant config
-    /// Asks the core for the province's config (the core sends its ETag); true when a new one
-    /// is in use. At every start, then from background runs once a day (`refreshConfigIfDue`).
+    /// The province's config and ward boundaries: call at start, when the app comes to the
+    /// foreground and from background runs; the core asks the server at most once a day (its
+    /// own clock and ETags) and only when online. A failure keeps the ones in use.
     @discardableResult
-    func refreshConfig() async -> Bool {
-        guard let fresh = try? await client.refreshConfig() else { return false }
-        UserDefaults.standard.set(Date().timeIntervalSince1970, forKey: "configRefreshedAt")
-        return fresh
-    }
-    func refreshConfigIfDue() async {
-        let last = UserDefaults.standard.double(forKey: "configRefreshedAt")
-        let now = Date().timeIntervalSince1970
-        if last == 0 || now < last || now - last >= 24 * 3600 { await refreshConfig() }
+    func refreshTenantIfDue() async -> TenantRefresh? {
+        try? await client.refreshTenantIfDue()
     }
     /// Fresh from the server when online, the cached copy otherwise.
     func report(_ id: String) async throws -> DetailInfo {
@@ -153,6 +174,31 @@ final class CoreService {
     func join(_ reportId: String) async throws -> OutboxItem { try await client.joinReport(reportId: reportId) }
     /// The province's notices covering the point (province-wide ones without it); the phone's copy offline.
     func notices(lat: Double?, lon: Double?) async throws -> NoticesAt { try await client.noticesAt(lat: lat, lon: lon) }
+
+    // Server media
+    /// A report's photo on this phone: from the core's cache, or downloaded when online (a cut
+    /// download resumes); `keep` for my reports and their answers. Why not, for the placeholder.
+    func mediaFile(_ media: MediaRef, keep: Bool) async -> Result<String, MediaUnavailable> {
+        do {
+            return .success(try await client.mediaFile(media: media, keep: keep).path)
+        } catch PhanAnhError.Offline {
+            return .failure(.offline)
+        } catch PhanAnhError.Server(let status) where status == 0 {
+            return .failure(.damaged) // size or SHA-256 not as the report names it, or not an image
+        } catch {
+            return .failure(.failed)
+        }
+    }
+
+    // Push (APNs)
+    /// The device token (hex) for the signed-in account; the core keeps it and registers it now,
+    /// at the next sign-in or when the network returns.
+    func setPushToken(_ hex: String) async { _ = try? await client.setPushToken(platform: .apns, token: hex) }
+    /// A token kept while offline or signed out goes to the server (cheap when it has it).
+    func registerPendingPushToken() async { _ = try? await client.registerPendingPushToken() }
+    /// A push's data keys: the core fetches and merges the report it names as a sync would (my
+    /// reports' watchers hear of it). Not this account's report, unreadable data: throws, nothing changed.
+    func handlePush(_ data: [String: String]) async throws -> PushEffect { try await client.handlePush(data: data) }
 
     // Session
     func requestOtp(phone: String) async throws -> OtpRequested { try await client.requestOtp(phone: phone) }
@@ -205,13 +251,18 @@ final class CoreService {
     func setVideoWifiOnly(_ enabled: Bool) async { try? await client.setVideoWifiOnly(enabled: enabled) }
     /// Bounded background work, then the reports whose status changed.
     func runPending(until deadline: Date) async throws -> (summary: RunSummary, changed: [ReportRow]) {
-        // Once a day the province's config too (categories, limits, location policy).
-        await refreshConfigIfDue()
+        // The province's config too, when the core says a day has passed, and a push token
+        // the server does not have yet.
+        await refreshTenantIfDue()
+        await registerPendingPushToken()
         let summary = try await client.runPending(deadline: deadline)
         var changed: [ReportRow] = []
         for id in try await client.syncMyReports() {
             if let report = try await client.cachedReport(id: id) { changed.append(ReportRow(report)) }
         }
+        // My reports' photos and videos and the answers to them, kept for viewing offline
+        // (a cut download resumes next time; cancelled with the task when time is up).
+        if Date() < deadline { _ = try? await client.keepMyReportMedia() }
         return (summary, changed)
     }
 }
@@ -237,13 +288,13 @@ extension ReportRow {
         let overdue = r.deadline.map { $0 < Date() && openStatuses.contains(r.status) } ?? false
         self.init(id: r.id, categoryCode: r.category, description: r.description, wardName: r.ward?.fullName,
                   status: r.status, localState: nil, createdAt: r.createdAt, deadline: r.deadline, overdue: overdue,
-                  thumbnail: r.media.first { $0.kind == .photo }?.url, distanceMeters: nil, unread: false)
+                  thumbnail: r.media.first { $0.kind == .photo }.map { .remote($0, keep: true) }, distanceMeters: nil, unread: false)
     }
 
     init(_ f: FeedItem, distanceMeters: Double?) {
         self.init(id: f.id, categoryCode: f.category, description: f.description, wardName: f.ward?.fullName,
                   status: f.status, localState: nil, createdAt: f.createdAt, deadline: nil, overdue: false,
-                  thumbnail: f.media.first { $0.kind == .photo }?.url, distanceMeters: distanceMeters, unread: false)
+                  thumbnail: f.media.first { $0.kind == .photo }.map { .remote($0, keep: false) }, distanceMeters: distanceMeters, unread: false)
     }
 }
 
@@ -253,13 +304,13 @@ extension DetailInfo {
         let answer = r.timeline.last { ($0.kind == .response || $0.kind == .resolved) && $0.message != nil }
         self.init(
             row: ReportRow(r),
-            photos: r.media.filter { $0.kind == .photo }.map(\.url),
+            photos: r.media.filter { $0.kind == .photo }.map { .remote($0, keep: true) },
             unitName: r.unit?.name,
             timeline: r.timeline.map { TimelineItem(id: $0.id, at: $0.at, status: $0.status, unitName: $0.unit?.name, message: $0.message) },
             answerText: answer?.message,
             answerUnit: answer?.unit?.name ?? r.unit?.name,
             answerAt: answer?.at,
-            answerPhotos: answer?.media.filter { $0.kind == .photo }.map(\.url) ?? [],
+            answerPhotos: answer?.media.filter { $0.kind == .photo }.map { .remote($0, keep: true) } ?? [],
             duplicateOf: r.duplicateOf,
             myRatingLevel: r.myRating?.level,
             canRate: r.status == .resolved,

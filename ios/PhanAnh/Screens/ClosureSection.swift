@@ -9,9 +9,9 @@ struct ClosureInfo {
     let radiusM: UInt32
     let reason: VerificationReason?
     /// The report's own first photo.
-    let beforePhoto: String?
+    let beforePhoto: PhotoSource?
     /// The resolution's photo that was checked (`verification.photo_id` among the timeline's media).
-    let afterPhoto: String?
+    let afterPhoto: PhotoSource?
     let answerUntil: Date
     let myAnswer: ClosureAnswer?
     let resolved: Bool
@@ -22,8 +22,9 @@ struct ClosureInfo {
         distanceM = v.distanceM
         radiusM = v.radiusM
         reason = v.reason
-        beforePhoto = r.media.first { $0.kind == .photo }?.url
-        afterPhoto = v.photoId.flatMap { id in r.timeline.flatMap(\.media).first { $0.id == id }?.url }
+        // The resident's own report and its answer: kept on the phone for good.
+        beforePhoto = r.media.first { $0.kind == .photo }.map { .remote($0, keep: true) }
+        afterPhoto = v.photoId.flatMap { id in r.timeline.flatMap(\.media).first { $0.id == id } }.map { .remote($0, keep: true) }
         answerUntil = v.answerUntil
         myAnswer = v.myAnswer
         resolved = r.status == .resolved
@@ -118,10 +119,10 @@ struct ClosureSection: View {
         }
     }
 
-    private func photo(_ label: String, _ path: String?) -> some View {
+    private func photo(_ label: String, _ source: PhotoSource?) -> some View {
         VStack(alignment: .leading, spacing: 4) {
             Text(label).font(.caption)
-            if let path { Thumbnail(path: path, size: 140).accessibilityLabel(label) } else { Text(tr("closure_no_after_photo")).font(.caption) }
+            if let source { Thumbnail(source, size: 140).accessibilityLabel(label) } else { Text(tr("closure_no_after_photo")).font(.caption) }
         }
         .frame(maxWidth: .infinity, alignment: .leading)
     }

@@ -30,38 +30,69 @@ func statusColor(_ status: ReportStatus) -> Color {
     }
 }
 
-/// A photo as a square thumbnail: a local file (decoded off the main thread) or a server URL.
+/// A photo as a square thumbnail: a file on the phone, or a report's file on the server through
+/// the core's media cache (offline from the phone's copy), decoded off the main thread. When a
+/// server photo cannot be had, the placeholder says why (as Android's Thumbnail does).
 struct Thumbnail: View {
-    let path: String?
+    let source: PhotoSource?
     var size: CGFloat = 84
     @State private var image: UIImage?
+    @State private var unavailable: MediaUnavailable?
 
-    private var remoteURL: URL? {
-        guard let path, path.hasPrefix("https://") || path.hasPrefix("http://") else { return nil }
-        return URL(string: path)
+    init(_ source: PhotoSource?, size: CGFloat = 84) {
+        self.source = source
+        self.size = size
+    }
+
+    init(path: String?, size: CGFloat = 84) {
+        self.init(path.map { PhotoSource.local($0) }, size: size)
     }
 
     var body: some View {
         ZStack {
             RoundedRectangle(cornerRadius: 12).fill(Color(.secondarySystemBackground))
-            if let remoteURL {
-                AsyncImage(url: remoteURL) { image in image.resizable().scaledToFill() } placeholder: { ProgressView() }
-            } else if let image {
+            if let image {
                 Image(uiImage: image).resizable().scaledToFill()
+            } else if let unavailable, size >= 56 {
+                Text(unavailable.text)
+                    .font(.caption2)
+                    .foregroundStyle(.secondary)
+                    .multilineTextAlignment(.center)
+                    .padding(4)
             } else {
                 Image(systemName: "mappin.and.ellipse").foregroundStyle(.secondary)
             }
         }
         .frame(width: size, height: size)
         .clipShape(RoundedRectangle(cornerRadius: 12))
-        .task(id: path) {
-            guard let path, remoteURL == nil else { return }
-            let side = size * 3
-            image = await Task.detached(priority: .utility) {
-                UIImage(contentsOfFile: path)?.preparingThumbnail(of: CGSize(width: side, height: side))
-            }.value
+        .task(id: source) { await load() }
+        // The reason is read out; a photo or the neutral placeholder is decoration.
+        .accessibilityHidden(unavailable == nil)
+    }
+
+    @MainActor private func load() async {
+        image = nil
+        unavailable = nil
+        guard let source else { return }
+        let path: String
+        switch source {
+        case .local(let p):
+            path = p
+        case .remote(let media, let keep):
+            guard let core = AppEnvironment.shared.core else { unavailable = .failed; return }
+            switch await core.mediaFile(media, keep: keep) {
+            case .success(let p): path = p
+            case .failure(let why): unavailable = why; return
+            }
         }
-        .accessibilityHidden(true)
+        let side = size * 3
+        let decoded = await Task.detached(priority: .utility) {
+            UIImage(contentsOfFile: path)?.preparingThumbnail(of: CGSize(width: side, height: side))
+        }.value
+        if Task.isCancelled { return }
+        image = decoded
+        // The core checked the file's hash and header; one that still does not decode is damaged.
+        if decoded == nil, case .remote = source { unavailable = .damaged }
     }
 }
 

@@ -43,6 +43,10 @@ struct NoticesView: View {
         .navigationTitle(tr("notices_title"))
         .task { await model.load() }
         .refreshable { await model.load() }
+        .onReceive(AppEnvironment.shared.$lastPush) { effect in
+            // A notice was published for where the resident is: show the list again.
+            if case .notice? = effect { Task { await model.load() } }
+        }
     }
 
     private func row(_ n: Notice) -> some View {

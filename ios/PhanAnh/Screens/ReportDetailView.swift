@@ -16,6 +16,13 @@ final class DetailModel: ObservableObject {
     func load() async {
         do { detail = try await core.report(id); error = nil } catch { self.error = error }
     }
+
+    /// The report as a push brought it (already fetched and merged by the core).
+    func show(_ report: Report) {
+        guard report.id == id else { return }
+        detail = DetailInfo(report)
+        error = nil
+    }
 }
 
 struct ReportDetailView: View {
@@ -79,6 +86,9 @@ struct ReportDetailView: View {
         .navigationTitle(tr("detail_title"))
         .task { await model.load() }
         .refreshable { await model.load() }
+        .onReceive(AppEnvironment.shared.$lastPush) { effect in
+            if case .report(let report)? = effect { model.show(report) }
+        }
     }
 
     private func info(_ label: String, _ value: String) -> some View {
@@ -89,9 +99,9 @@ struct ReportDetailView: View {
         .accessibilityElement(children: .combine)
     }
 
-    private func photos(_ paths: [String]) -> some View {
+    private func photos(_ sources: [PhotoSource]) -> some View {
         ScrollView(.horizontal) {
-            HStack { ForEach(paths, id: \.self) { Thumbnail(path: $0, size: 120) } }
+            HStack { ForEach(sources, id: \.self) { Thumbnail($0, size: 120) } }
         }
     }
 }

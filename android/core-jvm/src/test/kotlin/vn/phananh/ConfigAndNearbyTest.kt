@@ -1,12 +1,11 @@
 package vn.phananh
 
-import java.time.Duration
 import java.time.Instant
 import java.util.UUID
 import kotlin.math.abs
 import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
-import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -20,7 +19,8 @@ import org.junit.jupiter.api.TestInstance
 import vn.phananh.core.DraftEdit
 import vn.phananh.core.LocationFix
 import vn.phananh.core.LocationSource
-import vn.phananh.data.ConfigRefresher
+import vn.phananh.core.PhanAnhException
+import vn.phananh.core.TenantRefresh
 import vn.phananh.data.RustCoreRepository
 import vn.phananh.presenter.HomePresenter
 import vn.phananh.presenter.NEARBY_RADIUS_M
@@ -31,7 +31,7 @@ import vn.phananh.ui.state.FeedFilter
 import vn.phananh.ui.state.HomeEvent
 import vn.phananh.ui.state.HomeTab
 
-/** The tenant config refreshed by the shell's schedule, and the nearby feed, over the real core and stub. */
+/** The tenant config refreshed on the core's once-a-day schedule, and the nearby feed, over the real core and stub. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConfigAndNearbyTest {
     private lateinit var stub: StubProcess
@@ -51,32 +51,24 @@ class ConfigAndNearbyTest {
     private fun open() = RustCoreRepository.open(TestEnv.tempDir("cfg-").path, stub.baseUrl, TestEnv.boundaries.path)
 
     @Test
-    fun `config is fetched at start, then only when a day has passed, and unchanged costs a 304`() = runBlocking {
+    fun `the core refreshes the tenant at start, not again the same day, and an offline start stays due`() = runBlocking {
         open().use { repo ->
-            var now = Instant.parse("2026-12-07T08:00:00Z").toEpochMilli()
-            var recorded = 0L
-            val refresher = ConfigRefresher(repo, { recorded }, { recorded = it }, Duration.ofDays(1), clock = { now })
-
-            // Start: the server's config replaces the compiled-in one (its version is the ETag).
-            assertTrue(refresher.refresh().getOrThrow(), "a new config applied")
-            assertEquals(now, recorded)
+            // Offline at start: nothing asked, no error, and the day not used up.
+            repo.setConnectivity(false, false)
+            assertEquals(TenantRefresh(checked = false, configChanged = false, boundariesChanged = false), repo.refreshTenantIfDue())
+            // Online: the server's config replaces the compiled-in one (the core keeps its ETag).
+            repo.setConnectivity(true, false)
+            val first = repo.refreshTenantIfDue()
+            assertTrue(first.checked && first.configChanged, "$first")
             assertTrue(repo.config().apiBaseUrl.isNotEmpty())
             val version = repo.config().version
-            // Same day: not asked.
-            now += Duration.ofHours(23).toMillis()
-            assertNull(refresher.refreshIfDue())
-            // A day later: asked; the core sends its ETag and the server answers "unchanged".
-            now += Duration.ofHours(1).toMillis()
-            assertFalse(refresher.refreshIfDue()!!.getOrThrow())
-            assertEquals(now, recorded)
+            // Every later call the same day (each sync run, each start) asks nothing.
+            repeat(3) { assertFalse(repo.refreshTenantIfDue().checked) }
             assertEquals(version, repo.config().version)
         }
-        // Offline: a failure returned (not thrown), and the time not recorded, so it is asked again.
+        // The server cannot be reached: a typed error each time, so the next run asks again.
         RustCoreRepository.open(TestEnv.tempDir("cfg-off-").path, "http://127.0.0.1:9/", TestEnv.boundaries.path).use { repo ->
-            var recorded = 0L
-            val refresher = ConfigRefresher(repo, { recorded }, { recorded = it })
-            assertTrue(refresher.refreshIfDue()!!.isFailure)
-            assertEquals(0L, recorded)
+            repeat(2) { assertFailsWith<PhanAnhException> { repo.refreshTenantIfDue() } }
         }
     }
 

@@ -63,6 +63,12 @@ class StubOfficer(private val stub: StubProcess, phone: String = "+84980000011")
         }
     }
 
+    /** One case action without a message or media ("accept", "start", "reject", ...). */
+    fun act(caseId: String, action: String) {
+        val (status, body) = call("POST", "api/v1/officer/cases/$caseId/actions", """{"action":"$action"}""", auth = true)
+        check(status == 200) { "$action on $caseId: $status $body" }
+    }
+
     /** Publishes a notice (`api/v1/officer/notices`, IOC staff); [notice] is the `NewNotice` JSON. Returns the response body. */
     fun publishNotice(notice: String): String {
         val (status, body) = call("POST", "api/v1/officer/notices", notice, auth = true)

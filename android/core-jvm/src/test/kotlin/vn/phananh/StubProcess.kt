@@ -60,6 +60,19 @@ class StubProcess(simulateSeconds: Double? = null) : AutoCloseable {
         error("no OTP in the stub's log")
     }
 
+    /** How many lines the stub has logged so far: a mark for [awaitLog]. */
+    fun logMark(): Int = output.size
+
+    /** The first line logged from [mark] on that matches [re], waiting up to [timeoutMs]; null when none came. */
+    fun awaitLog(re: Regex, mark: Int = 0, timeoutMs: Long = 15_000): MatchResult? {
+        val deadline = System.nanoTime() + timeoutMs * 1_000_000
+        while (true) {
+            synchronized(output) { output.drop(mark).firstNotNullOfOrNull { re.find(it) } }?.let { return it }
+            if (System.nanoTime() >= deadline) return null
+            Thread.sleep(20)
+        }
+    }
+
     private fun waitFor(re: Regex, timeoutMs: Long): String? {
         val deadline = System.nanoTime() + timeoutMs * 1_000_000
         while (System.nanoTime() < deadline) {

@@ -15,6 +15,8 @@ import vn.phananh.app.platform.KeystoreSecretStore
 import vn.phananh.app.platform.Media3VideoTranscoder
 import vn.phananh.app.platform.MediaImporter
 import vn.phananh.app.platform.defaultLocationProvider
+import vn.phananh.app.push.CorePushReceiver
+import vn.phananh.app.push.PushTokenSource
 import vn.phananh.app.settings.AppSettings
 import vn.phananh.app.work.StatusNotifier
 import vn.phananh.app.work.SyncScheduler
@@ -23,7 +25,6 @@ import vn.phananh.core.ClientConfig
 import vn.phananh.core.LogLevel
 import vn.phananh.core.SecretStore
 import vn.phananh.core.setLogSink
-import vn.phananh.data.ConfigRefresher
 import vn.phananh.data.CoreRepository
 import vn.phananh.data.RustCoreRepository
 
@@ -41,6 +42,8 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
         val baseUrl: String? = null,
         val boundariesDir: String? = null,
         val secretStore: SecretStore? = null,
+        /** Where push tokens come from (null: none, this build has no push service; a Play build: FCM). */
+        val pushTokens: PushTokenSource? = null,
     ) {
         companion object {
             fun fromBuild() = Options(baseUrl = BuildConfig.API_BASE_URL_OVERRIDE.ifBlank { null })
@@ -83,10 +86,12 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
             null
         }
 
-    /** The tenant config: asked at every start, then once a day from the periodic run. */
-    val configRefresher = ConfigRefresher(repository, settings::configRefreshedAt, settings::recordConfigRefreshed)
+    val syncer = Syncer(repository, notifier) { settings.values.value.notifications }
 
-    val syncer = Syncer(repository, notifier, configRefresher) { settings.values.value.notifications }
+    /** What the platform's push service hands over (FcmService in a Play build) goes here. */
+    val push = CorePushReceiver(repository, repository, notifier, options.pushTokens ?: PushTokenSource.NONE) {
+        settings.values.value.notifications
+    }
     val scheduler = SyncScheduler(context, syncer, appScope)
 
     private val connectivity = ConnectivityMonitor(context) { online, metered ->
@@ -97,9 +102,9 @@ class AppGraph(context: Context, options: Options = Options.fromBuild()) {
     fun start() {
         notifier.createChannels()
         appScope.launch { repository.setVideoWifiOnly(settings.values.value.wifiOnlyVideo) }
-        appScope.launch {
-            configRefresher.refresh().onFailure { e -> android.util.Log.i("PhanAnh", "tenant config not refreshed at start: $e") }
-        }
+        // The province's config and boundaries are refreshed when the app is on screen
+        // (MainActivity.onStart) and in every sync run; the core asks at most once a day.
+        appScope.launch { push.start() }
         connectivity.start()
         scheduler.schedulePeriodic()
     }

@@ -10,6 +10,7 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import kotlinx.coroutines.launch
 import vn.phananh.app.nav.AppNavHost
 import vn.phananh.ui.PhanAnhTheme
 import vn.phananh.ui.android.AndroidImageLoader
@@ -38,6 +39,16 @@ class MainActivity : ComponentActivity() {
                 AppNavHost(graph = graph, openReport = openReport.value, onReportOpened = { openReport.value = null })
             }
         }
+    }
+
+    /**
+     * The app on screen (its start, or back in the foreground): the core refreshes the
+     * province's config and boundaries if a day has passed since it last asked.
+     */
+    override fun onStart() {
+        super.onStart()
+        val graph = (application as PhanAnhApplication).graph
+        graph.appScope.launch { graph.syncer.refreshTenant() }
     }
 
     override fun onNewIntent(intent: Intent) {

@@ -2,7 +2,8 @@ package vn.phananh.app
 
 import android.app.Application
 
-class PhanAnhApplication : Application() {
+/** Open for a Play build's application (src/play), which plugs FCM in through [options]. */
+open class PhanAnhApplication : Application() {
     /** Created on first use so that a JobScheduler process start pays only for what it needs. */
     private val lazyGraph = lazy { AppGraph(this, options ?: AppGraph.Options.fromBuild()).also { it.start() } }
     val graph: AppGraph by lazyGraph

@@ -14,20 +14,25 @@ import vn.phananh.core.LocationFix
 import vn.phananh.core.OtpRequested
 import vn.phananh.core.OutboxItem
 import vn.phananh.core.OutboxSnapshot
+import vn.phananh.core.PushEffect
+import vn.phananh.core.PushPlatform
 import vn.phananh.core.Report
 import vn.phananh.core.ReportsSnapshot
 import vn.phananh.core.RunSummary
 import vn.phananh.core.TenantConfig
+import vn.phananh.core.TenantRefresh
 import vn.phananh.core.UserInfo
 
 /** The province's configuration in use (in memory, cheap); every feature reads it. */
 interface TenantRepository {
     fun config(): TenantConfig
     /**
-     * Fetches the province's configuration if it changed (the core sends the ETag it has);
-     * true when a new one is now in use. A config the core refuses leaves the current one.
+     * Call at start and from every background run: the core asks the server for the province's
+     * configuration and ward boundaries at most once a day (with the ETags it has; its own
+     * clock, the only schedule there is), when online. What changed is in use at once. A
+     * document the core refuses leaves the current one (a typed error).
      */
-    suspend fun refreshConfig(): Boolean
+    suspend fun refreshTenantIfDue(): TenantRefresh
 }
 
 /** Sign-in with phone + OTP; the session lives in the platform's secret store. */
@@ -120,6 +125,25 @@ interface MediaRepository {
 }
 
 /**
+ * Push: the platform's token (FCM) registered with the server for the signed-in account, and a
+ * received push turned into the change a sync would make. The token is kept by the core, so one
+ * handed over while signed out or offline is registered at the next sign-in or
+ * [registerPendingPushToken].
+ */
+interface PushRepository {
+    /** Keeps [token] and registers it for the signed-in account; true when the server has it now. */
+    suspend fun setPushToken(platform: PushPlatform, token: String): Boolean
+    /** Registers the kept token if the server does not have it for this account yet (network back); cheap otherwise. */
+    suspend fun registerPendingPushToken(): Boolean
+    /**
+     * A push's data (FCM `RemoteMessage.data`): the report it names is fetched and merged as a
+     * sync would (subscribers of my reports hear of it). A report that is not this account's:
+     * `PhanAnhException.NotFound`; unreadable data: a `PhanAnhException`; nothing changes then.
+     */
+    suspend fun handlePush(data: Map<String, String>): PushEffect
+}
+
+/**
  * Every feature of the core, as the app holds it: the feature interfaces are what the screens'
  * presenters take (each only the ones it needs). They share one native client, so the
  * Rust-backed implementation is one class, [RustCoreRepository] (a class per feature would
@@ -128,4 +152,4 @@ interface MediaRepository {
  * `vn.phananh.core.PhanAnhException`.
  */
 interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository,
-    MeTooRepository, NoticesRepository, MediaRepository
+    MeTooRepository, NoticesRepository, MediaRepository, PushRepository

@@ -39,6 +39,7 @@ import vn.phananh.core.OutboxKind
 import vn.phananh.core.PhanAnhException
 import vn.phananh.core.RatingLevel
 import vn.phananh.core.TenantConfig
+import vn.phananh.core.TenantRefresh
 import vn.phananh.core.UploadState
 import vn.phananh.core.ValidationReason
 
@@ -66,14 +67,15 @@ class FakeCoreRepository(
 
     override fun config() = tenant
 
-    /** What the fake server serves at the next [refreshConfig] (null: unchanged). */
+    /** What the fake server serves at the next [refreshTenantIfDue] (null: unchanged). */
     @Volatile var servedConfig: TenantConfig? = null
 
-    override suspend fun refreshConfig(): Boolean {
-        if (!online) throw PhanAnhException.Offline()
-        val next = servedConfig?.takeIf { it != tenant } ?: return false
-        tenant = next
-        return true
+    /** Asks the fake server whenever called (the once-a-day rule is the core's, not the fake's). */
+    override suspend fun refreshTenantIfDue(): TenantRefresh {
+        if (!online) return TenantRefresh(checked = false, configChanged = false, boundariesChanged = false)
+        val next = servedConfig?.takeIf { it != tenant }
+        if (next != null) tenant = next
+        return TenantRefresh(checked = true, configChanged = next != null, boundariesChanged = false)
     }
 
     override suspend fun createDraft(): Draft = synchronized(lock) {
@@ -273,6 +275,23 @@ class FakeCoreRepository(
         val now = Instant.now()
         OutboxItem(UUID.randomUUID().toString(), OutboxKind.Rating(reportId, Rating(level.toUByte(), comment, reopen, now)), LocalState.Queued, 0u, null, now, now, null)
             .also { queue += it; publish() }
+    }
+
+    /** The push token handed over last (the fake "server" has it once signed in). */
+    @Volatile var pushToken: String? = null
+
+    override suspend fun setPushToken(platform: vn.phananh.core.PushPlatform, token: String): Boolean {
+        pushToken = token
+        return signedIn && online
+    }
+
+    override suspend fun registerPendingPushToken(): Boolean = pushToken != null && signedIn && online
+
+    /** A push names one of [reports] by `report_id` (the fake does not fetch; it answers what it has). */
+    override suspend fun handlePush(data: Map<String, String>): vn.phananh.core.PushEffect {
+        val id = data["report_id"] ?: throw PhanAnhException.Server(0u) // unreadable push data (core: Protocol)
+        val report = reports.value.reports.firstOrNull { it.id == id } ?: throw PhanAnhException.NotFound("report $id")
+        return vn.phananh.core.PushEffect.Report(report)
     }
 
     /** Server files the fake "has downloaded": id → local path. Anything else reads as offline. */

@@ -25,6 +25,7 @@ import vn.phananh.core.OutboxItem
 import vn.phananh.core.OutboxListener
 import vn.phananh.core.OutboxSnapshot
 import vn.phananh.core.PhanAnhClient
+import vn.phananh.core.PushPlatform
 import vn.phananh.core.ReportsListener
 import vn.phananh.core.ReportsSnapshot
 import vn.phananh.core.TenantConfig
@@ -46,7 +47,7 @@ class RustCoreRepository private constructor(private val opening: Deferred<PhanA
     private fun openedClient(): PhanAnhClient = runBlocking { opening.await() }
 
     override fun config(): TenantConfig = openedClient().config()
-    override suspend fun refreshConfig(): Boolean = client().refreshConfig()
+    override suspend fun refreshTenantIfDue() = client().refreshTenantIfDue()
     override suspend fun createDraft(): Draft = client().createDraft()
     override suspend fun draft(id: String): Draft = client().draft(id)
     override suspend fun drafts(): List<Draft> = client().drafts()
@@ -95,6 +96,10 @@ class RustCoreRepository private constructor(private val opening: Deferred<PhanA
     override suspend fun joinReport(reportId: String) = client().joinReport(reportId)
     override suspend fun noticesAt(lat: Double?, lon: Double?) = client().noticesAt(lat, lon)
     override suspend fun feed(query: FeedQuery) = client().feed(query)
+
+    override suspend fun setPushToken(platform: PushPlatform, token: String) = client().setPushToken(platform, token)
+    override suspend fun registerPendingPushToken() = client().registerPendingPushToken()
+    override suspend fun handlePush(data: Map<String, String>) = client().handlePush(data)
 
     override suspend fun mediaFile(remote: RemoteMedia): MediaResolution {
         val ref = MediaRef(remote.id, remote.url, if (remote.video) RemoteMediaKind.VIDEO else RemoteMediaKind.PHOTO, remote.mime, remote.sizeBytes.toULong(), remote.sha256)

@@ -64,13 +64,6 @@ class AppSettings(private val context: Context) : PreferencesRepository {
         state.value = read()
     }
 
-    /** When the core last got an answer about the tenant config (epoch ms; 0: never). */
-    fun configRefreshedAt(): Long = prefs.getLong(KEY_CONFIG_REFRESHED_AT, 0)
-
-    fun recordConfigRefreshed(atMillis: Long) {
-        prefs.edit().putLong(KEY_CONFIG_REFRESHED_AT, atMillis).apply()
-    }
-
     /** Vietnamese unless the phone is set to English. */
     private fun systemLanguage(): AppLanguage =
         if (context.resources.configuration.locales[0].language == "en") AppLanguage.EN else AppLanguage.VI
@@ -82,6 +75,5 @@ class AppSettings(private val context: Context) : PreferencesRepository {
         const val KEY_PHONE = "masked_phone"
         const val KEY_CONSENT_VERSION = "consent_version"
         const val KEY_CONSENT_AT = "consent_at"
-        const val KEY_CONFIG_REFRESHED_AT = "config_refreshed_at"
     }
 }

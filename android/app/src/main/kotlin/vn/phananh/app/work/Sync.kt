@@ -3,8 +3,8 @@ package vn.phananh.app.work
 import java.time.Instant
 import vn.phananh.core.PhanAnhException
 import vn.phananh.core.ReportStatus
-import vn.phananh.data.ConfigRefresher
 import vn.phananh.data.CoreRepository
+import vn.phananh.data.runCatchingExceptions
 
 /** A report whose status changed in the last run (for the notification). */
 data class StatusChange(val reportId: String, val categoryCode: String, val status: ReportStatus)
@@ -13,13 +13,14 @@ data class StatusChange(val reportId: String, val categoryCode: String, val stat
  * One bounded delivery run: the core drains the outbox until [deadline] (it retries with
  * backoff and stops cleanly at the deadline; every step is restartable), then pulls the status
  * changes of my reports (the core does both; it also serializes runs, so the foreground trigger
- * and a JobScheduler job never overlap); once a day it also refreshes the tenant config. The statuses are compared with the local cache from
- * before the run, so a change is notified whichever run pulled it.
+ * and a JobScheduler job never overlap). Each run also lets the core refresh the tenant config
+ * and boundaries, which it does at most once a day. The statuses are compared with the local
+ * cache from before the run, so a change is notified whichever run pulled it. A push token the
+ * server does not have yet (handed over offline) is registered.
  */
 class Syncer(
     private val repository: CoreRepository,
     private val notifier: StatusNotifier,
-    private val configRefresher: ConfigRefresher,
     private val notificationsOn: () -> Boolean,
 ) {
     /** What the caller should do next. */
@@ -27,8 +28,9 @@ class Syncer(
 
     suspend fun run(deadline: Instant): Outcome =
         try {
-            // Once a day the province's config too (categories, limits, location policy).
-            configRefresher.refreshIfDue()
+            refreshTenant()
+            // A push token kept while offline or signed out goes to the server now (cheap when it has it).
+            runCatchingExceptions { repository.registerPendingPushToken() }
             val before = repository.myReports().associate { it.id to it.status }
             val summary = repository.runPending(deadline)
             val changes = repository.myReports().filter { r -> before[r.id] != null && before[r.id] != r.status }
@@ -41,4 +43,14 @@ class Syncer(
         } catch (e: PhanAnhException) {
             Outcome.RETRY_LATER // offline, server trouble: the core keeps everything queued
         }
+
+    /**
+     * The province's config and boundaries (categories, limits, location policy): the core asks
+     * the server when a day has passed since it last did and the phone is online. A failure
+     * (server down, a document the core refuses) keeps the ones in use and is asked again next time.
+     */
+    suspend fun refreshTenant() {
+        runCatchingExceptions { repository.refreshTenantIfDue() }
+            .onFailure { e -> android.util.Log.i("PhanAnh", "tenant config not refreshed: $e") }
+    }
 }
