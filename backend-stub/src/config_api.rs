@@ -29,6 +29,8 @@ impl Published {
         doc.api_base_url = format!("{base}/");
         doc.boundaries_url =
             (!wards.wards.is_empty()).then(|| format!("{base}/api/v1/config/boundaries"));
+        doc.boundaries_sha256 =
+            (!wards.wards.is_empty()).then(|| hex::encode(Sha256::digest(&wards.geojson)));
         doc.version = String::new();
         let v = etag(&serde_json::to_vec(&doc).unwrap_or_default());
         doc.version = v.trim_matches('"').to_string();

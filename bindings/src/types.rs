@@ -467,6 +467,7 @@ pub struct TenantConfig {
     pub province_code: String,
     pub province_name: String,
     pub boundaries_url: Option<String>,
+    pub boundaries_sha256: Option<String>,
     pub version: String,
 }
 

@@ -204,6 +204,17 @@ impl Context {
         Ok(self.boundaries.get()?)
     }
 
+    /// SHA-256 (hex) of the wards file in use: the one fetched last when there is one (it
+    /// replaced the bundled copy), else the configured source's.
+    pub(crate) fn wards_sha256(&self) -> Result<Option<String>> {
+        let fetched = self.storage_dir.join(BOUNDARIES_DIR).join("wards.geojson");
+        if fetched.is_file() {
+            let (_, sha256, _) = crate::media::hash_file(&fetched)?;
+            return Ok(Some(sha256));
+        }
+        Ok(self.boundaries.wards_sha256()?)
+    }
+
     pub(crate) fn province_geojson(&self) -> Result<Option<String>> {
         Ok(self.boundaries.province_geojson()?)
     }

@@ -419,6 +419,21 @@ impl BoundaryCache {
         *self.loaded.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(boundaries));
     }
 
+    /// SHA-256 (hex) of the wards GeoJSON of the configured source, as bytes on disk: what a
+    /// server's `boundaries_sha256` is compared with before anything is downloaded.
+    pub fn wards_sha256(&self) -> Result<Option<String>, BoundaryError> {
+        use sha2::Digest;
+        let bytes = match &self.source {
+            None => return Ok(None),
+            Some(BoundarySource::GeoJson { wards, .. }) => wards.as_bytes().to_vec(),
+            Some(BoundarySource::Dir(dir)) => {
+                let path = Boundaries::source_file(dir, "wards")?;
+                std::fs::read(&path).map_err(|e| BoundaryError::Io { path, source: e })?
+            }
+        };
+        Ok(Some(hex::encode(sha2::Sha256::digest(&bytes))))
+    }
+
     /// The province outline's GeoJSON text of the configured source (the server serves the
     /// wards only; a refreshed set pairs them with this outline).
     pub fn province_geojson(&self) -> Result<Option<String>, BoundaryError> {

@@ -144,6 +144,10 @@ pub struct TenantConfig {
     /// Absolute URL of the wards GeoJSON, when the server publishes one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundaries_url: Option<String>,
+    /// SHA-256 (64 lowercase hex digits) of the file at `boundaries_url`: a client that already
+    /// holds that file (the copy bundled with the app, or one fetched earlier) asks nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundaries_sha256: Option<String>,
     /// Changes whenever any field does (the server also sends it as `ETag`); empty in the
     /// compiled-in copy.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -219,6 +223,19 @@ impl TenantConfig {
                     "boundaries_url",
                     ValidationReason::Invalid {
                         detail: "must be https (http only for loopback)".into(),
+                    },
+                );
+            }
+        }
+        if let Some(h) = &self.boundaries_sha256 {
+            let hex = h.len() == 64
+                && h.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !hex || self.boundaries_url.is_none() {
+                push(
+                    "boundaries_sha256",
+                    ValidationReason::Invalid {
+                        detail: "64 lowercase hex digits, with boundaries_url".into(),
                     },
                 );
             }

@@ -381,6 +381,7 @@ class FakeCoreRepository(
             provinceCode = "00",
             provinceName = "tỉnh Mẫu",
             boundariesUrl = null,
+            boundariesSha256 = null,
             version = "",
         )
     }
