@@ -526,6 +526,7 @@ fn router(state: AppState) -> Router {
         .route("/open311/{*rest}", axum::routing::any(open311::not_found))
         .route("/openapi.json", get(openapi::serve))
         .route("/media/{id}", get(reports::media))
+        .route("/media/{id}/poster", get(reports::poster))
         .layer(json_limit);
     let files = tus::routes().layer(DefaultBodyLimit::disable());
     api.merge(files)

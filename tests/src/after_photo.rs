@@ -97,6 +97,7 @@ pub async fn upload_as(base_url: &str, access_token: &str, path: &Path) -> wire:
     );
     let url = resp.headers()["location"].to_str().unwrap().to_owned();
     wire::NewMedia {
+        poster: None,
         upload_url: url,
         sha256: crate::sync_support::sha256_hex(&bytes),
         kind: wire::MediaKind::Photo,
