@@ -32,7 +32,7 @@ pub use photo::{
     compress_photo, inspect_photo, prepare_photo, CompressOptions, CompressedPhoto, PhotoInfo,
 };
 pub use video::{
-    check_video_limits, inspect_video, max_output_bytes, poster_time_ms, prepare_poster,
+    check_video_limits, inspect_video, max_output_bytes, poster_time_ms, prepare_poster, POSTER_EDGE, POSTER_MAX_BYTES,
     prepare_video, prepare_video_trimmed, TrimRange, VideoInfo, VideoTarget, VideoTranscoder,
 };
 
