@@ -722,6 +722,18 @@ impl RunningStub {
         )
     }
 
+    /// Uploads of `filetype` the stub holds complete (attached or not), for tests.
+    pub fn complete_uploads(&self, filetype: &str) -> i64 {
+        self.state
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM uploads WHERE filetype = ?1 AND offset = length",
+                [filetype],
+                |r| r.get(0),
+            )
+            .unwrap_or(-1)
+    }
+
     pub fn report_count(&self) -> i64 {
         self.state
             .conn()
