@@ -16,6 +16,8 @@ struct ReportRow: Identifiable, Hashable {
     let thumbnail: String?
     let distanceMeters: Double?
     let unread: Bool
+    /// `thumbnail` is a video's poster frame (no photo in the report).
+    var thumbnailIsVideo = false
 }
 
 struct TimelineItem: Identifiable, Hashable {
@@ -40,6 +42,21 @@ struct DetailInfo {
     let canRate: Bool
     /// Verified closure, once resolved (issue 13).
     let closure: ClosureInfo?
+    /// Poster frames of the report's and the answer's videos (shown with a play badge).
+    var videoPosters: [String] = []
+    var answerVideoPosters: [String] = []
+}
+
+/// A report's thumbnail: its first photo, else its first video's poster frame.
+private func thumbnailOf(_ media: [MediaRef]) -> (url: String?, video: Bool) {
+    if let photo = media.first(where: { $0.kind == .photo }) { return (photo.url, false) }
+    if let poster = media.first(where: { $0.kind == .video && $0.posterUrl != nil })?.posterUrl { return (poster, true) }
+    return (nil, false)
+}
+
+/// The poster frames of the videos among `media` that have one.
+private func posterURLs(ofVideosIn media: [MediaRef]) -> [String] {
+    media.filter { $0.kind == .video }.compactMap(\.posterUrl)
 }
 
 /// Every call the iOS app makes into the core, in one place, named as the generated Swift API
@@ -237,13 +254,15 @@ extension ReportRow {
         let overdue = r.deadline.map { $0 < Date() && openStatuses.contains(r.status) } ?? false
         self.init(id: r.id, categoryCode: r.category, description: r.description, wardName: r.ward?.fullName,
                   status: r.status, localState: nil, createdAt: r.createdAt, deadline: r.deadline, overdue: overdue,
-                  thumbnail: r.media.first { $0.kind == .photo }?.url, distanceMeters: nil, unread: false)
+                  thumbnail: thumbnailOf(r.media).url, distanceMeters: nil, unread: false,
+                  thumbnailIsVideo: thumbnailOf(r.media).video)
     }
 
     init(_ f: FeedItem, distanceMeters: Double?) {
         self.init(id: f.id, categoryCode: f.category, description: f.description, wardName: f.ward?.fullName,
                   status: f.status, localState: nil, createdAt: f.createdAt, deadline: nil, overdue: false,
-                  thumbnail: f.media.first { $0.kind == .photo }?.url, distanceMeters: distanceMeters, unread: false)
+                  thumbnail: thumbnailOf(f.media).url, distanceMeters: distanceMeters, unread: false,
+                  thumbnailIsVideo: thumbnailOf(f.media).video)
     }
 }
 
@@ -263,7 +282,9 @@ extension DetailInfo {
             duplicateOf: r.duplicateOf,
             myRatingLevel: r.myRating?.level,
             canRate: r.status == .resolved,
-            closure: ClosureInfo(r)
+            closure: ClosureInfo(r),
+            videoPosters: posterURLs(ofVideosIn: r.media),
+            answerVideoPosters: posterURLs(ofVideosIn: answer?.media ?? [])
         )
     }
 }

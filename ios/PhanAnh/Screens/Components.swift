@@ -31,9 +31,11 @@ func statusColor(_ status: ReportStatus) -> Color {
 }
 
 /// A photo as a square thumbnail: a local file (decoded off the main thread) or a server URL.
+/// `isVideo`: the image is a video's poster frame, shown with a play badge.
 struct Thumbnail: View {
     let path: String?
     var size: CGFloat = 84
+    var isVideo = false
     @State private var image: UIImage?
 
     private var remoteURL: URL? {
@@ -54,6 +56,11 @@ struct Thumbnail: View {
         }
         .frame(width: size, height: size)
         .clipShape(RoundedRectangle(cornerRadius: 12))
+        .overlay {
+            if isVideo {
+                Image(systemName: "play.fill").foregroundStyle(.white).padding(10).background(Circle().fill(Color.black.opacity(0.55)))
+            }
+        }
         .task(id: path) {
             guard let path, remoteURL == nil else { return }
             let side = size * 3

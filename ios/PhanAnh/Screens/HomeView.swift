@@ -165,7 +165,7 @@ struct ReportRowView: View {
     let row: ReportRow
     var body: some View {
         HStack(alignment: .top, spacing: 12) {
-            Thumbnail(path: row.thumbnail)
+            Thumbnail(path: row.thumbnail, isVideo: row.thumbnailIsVideo)
             VStack(alignment: .leading, spacing: 4) {
                 HStack {
                     Text(categoryName(row.categoryCode)).font(.headline)
