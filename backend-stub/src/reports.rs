@@ -230,7 +230,13 @@ fn resolve_poster(
     if m.kind != MediaKind::Video {
         return Err("only a video has a poster".into());
     }
-    let id_of = |u: &str| u.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
+    let id_of = |u: &str| {
+        u.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    };
     let pid = id_of(&p.upload_url);
     let reused = all.iter().any(|o| id_of(&o.upload_url) == pid)
         || all
@@ -238,7 +244,9 @@ fn resolve_poster(
             .filter(|o| !std::ptr::eq(*o, m))
             .filter_map(|o| o.poster.as_ref())
             .any(|o| id_of(&o.upload_url) == pid)
-        || done.iter().any(|d| d.poster.as_ref().is_some_and(|q| q.id == pid));
+        || done
+            .iter()
+            .any(|d| d.poster.as_ref().is_some_and(|q| q.id == pid));
     if reused {
         return Err("the poster is another file of this request".into());
     }
@@ -1015,8 +1023,8 @@ async fn serve_file(
     {
         return Ok((StatusCode::NOT_MODIFIED, common).into_response());
     }
-    let content_type = HeaderValue::from_str(mime)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let content_type =
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())

@@ -23,9 +23,21 @@ fn clip(dir: &Path, name: &str) -> PathBuf {
     let out = dir.join(name);
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-loglevel", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "testsrc=size=720x1280:rate=25:duration=4"])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=720x1280:rate=25:duration=4",
+        ])
         .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=4"])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
         .args(["-c:a", "aac", "-shortest"])
         .arg(&out)
         .status()
@@ -39,7 +51,14 @@ fn still(dir: &Path, name: &str) -> Vec<u8> {
     let out = dir.join(name);
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-loglevel", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "testsrc=size=320x180", "-frames:v", "1"])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x180",
+            "-frames:v",
+            "1",
+        ])
         .arg(&out)
         .status()
         .expect("ffmpeg installed");
@@ -91,7 +110,10 @@ async fn deliver(client: &Client) {
             return;
         }
     }
-    panic!("not delivered: {:?}", client.outbox().items().await.unwrap());
+    panic!(
+        "not delivered: {:?}",
+        client.outbox().items().await.unwrap()
+    );
 }
 
 /// The one video of the stub's only report, as the feed shows it.
@@ -115,8 +137,14 @@ async fn video_in_feed(client: &Client) -> MediaRef {
 /// The poster as anyone (signed out) downloads it: a metadata-free JPEG of the announced
 /// hash and size, upright (portrait like the clip) and within the poster limits.
 async fn check_served_poster(video: &MediaRef, work: &Path) -> Vec<u8> {
-    let url = video.poster_url.as_deref().expect("the video has a poster_url");
-    assert!(url.ends_with(&format!("/media/{}/poster", video.id)), "{url}");
+    let url = video
+        .poster_url
+        .as_deref()
+        .expect("the video has a poster_url");
+    assert!(
+        url.ends_with(&format!("/media/{}/poster", video.id)),
+        "{url}"
+    );
     let resp = reqwest::get(url).await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(resp.headers()["content-type"], "image/jpeg");
@@ -129,7 +157,12 @@ async fn check_served_poster(video: &MediaRef, work: &Path) -> Vec<u8> {
     std::fs::write(&file, &bytes).unwrap();
     let info = phananh_core::media::inspect_photo(&file, None).expect("a readable JPEG");
     assert!(info.width.max(info.height) <= POSTER_EDGE);
-    assert!(info.height > info.width, "upright: {}x{}", info.width, info.height);
+    assert!(
+        info.height > info.width,
+        "upright: {}x{}",
+        info.width,
+        info.height
+    );
     bytes
 }
 
@@ -163,10 +196,18 @@ async fn a_reported_video_reaches_the_feed_with_a_small_metadata_free_poster_the
     }
 
     // The app's media cache: downloaded and checked once, then from the cache, byte for byte.
-    let first = client.media().poster(&video, Keep::WhileRoom).await.expect("poster");
+    let first = client
+        .media()
+        .poster(&video, Keep::WhileRoom)
+        .await
+        .expect("poster");
     assert!(!first.from_cache);
     assert_eq!(std::fs::read(&first.path).unwrap(), served);
-    let again = client.media().poster(&video, Keep::WhileRoom).await.unwrap();
+    let again = client
+        .media()
+        .poster(&video, Keep::WhileRoom)
+        .await
+        .unwrap();
     assert!(again.from_cache);
     assert_eq!(again.path, first.path);
     // "My reports" keep their posters for good (the sync brought the report in).
@@ -237,10 +278,7 @@ async fn killed_between_the_video_and_its_poster_the_report_arrives_once_with_bo
     kill_when(&mut child, "the video uploaded", || {
         stub.complete_uploads("video/mp4") >= 1
     });
-    let at_first_kill = (
-        stub.complete_uploads("image/jpeg"),
-        stub.report_count(),
-    );
+    let at_first_kill = (stub.complete_uploads("image/jpeg"), stub.report_count());
     // Killed again the moment the server holds the poster (the report is created next).
     let mut child = spawn_child(&dir, &base);
     kill_when(&mut child, "the poster uploaded", || {
@@ -395,12 +433,22 @@ async fn hostile_posters_are_refused_field_by_field_and_a_good_one_is_stripped()
     let v = put(me.clone(), video_bytes.clone(), "video/mp4").await;
     let theirs = put(other.clone(), small.clone(), "image/jpeg").await;
     refused(
-        post_report(&base, &me, vec![video(v.clone(), poster_of(&theirs, &small))]).await,
+        post_report(
+            &base,
+            &me,
+            vec![video(v.clone(), poster_of(&theirs, &small))],
+        )
+        .await,
         "someone else's upload",
     );
     // The video itself as its poster.
     refused(
-        post_report(&base, &me, vec![video(v.clone(), poster_of(&v, &video_bytes))]).await,
+        post_report(
+            &base,
+            &me,
+            vec![video(v.clone(), poster_of(&v, &video_bytes))],
+        )
+        .await,
         "the video as its poster",
     );
     // Not a JPEG: a PNG upload.

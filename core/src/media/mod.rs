@@ -32,8 +32,9 @@ pub use photo::{
     compress_photo, inspect_photo, prepare_photo, CompressOptions, CompressedPhoto, PhotoInfo,
 };
 pub use video::{
-    check_video_limits, inspect_video, max_output_bytes, poster_time_ms, prepare_poster, POSTER_EDGE, POSTER_MAX_BYTES,
+    check_video_limits, inspect_video, max_output_bytes, poster_time_ms, prepare_poster,
     prepare_video, prepare_video_trimmed, TrimRange, VideoInfo, VideoTarget, VideoTranscoder,
+    POSTER_EDGE, POSTER_MAX_BYTES,
 };
 
 use std::io::Read;

@@ -391,7 +391,13 @@ impl Store {
             let n = tx.execute(
                 "UPDATE attachments SET processed_path = ?2, mime = ?3, upload_json = ?4, \
                  poster_path = ?5, poster_upload_json = NULL WHERE id = ?1",
-                params![id.to_string(), processed_path, mime, to_json(&UploadState::Ready), poster_path],
+                params![
+                    id.to_string(),
+                    processed_path,
+                    mime,
+                    to_json(&UploadState::Ready),
+                    poster_path
+                ],
             )?;
             if n == 0 {
                 return Err(Error::not_found(format!("attachment {id}")));

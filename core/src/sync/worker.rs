@@ -401,12 +401,8 @@ async fn process_media(ctx: &Arc<Context>, attachment: Uuid) -> Result<()> {
                 (prepared, make_poster(c, &att, &dest, t))
             }
         };
-        c.store.set_attachment_processed(
-            attachment,
-            &rel,
-            &prepared.mime,
-            poster.as_deref(),
-        )
+        c.store
+            .set_attachment_processed(attachment, &rel, &prepared.mime, poster.as_deref())
     })
     .await
 }
