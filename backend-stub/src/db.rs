@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 /// Schema steps; step `i` brings `user_version` from `i` to `i + 1`. Append, never edit.
 const MIGRATIONS: &[&str] = &[
-    SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7,
+    SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7, SCHEMA_8,
 ];
 
 const SCHEMA_1: &str = r#"
@@ -256,6 +256,14 @@ CREATE TABLE follower_ratings (
     rated_at INTEGER NOT NULL,
     PRIMARY KEY (report_n, user_id)
 );
+"#;
+
+/// Issue 17: a video's poster frame, uploaded by the app with the report (its own upload,
+/// a metadata-free JPEG served at `/media/{id}/poster`).
+const SCHEMA_8: &str = r#"
+ALTER TABLE media ADD COLUMN poster_id TEXT;
+ALTER TABLE media ADD COLUMN poster_size INTEGER;
+ALTER TABLE media ADD COLUMN poster_sha256 TEXT;
 "#;
 
 /// Open (creating if needed) the database. `None` is an in-memory database.

@@ -526,6 +526,7 @@ fn router(state: AppState) -> Router {
         .route("/open311/{*rest}", axum::routing::any(open311::not_found))
         .route("/openapi.json", get(openapi::serve))
         .route("/media/{id}", get(reports::media))
+        .route("/media/{id}/poster", get(reports::poster))
         .layer(json_limit);
     let files = tus::routes().layer(DefaultBodyLimit::disable());
     api.merge(files)
@@ -719,6 +720,18 @@ impl RunningStub {
             self.state.push_out.sent.load(Relaxed),
             self.state.push_out.failed.load(Relaxed),
         )
+    }
+
+    /// Uploads of `filetype` the stub holds complete (attached or not), for tests.
+    pub fn complete_uploads(&self, filetype: &str) -> i64 {
+        self.state
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM uploads WHERE filetype = ?1 AND offset = length",
+                [filetype],
+                |r| r.get(0),
+            )
+            .unwrap_or(-1)
     }
 
     pub fn report_count(&self) -> i64 {

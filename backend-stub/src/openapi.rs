@@ -26,7 +26,9 @@ impl Modify for Bearer {
         title = "Phản ánh hiện trường — backend stub",
         description = "App API (JSON, bearer tokens), Open311 GeoReport v2 and, outside this \
             document, tus 1.0 uploads at /files/ (creation, creation-with-upload, expiration, \
-            termination, checksum sha1) and media downloads at /media/{id}. Errors are RFC 9457 \
+            termination, checksum sha1) and media downloads at /media/{id} (a video's poster \
+            frame, when the app sent one with the report, at /media/{id}/poster: the media \
+            reference's poster_url). Errors are RFC 9457 \
             application/problem+json, except on Open311 paths, which answer the GeoReport v2 \
             error list. Every Open311 path also exists with .xml instead of .json (XML is the \
             GeoReport v2 required format), plus the discovery document at /open311/discovery.xml."

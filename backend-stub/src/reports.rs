@@ -57,6 +57,15 @@ pub struct StoredMedia {
     pub size: u64,
     pub sha256: String,
     pub captured_at: Option<i64>,
+    /// A video's poster frame, as served.
+    pub poster: Option<StoredPoster>,
+}
+
+/// A checked poster upload: (id, size, sha256) of the JPEG as served (metadata stripped).
+pub struct StoredPoster {
+    pub id: String,
+    pub size: u64,
+    pub sha256: String,
 }
 
 pub fn check_category(errs: &mut Vec<FieldProblem>, code: &str) {
@@ -172,6 +181,20 @@ pub fn resolve_media(
             });
             continue;
         }
+        let poster = match &m.poster {
+            None => None,
+            Some(p) => match resolve_poster(conn, user, m, p, media, &out) {
+                Ok(p) => Some(p),
+                Err(detail) => {
+                    errs.push(FieldProblem {
+                        field: format!("{field}.{i}.poster.upload_url"),
+                        reason: "invalid".into(),
+                        detail: Some(detail),
+                    });
+                    continue;
+                }
+            },
+        };
         match crate::tus::resolve_for_attach(conn, user, &m.upload_url, &m.sha256, &m.mime) {
             Ok((id, size, served_sha)) => out.push(StoredMedia {
                 id,
@@ -180,6 +203,7 @@ pub fn resolve_media(
                 size,
                 sha256: served_sha,
                 captured_at: m.captured_at.map(|t| t.timestamp_millis()),
+                poster,
             }),
             Err(detail) => errs.push(FieldProblem {
                 field: format!("{field}.{i}.upload_url"),
@@ -189,6 +213,52 @@ pub fn resolve_media(
         }
     }
     out
+}
+
+/// A video's poster: only for a video; the caller's own finished upload of a JPEG (checked
+/// as one when it completed, its metadata stripped then), at most `MAX_POSTER_BYTES`, not
+/// attached anywhere yet and not one of the request's other files. Attaching it with the
+/// video marks it used, so it belongs to this report only.
+fn resolve_poster(
+    conn: &Connection,
+    user: &AuthUser,
+    m: &NewMedia,
+    p: &phananh_wire::NewPoster,
+    all: &[NewMedia],
+    done: &[StoredMedia],
+) -> Result<StoredPoster, String> {
+    if m.kind != MediaKind::Video {
+        return Err("only a video has a poster".into());
+    }
+    let id_of = |u: &str| {
+        u.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let pid = id_of(&p.upload_url);
+    let reused = all.iter().any(|o| id_of(&o.upload_url) == pid)
+        || all
+            .iter()
+            .filter(|o| !std::ptr::eq(*o, m))
+            .filter_map(|o| o.poster.as_ref())
+            .any(|o| id_of(&o.upload_url) == pid)
+        || done
+            .iter()
+            .any(|d| d.poster.as_ref().is_some_and(|q| q.id == pid));
+    if reused {
+        return Err("the poster is another file of this request".into());
+    }
+    let (id, size, sha256) =
+        crate::tus::resolve_for_attach(conn, user, &p.upload_url, &p.sha256, "image/jpeg")?;
+    if size > phananh_wire::MAX_POSTER_BYTES {
+        return Err(format!(
+            "a poster of {size} bytes; at most {} bytes",
+            phananh_wire::MAX_POSTER_BYTES
+        ));
+    }
+    Ok(StoredPoster { id, size, sha256 })
 }
 
 pub fn attach_media(
@@ -206,11 +276,17 @@ pub fn attach_media(
         } else {
             "photo"
         };
+        let p = m.poster.as_ref();
         conn.execute(
-            "INSERT INTO media(id, report_n, event_id, ord, kind, mime, size, sha256, captured_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![m.id, n, event_id, base + i as i64, kind, m.mime, m.size as i64, m.sha256, m.captured_at],
+            "INSERT INTO media(id, report_n, event_id, ord, kind, mime, size, sha256, captured_at, poster_id, poster_size, poster_sha256) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![m.id, n, event_id, base + i as i64, kind, m.mime, m.size as i64, m.sha256, m.captured_at,
+                    p.map(|p| &p.id), p.map(|p| p.size as i64), p.map(|p| &p.sha256)],
         )?;
         conn.execute("UPDATE uploads SET attached = 1 WHERE id = ?1", [&m.id])?;
+        if let Some(p) = p {
+            conn.execute("UPDATE uploads SET attached = 1 WHERE id = ?1", [&p.id])?;
+        }
     }
     Ok(())
 }
@@ -870,7 +946,6 @@ pub async fn media(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    use tokio::io::AsyncSeekExt;
     let row: Option<(String, String, String, i64)> = st
         .conn()
         .query_row(
@@ -888,6 +963,42 @@ pub async fn media(
             "sign in to watch videos (Authorization: Bearer <token>)",
         ));
     }
+    serve_file(&st, &headers, &id, &mime, &sha, size, public).await
+}
+
+/// GET /media/{id}/poster: the poster frame of a video (a small JPEG without metadata, the
+/// app's upload), public like the case's photos. 404 when the video has none (an officer's
+/// answer video: the stub cannot make one itself).
+pub async fn poster(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let row: Option<(String, String, i64)> = st
+        .conn()
+        .query_row(
+            "SELECT poster_id, poster_sha256, poster_size FROM media WHERE id = ?1 AND poster_id IS NOT NULL",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((file, sha, size)) = row else {
+        return Err(ApiError::not_found("no poster for this media"));
+    };
+    serve_file(&st, &headers, &file, "image/jpeg", &sha, size, true).await
+}
+
+/// Stream stored upload `file` (conditional and range requests answered).
+async fn serve_file(
+    st: &AppState,
+    headers: &HeaderMap,
+    file: &str,
+    mime: &str,
+    sha: &str,
+    size: i64,
+    public: bool,
+) -> ApiResult<Response> {
+    use tokio::io::AsyncSeekExt;
     let size = u64::try_from(size).map_err(ApiError::internal)?;
     let etag = format!("\"{sha}\"");
     let mut common = HeaderMap::new();
@@ -912,13 +1023,13 @@ pub async fn media(
     {
         return Ok((StatusCode::NOT_MODIFIED, common).into_response());
     }
-    let content_type = HeaderValue::from_str(&mime)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let content_type =
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .map(|r| parse_range(r, size));
-    let mut file = tokio::fs::File::open(st.upload_path(&id)).await?;
+    let mut file = tokio::fs::File::open(st.upload_path(file)).await?;
     common.insert(header::CONTENT_TYPE, content_type);
     match range {
         None => {

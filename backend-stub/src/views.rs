@@ -127,14 +127,18 @@ fn media(
     n: i64,
 ) -> rusqlite::Result<Vec<(Option<i64>, MediaRef)>> {
     let mut s = conn.prepare_cached(
-        "SELECT id, event_id, kind, mime, size, sha256 FROM media WHERE report_n = ?1 ORDER BY ord",
+        "SELECT id, event_id, kind, mime, size, sha256, poster_size, poster_sha256 FROM media WHERE report_n = ?1 ORDER BY ord",
     )?;
     let rows = s.query_map([n], |r| {
         let id: String = r.get(0)?;
+        let poster_size: Option<i64> = r.get(6)?;
         Ok((
             r.get::<_, Option<i64>>(1)?,
             MediaRef {
                 url: format!("{}/media/{id}", st.base),
+                poster_url: poster_size.map(|_| format!("{}/media/{id}/poster", st.base)),
+                poster_size_bytes: poster_size.map(|s| s as u64),
+                poster_sha256: r.get(7)?,
                 id,
                 kind: media_kind(&r.get::<_, String>(2)?),
                 mime: r.get(3)?,

@@ -286,6 +286,7 @@ async fn malformed_and_oversized_input_is_refused_with_problems() {
     let mine = api.upload(&t, &bytes, "image/jpeg").await;
     let mut r = new_report("Rác thải đổ trộm ven đường", THANH_SEN);
     r.media.push(phananh_wire::NewMedia {
+        poster: None,
         upload_url: theirs,
         sha256: sha256_hex(&bytes),
         kind: phananh_wire::MediaKind::Photo,
@@ -293,6 +294,7 @@ async fn malformed_and_oversized_input_is_refused_with_problems() {
         captured_at: None,
     });
     r.media.push(phananh_wire::NewMedia {
+        poster: None,
         upload_url: mine,
         sha256: "00".repeat(32),
         kind: phananh_wire::MediaKind::Photo,

@@ -125,6 +125,7 @@ async fn fifty_concurrent_range_reads_of_a_200_mb_video_use_bounded_memory() {
     }
     let mut report = new_report("Video quay cảnh xe tải đổ trộm phế thải", THANH_SEN);
     report.media.push(NewMedia {
+        poster: None,
         upload_url: url,
         sha256: hex::encode(sha.finalize()),
         kind: MediaKind::Video,

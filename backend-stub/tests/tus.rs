@@ -226,6 +226,7 @@ async fn chunks_offsets_and_checksums() {
     // The assembled file is exactly the photo: the report accepts its sha256.
     let mut rep = new_report("Ảnh được tải lên theo từng phần", THANH_SEN);
     rep.media.push(phananh_wire::NewMedia {
+        poster: None,
         upload_url: url.clone(),
         sha256: sha256_hex(&bytes),
         kind: phananh_wire::MediaKind::Photo,
@@ -369,6 +370,7 @@ async fn broken_and_stalled_patches_keep_what_arrived_and_resume() {
     assert_eq!(r.status(), 204);
     let mut rep = new_report("Tải lên bị ngắt rồi tiếp tục", THANH_SEN);
     rep.media.push(phananh_wire::NewMedia {
+        poster: None,
         upload_url: url,
         sha256: sha256_hex(&bytes),
         kind: phananh_wire::MediaKind::Photo,

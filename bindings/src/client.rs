@@ -410,6 +410,18 @@ impl PhanAnhClient {
         Ok(self.core.media().file(&media.into(), keep).await?.into())
     }
 
+    /// The poster frame of a video (what its thumbnail shows, with a play badge), cached and
+    /// checked like a photo (`keep` as for `media_file`). A photo, or a video the server has
+    /// no poster for (`poster_url` empty): `NotFound`; the shell then shows its placeholder.
+    pub async fn media_poster(&self, media: MediaRef, keep: bool) -> Res<CachedMedia> {
+        let keep = if keep {
+            phananh_core::Keep::Always
+        } else {
+            phananh_core::Keep::WhileRoom
+        };
+        Ok(self.core.media().poster(&media.into(), keep).await?.into())
+    }
+
     /// Fetch (when online) and keep every photo and video of my cached reports and of the
     /// answers to them; how many are on the phone. Call after `sync_my_reports`.
     pub async fn keep_my_report_media(&self) -> Res<u32> {

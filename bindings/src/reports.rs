@@ -81,6 +81,14 @@ pub struct MediaRef {
     /// Lowercase hex; the media cache checks the file against it.
     #[uniffi(default = "")]
     pub sha256: String,
+    /// A video's poster frame (its thumbnail), when the server has one; fetch it with
+    /// `media_poster`.
+    #[uniffi(default = None)]
+    pub poster_url: Option<String>,
+    #[uniffi(default = None)]
+    pub poster_sha256: Option<String>,
+    #[uniffi(default = None)]
+    pub poster_size_bytes: Option<u64>,
 }
 
 impl From<MediaRef> for wire::MediaRef {
@@ -95,6 +103,9 @@ impl From<MediaRef> for wire::MediaRef {
             mime: m.mime,
             size_bytes: m.size_bytes,
             sha256: m.sha256,
+            poster_url: m.poster_url,
+            poster_sha256: m.poster_sha256,
+            poster_size_bytes: m.poster_size_bytes,
         }
     }
 }
@@ -205,6 +216,9 @@ impl From<wire::MediaRef> for MediaRef {
             mime: m.mime,
             size_bytes: m.size_bytes,
             sha256: m.sha256,
+            poster_url: m.poster_url,
+            poster_sha256: m.poster_sha256,
+            poster_size_bytes: m.poster_size_bytes,
         }
     }
 }

@@ -70,37 +70,47 @@ pub fn north_of(lat: f64, lon: f64, north_m: f64) -> (f64, f64) {
 /// return the reference a case action attaches.
 pub async fn upload_as(base_url: &str, access_token: &str, path: &Path) -> wire::NewMedia {
     let bytes = std::fs::read(path).expect("read photo");
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let resp = reqwest::Client::new()
-        .post(format!("{base_url}files/"))
-        .bearer_auth(access_token)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", bytes.len().to_string())
-        .header(
-            "Upload-Metadata",
-            format!(
-                "filetype {},filename {}",
-                b64("image/jpeg"),
-                b64("after.jpg")
-            ),
-        )
-        .header("Content-Type", "application/offset+octet-stream")
-        .body(bytes.clone())
-        .send()
+    let url = tus_put_as(base_url, access_token, &bytes, "image/jpeg")
         .await
-        .expect("tus upload");
-    assert_eq!(resp.status().as_u16(), 201, "tus creation");
-    assert_eq!(
-        resp.headers()["upload-offset"].to_str().unwrap(),
-        bytes.len().to_string(),
-        "whole file in one request"
-    );
-    let url = resp.headers()["location"].to_str().unwrap().to_owned();
+        .expect("tus creation");
     wire::NewMedia {
+        poster: None,
         upload_url: url,
         sha256: crate::sync_support::sha256_hex(&bytes),
         kind: wire::MediaKind::Photo,
         mime: "image/jpeg".into(),
         captured_at: None,
     }
+}
+
+/// Upload `bytes` declared as `mime` with `access_token` in one tus creation-with-upload
+/// request: the upload URL, or the refusal's status and body.
+pub async fn tus_put_as(
+    base_url: &str,
+    access_token: &str,
+    bytes: &[u8],
+    mime: &str,
+) -> Result<String, (u16, String)> {
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let resp = reqwest::Client::new()
+        .post(format!("{base_url}files/"))
+        .bearer_auth(access_token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", bytes.len().to_string())
+        .header("Upload-Metadata", format!("filetype {}", b64(mime)))
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .expect("tus upload");
+    let status = resp.status().as_u16();
+    if status != 201 {
+        return Err((status, resp.text().await.unwrap_or_default()));
+    }
+    assert_eq!(
+        resp.headers()["upload-offset"].to_str().unwrap(),
+        bytes.len().to_string(),
+        "whole file in one request"
+    );
+    Ok(resp.headers()["location"].to_str().unwrap().to_owned())
 }

@@ -45,7 +45,7 @@ pub async fn process_now(client: &Client, draft: uuid::Uuid) -> Vec<(PathBuf, St
         .expect("media pipeline");
         client
             .store()
-            .set_attachment_processed(att.id, &rel, &prepared.mime)
+            .set_attachment_processed(att.id, &rel, &prepared.mime, None)
             .expect("record processed");
         out.push((dest, prepared.mime, att.kind));
     }

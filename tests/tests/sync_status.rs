@@ -650,7 +650,7 @@ async fn uploads_that_expired_on_the_server_are_sent_again_before_the_report() {
     std::fs::copy(&photo, e.client.resolve(&rel)).unwrap();
     e.client
         .store()
-        .set_attachment_processed(att.id, &rel, "image/jpeg")
+        .set_attachment_processed(att.id, &rel, "image/jpeg", None)
         .unwrap();
     let gone = format!("{}files/0000expired", e.stub.base_url());
     e.client

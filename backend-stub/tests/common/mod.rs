@@ -135,6 +135,7 @@ impl Api {
         let url = self.upload(token, &bytes, "image/jpeg").await;
         let mut r = new_report(text, at);
         r.media.push(NewMedia {
+            poster: None,
             upload_url: url,
             sha256: sha256_hex(&bytes),
             kind: MediaKind::Photo,

@@ -147,8 +147,11 @@ impl Media {
         let mut n = 0;
         let mut first_err = None;
         for r in &reports {
-            let answers = r.timeline.iter().flat_map(|e| e.media.iter());
-            for m in r.media.iter().chain(answers) {
+            let answers = r.timeline.iter().flat_map(|e| e.media.iter().cloned());
+            // A video's poster frame is kept like a photo (it is the video's thumbnail).
+            let all: Vec<wire::MediaRef> = r.media.iter().cloned().chain(answers).collect();
+            let posters: Vec<wire::MediaRef> = all.iter().filter_map(|m| m.poster()).collect();
+            for m in all.iter().chain(posters.iter()) {
                 match self.file(m, Keep::Always).await {
                     Ok(_) => n += 1,
                     Err(e) => {
@@ -164,6 +167,16 @@ impl Media {
             Some(e) if n == 0 => Err(e),
             _ => Ok(n),
         }
+    }
+
+    /// The poster frame of video `media` on this phone (cached or downloaded like a photo,
+    /// checked against its announced hash and size and read as a photo). `NotFound` when the
+    /// server has none for it (a photo, or a video sent without one).
+    pub async fn poster(&self, media: &wire::MediaRef, keep: Keep) -> Result<CachedMedia> {
+        let Some(p) = media.poster() else {
+            return Err(Error::not_found(format!("poster of media {}", media.id)));
+        };
+        self.file(&p, keep).await
     }
 
     pub async fn usage(&self) -> Result<MediaCacheUsage> {

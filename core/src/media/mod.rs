@@ -34,6 +34,7 @@ pub use photo::{
 pub use video::{
     check_video_limits, inspect_video, max_output_bytes, poster_time_ms, prepare_poster,
     prepare_video, prepare_video_trimmed, TrimRange, VideoInfo, VideoTarget, VideoTranscoder,
+    POSTER_EDGE, POSTER_MAX_BYTES,
 };
 
 use std::io::Read;

@@ -326,6 +326,12 @@ fn transcode_bounded(
     .into())
 }
 
+/// Long edge of the poster frame sent with a video (a feed thumbnail or a half-screen still
+/// on a phone), pixels.
+pub const POSTER_EDGE: u32 = 640;
+/// Byte budget of that poster (well under the server's `MAX_POSTER_BYTES`).
+pub const POSTER_MAX_BYTES: u64 = 60_000;
+
 /// A poster image for the video: the transcoder's still [`poster_time_ms`] in, then the
 /// photo pipeline (so it is upright, within the photo budget and metadata-free whatever the
 /// platform wrote).

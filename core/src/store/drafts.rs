@@ -378,17 +378,26 @@ impl Store {
         })
     }
 
-    /// Record the processed (compressed/transcoded) file of an attachment.
+    /// Record the processed (compressed/transcoded) file of an attachment and, for a video,
+    /// its poster frame (not uploaded yet), in one transaction.
     pub fn set_attachment_processed(
         &self,
         id: Uuid,
         processed_path: &str,
         mime: &str,
+        poster_path: Option<&str>,
     ) -> Result<()> {
         self.write(|tx| {
             let n = tx.execute(
-                "UPDATE attachments SET processed_path = ?2, mime = ?3, upload_json = ?4 WHERE id = ?1",
-                params![id.to_string(), processed_path, mime, to_json(&UploadState::Ready)],
+                "UPDATE attachments SET processed_path = ?2, mime = ?3, upload_json = ?4, \
+                 poster_path = ?5, poster_upload_json = NULL WHERE id = ?1",
+                params![
+                    id.to_string(),
+                    processed_path,
+                    mime,
+                    to_json(&UploadState::Ready),
+                    poster_path
+                ],
             )?;
             if n == 0 {
                 return Err(Error::not_found(format!("attachment {id}")));
@@ -448,19 +457,26 @@ impl Store {
                 return Ok(vec![]);
             }
             let (sha, bytes) = processed.map_or((None, None), |(s, b)| (Some(s), Some(b as i64)));
+            let poster: Option<String> = tx.query_row(
+                "SELECT poster_path FROM attachments WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )?;
             tx.execute(
                 "UPDATE attachments SET stored_path = ?2, processed_path = NULL, retained_at = ?3, \
-                 processed_sha256 = COALESCE(?4, processed_sha256), processed_bytes = COALESCE(?5, processed_bytes) WHERE id = ?1",
+                 processed_sha256 = COALESCE(?4, processed_sha256), processed_bytes = COALESCE(?5, processed_bytes), \
+                 poster_path = NULL WHERE id = ?1",
                 params![id.to_string(), preview_rel, ts(now), sha, bytes],
             )?;
-            Ok([Some(a.stored_path), a.processed_path].into_iter().flatten().filter(|p| p != preview_rel).collect())
+            Ok([Some(a.stored_path), a.processed_path, poster].into_iter().flatten().filter(|p| p != preview_rel).collect())
         })
     }
 
     /// Every file path the database refers to (for removing orphans after a crash).
     pub fn referenced_media_paths(&self) -> Result<Vec<String>> {
         self.read(|c| {
-            let mut stmt = c.prepare("SELECT stored_path FROM attachments UNION SELECT processed_path FROM attachments WHERE processed_path IS NOT NULL")?;
+            let mut stmt = c.prepare("SELECT stored_path FROM attachments UNION SELECT processed_path FROM attachments WHERE processed_path IS NOT NULL \
+                 UNION SELECT poster_path FROM attachments WHERE poster_path IS NOT NULL")?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })

@@ -10,6 +10,8 @@ mod kv;
 mod media_cache;
 pub use media_cache::{rel_path as media_cache_rel_path, CachedMediaRow, MediaCacheUsage};
 mod outbox;
+mod posters;
+pub use posters::Poster;
 mod reports;
 pub use reports::CachedFeed;
 pub mod timeline;
@@ -200,6 +202,13 @@ const MIGRATIONS: &[&str] = &[
         last_used   TEXT NOT NULL
     );
     CREATE INDEX media_cache_lru ON media_cache(keep, last_used);
+    "#,
+    // 9: a video's poster frame (issue 17), made with the upload file and sent with the
+    // report: its file (`media/<draft>/<attachment>.poster.jpg`) and its own tus upload
+    // state (`model::UploadState` as JSON; NULL: not started).
+    r#"
+    ALTER TABLE attachments ADD COLUMN poster_path TEXT;
+    ALTER TABLE attachments ADD COLUMN poster_upload_json TEXT;
     "#,
 ];
 

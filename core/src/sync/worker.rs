@@ -294,6 +294,7 @@ async fn run_step(ctx: &Arc<Context>, item: &OutboxItem, step: &Step) -> Result<
             let OutboxKind::Report { draft_id } = item.kind else {
                 return Err(Error::Internal("create for a rating".into()));
             };
+            upload_posters(ctx, engine, item, draft_id).await?;
             if !mark_sending(ctx, item.client_id).await? {
                 return Ok(Outcome::Withdrawn);
             }
@@ -386,35 +387,64 @@ async fn process_media(ctx: &Arc<Context>, attachment: Uuid) -> Result<()> {
         let rel = processed_rel_path(&att);
         let dest = c.resolve(&rel);
         let limits = c.config().media;
-        let prepared = match att.kind {
-            MediaKind::Photo => {
-                crate::media::prepare_photo(&src, &dest, &limits, c.image_decoder())
-            }
+        let (prepared, poster) = match att.kind {
+            MediaKind::Photo => (
+                crate::media::prepare_photo(&src, &dest, &limits, c.image_decoder())?,
+                None,
+            ),
             MediaKind::Video => {
                 let t = c.video_transcoder().ok_or_else(|| Error::Io {
                     path: src.clone(),
                     source: std::io::Error::other("no video transcoder on this device"),
                 })?;
-                crate::media::prepare_video(&src, &dest, &limits, t)
+                let prepared = crate::media::prepare_video(&src, &dest, &limits, t)?;
+                (prepared, make_poster(c, &att, &dest, t))
             }
-        }?;
+        };
         c.store
-            .set_attachment_processed(attachment, &rel, &prepared.mime)
+            .set_attachment_processed(attachment, &rel, &prepared.mime, poster.as_deref())
     })
     .await
+}
+
+/// The poster frame sent with a video, made from the upload file (upright, small, without
+/// metadata: the photo pipeline re-encodes it). A video without one is still sent: a
+/// failure here is logged, not returned.
+fn make_poster(
+    c: &Context,
+    att: &Attachment,
+    video: &std::path::Path,
+    t: &dyn crate::media::VideoTranscoder,
+) -> Option<String> {
+    let rel = sibling_rel_path(att, "poster.jpg");
+    let mut limits = c.config().media;
+    limits.photo_max_edge = crate::media::POSTER_EDGE;
+    limits.photo_max_bytes = crate::media::POSTER_MAX_BYTES;
+    match crate::media::prepare_poster(video, &c.resolve(&rel), &limits, t) {
+        Ok(_) => Some(rel),
+        Err(e) => {
+            tracing::warn!(attachment = %att.id, error = %e, "no poster frame for this video; sent without one");
+            None
+        }
+    }
 }
 
 /// `media/<draft>/<attachment>.upload.<ext>` beside the stored original.
 fn processed_rel_path(att: &Attachment) -> String {
     let ext = match att.kind {
-        MediaKind::Photo => "jpg",
-        MediaKind::Video => "mp4",
+        MediaKind::Photo => "upload.jpg",
+        MediaKind::Video => "upload.mp4",
     };
+    sibling_rel_path(att, ext)
+}
+
+/// `media/<draft>/<attachment>.<suffix>` beside the stored original.
+fn sibling_rel_path(att: &Attachment, suffix: &str) -> String {
     let dir = PathBuf::from(&att.stored_path)
         .parent()
         .map(|p| p.to_path_buf())
         .unwrap_or_default();
-    dir.join(format!("{}.upload.{ext}", att.id))
+    dir.join(format!("{}.{suffix}", att.id))
         .to_string_lossy()
         .into_owned()
 }
@@ -586,6 +616,95 @@ async fn upload(
     Ok(())
 }
 
+/// Upload the poster frame of each video of the draft that has one not on the server yet
+/// (resuming an upload a crash or a cut left, like any file). A poster the server refuses
+/// (4xx) is dropped: the report goes without it rather than not at all.
+async fn upload_posters(
+    ctx: &Arc<Context>,
+    engine: &Engine,
+    item: &OutboxItem,
+    draft_id: Uuid,
+) -> Result<()> {
+    let todo = ctx
+        .blocking(move |c| {
+            let mut out = Vec::new();
+            for a in c.store.draft(draft_id)?.attachments {
+                if a.kind != MediaKind::Video {
+                    continue;
+                }
+                if let Some(p) = c.store.attachment_poster(a.id)? {
+                    let resume = match &p.upload {
+                        UploadState::Uploaded { .. } => continue,
+                        UploadState::Uploading { url, .. } => Some(url.clone()),
+                        _ => None,
+                    };
+                    out.push((a.id, c.resolve(&p.path), resume));
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    if todo.is_empty() {
+        return Ok(());
+    }
+    let api = ctx.api()?;
+    let endpoint = api.tus_endpoint()?;
+    for (attachment, file, resume_url) in todo {
+        let store = &ctx.store;
+        let mut checkpoint = |cp: &crate::api::tus::Checkpoint| {
+            let state = if cp.offset >= cp.total {
+                UploadState::Uploaded {
+                    url: cp.url.clone(),
+                }
+            } else {
+                UploadState::Uploading {
+                    url: cp.url.clone(),
+                    offset: cp.offset,
+                    total: cp.total,
+                }
+            };
+            store.set_poster_upload(attachment, &state)
+        };
+        let mut sizer: ChunkSizer = lock(&engine.sizer).clone();
+        let result = api
+            .tus_upload(
+                &endpoint,
+                &engine.opts.tus,
+                &mut sizer,
+                UploadJob {
+                    file: &file,
+                    metadata: vec![("filetype".into(), "image/jpeg".into())],
+                    resume_url,
+                    checkpoint: &mut checkpoint,
+                    progress: Arc::new(|_| {}),
+                    handover: None,
+                },
+            )
+            .await;
+        lock(&engine.sizer).merge(&sizer);
+        match result {
+            Ok(url) => {
+                ctx.blocking(move |c| {
+                    c.store
+                        .set_poster_upload(attachment, &UploadState::Uploaded { url })
+                })
+                .await?
+            }
+            Err(e) if matches!(machine::classify(&e), Outcome::Permanent(_)) => {
+                tracing::warn!(item = %item.client_id, %attachment, error = %e, "the server refused the poster frame; the video goes without it");
+                ctx.blocking(move |c| {
+                    let files: Vec<String> = c.store.drop_poster(attachment)?.into_iter().collect();
+                    c.remove_files(&files);
+                    Ok(())
+                })
+                .await?
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 async fn create_report(ctx: &Arc<Context>, client_id: Uuid, draft_id: Uuid) -> Result<String> {
     let draft = ctx.blocking(move |c| c.store.draft(draft_id)).await?;
     let location = draft.location.clone().ok_or_else(|| {
@@ -603,7 +722,19 @@ async fn create_report(ctx: &Arc<Context>, client_id: Uuid, draft_id: Uuid) -> R
             .processed_path
             .clone()
             .ok_or_else(|| Error::Internal("uploaded without processed file".into()))?;
+        let id = a.id;
+        let poster = match ctx.blocking(move |c| c.store.attachment_poster(id)).await? {
+            Some(crate::store::Poster {
+                path,
+                upload: UploadState::Uploaded { url },
+            }) => Some(wire::NewPoster {
+                upload_url: url,
+                sha256: sha256_file(&ctx.resolve(&path)).await?,
+            }),
+            _ => None,
+        };
         media.push(wire::NewMedia {
+            poster,
             upload_url: url.clone(),
             sha256: sha256_file(&ctx.resolve(&rel)).await?,
             kind: match a.kind {
@@ -671,6 +802,35 @@ async fn reset_vanished_uploads(ctx: &Arc<Context>, draft_id: Uuid) -> Result<us
         if !complete {
             let id = a.id;
             ctx.blocking(move |c| c.store.set_attachment_upload(id, &UploadState::Ready))
+                .await?;
+            reset += 1;
+        }
+    }
+    // The posters sent with the videos, likewise (sent again by the next create step).
+    let posters = ctx
+        .blocking(move |c| {
+            let mut out = Vec::new();
+            for a in c.store.draft(draft_id)?.attachments {
+                if let Some(p) = c.store.attachment_poster(a.id)? {
+                    if let UploadState::Uploaded { url } = p.upload {
+                        let total = std::fs::metadata(c.resolve(&p.path)).ok().map(|m| m.len());
+                        out.push((a.id, url, total));
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    for (id, url, total) in posters {
+        let Ok(u) = crate::api::tus::Url::parse(&url) else {
+            continue;
+        };
+        let complete = match api.tus_offset(&u).await? {
+            crate::api::tus::Remote::At { offset, .. } => Some(offset) == total,
+            crate::api::tus::Remote::Gone => false,
+        };
+        if !complete {
+            ctx.blocking(move |c| c.store.set_poster_upload(id, &UploadState::Ready))
                 .await?;
             reset += 1;
         }

@@ -334,6 +334,26 @@ pub struct NewMedia {
     pub mime: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub captured_at: Option<DateTime<Utc>>,
+    /// A video's poster frame: another finished tus upload, a small JPEG (at most
+    /// [`MAX_POSTER_BYTES`]). Only for `kind: video`. Left out when there is none, so the
+    /// body is the same as before for servers that do not know it (they ignore the field,
+    /// and the unused poster upload expires there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<NewPoster>,
+}
+
+/// Largest poster frame a server takes (the app sends about a tenth of it).
+pub const MAX_POSTER_BYTES: u64 = 256 * 1024;
+
+/// The poster frame of a new video: a finished tus upload of a JPEG (`filetype` `image/jpeg`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewPoster {
+    /// The tus upload URL of the JPEG.
+    pub upload_url: String,
+    /// SHA-256 of the uploaded bytes, lowercase hex; the server checks it.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9a-f]{64}$"))]
+    pub sha256: String,
 }
 
 /// Body of `POST api/v1/reports`.
@@ -424,6 +444,35 @@ pub struct MediaRef {
     pub mime: String,
     pub size_bytes: u64,
     pub sha256: String,
+    /// A video's poster frame (a small JPEG, served publicly like photos), when the server
+    /// has one: the app sent it with the report. Absent for photos and for videos without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_url: Option<String>,
+    /// SHA-256 (hex) and size of the poster file, to check a download against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_size_bytes: Option<u64>,
+}
+
+impl MediaRef {
+    /// The poster frame of a video as a photo of its own (what a thumbnail shows).
+    pub fn poster(&self) -> Option<MediaRef> {
+        if self.kind != MediaKind::Video {
+            return None;
+        }
+        Some(MediaRef {
+            id: format!("{}-poster", self.id),
+            url: self.poster_url.clone()?,
+            kind: MediaKind::Photo,
+            mime: "image/jpeg".into(),
+            size_bytes: self.poster_size_bytes?,
+            sha256: self.poster_sha256.clone()?,
+            poster_url: None,
+            poster_sha256: None,
+            poster_size_bytes: None,
+        })
+    }
 }
 
 /// What a timeline event records. Unknown future kinds read as `other`.

@@ -7,6 +7,11 @@ enum PhotoSource: Hashable {
     case local(String)
     /// `keep`: my reports and the answers to them, kept for good; the feed's are evictable.
     case remote(MediaRef, keep: Bool)
+    /// The poster frame of a server video (shown with a play badge), cached like a photo.
+    case poster(MediaRef, keep: Bool)
+
+    var isVideo: Bool { if case .poster = self { return true } else { return false } }
+    var isLocal: Bool { if case .local = self { return true } else { return false } }
 }
 
 /// Why a server photo cannot be shown; the placeholder says it.
@@ -67,6 +72,20 @@ struct DetailInfo {
     let canRate: Bool
     /// Verified closure, once resolved (issue 13).
     let closure: ClosureInfo?
+    /// Poster frames of the report's and the answer's videos (shown with a play badge).
+    var videoPosters: [PhotoSource] = []
+    var answerVideoPosters: [PhotoSource] = []
+}
+
+/// A report's thumbnail: its first photo, else its first video's poster frame.
+private func thumbnailOf(_ media: [MediaRef], keep: Bool) -> PhotoSource? {
+    if let photo = media.first(where: { $0.kind == .photo }) { return .remote(photo, keep: keep) }
+    return media.first(where: { $0.kind == .video && $0.posterUrl != nil }).map { .poster($0, keep: keep) }
+}
+
+/// The poster frames of the videos among `media` that have one.
+private func posters(ofVideosIn media: [MediaRef], keep: Bool) -> [PhotoSource] {
+    media.filter { $0.kind == .video && $0.posterUrl != nil }.map { .poster($0, keep: keep) }
 }
 
 /// Every call the iOS app makes into the core, in one place, named as the generated Swift API
@@ -179,8 +198,17 @@ final class CoreService {
     /// A report's photo on this phone: from the core's cache, or downloaded when online (a cut
     /// download resumes); `keep` for my reports and their answers. Why not, for the placeholder.
     func mediaFile(_ media: MediaRef, keep: Bool) async -> Result<String, MediaUnavailable> {
+        await cachedPath { try await client.mediaFile(media: media, keep: keep) }
+    }
+
+    /// A server video's poster frame, through the same cache; a video without one: `.failed`.
+    func mediaPoster(_ media: MediaRef, keep: Bool) async -> Result<String, MediaUnavailable> {
+        await cachedPath { try await client.mediaPoster(media: media, keep: keep) }
+    }
+
+    private func cachedPath(_ fetch: () async throws -> CachedMedia) async -> Result<String, MediaUnavailable> {
         do {
-            return .success(try await client.mediaFile(media: media, keep: keep).path)
+            return .success(try await fetch().path)
         } catch PhanAnhError.Offline {
             return .failure(.offline)
         } catch PhanAnhError.Server(let status) where status == 0 {
@@ -288,13 +316,13 @@ extension ReportRow {
         let overdue = r.deadline.map { $0 < Date() && openStatuses.contains(r.status) } ?? false
         self.init(id: r.id, categoryCode: r.category, description: r.description, wardName: r.ward?.fullName,
                   status: r.status, localState: nil, createdAt: r.createdAt, deadline: r.deadline, overdue: overdue,
-                  thumbnail: r.media.first { $0.kind == .photo }.map { .remote($0, keep: true) }, distanceMeters: nil, unread: false)
+                  thumbnail: thumbnailOf(r.media, keep: true), distanceMeters: nil, unread: false)
     }
 
     init(_ f: FeedItem, distanceMeters: Double?) {
         self.init(id: f.id, categoryCode: f.category, description: f.description, wardName: f.ward?.fullName,
                   status: f.status, localState: nil, createdAt: f.createdAt, deadline: nil, overdue: false,
-                  thumbnail: f.media.first { $0.kind == .photo }.map { .remote($0, keep: false) }, distanceMeters: distanceMeters, unread: false)
+                  thumbnail: thumbnailOf(f.media, keep: false), distanceMeters: distanceMeters, unread: false)
     }
 }
 
@@ -314,7 +342,9 @@ extension DetailInfo {
             duplicateOf: r.duplicateOf,
             myRatingLevel: r.myRating?.level,
             canRate: r.status == .resolved,
-            closure: ClosureInfo(r)
+            closure: ClosureInfo(r),
+            videoPosters: posters(ofVideosIn: r.media, keep: true),
+            answerVideoPosters: posters(ofVideosIn: answer?.media ?? [], keep: true)
         )
     }
 }

@@ -32,7 +32,8 @@ func statusColor(_ status: ReportStatus) -> Color {
 
 /// A photo as a square thumbnail: a file on the phone, or a report's file on the server through
 /// the core's media cache (offline from the phone's copy), decoded off the main thread. When a
-/// server photo cannot be had, the placeholder says why (as Android's Thumbnail does).
+/// server photo cannot be had, the placeholder says why (as Android's Thumbnail does). A video's
+/// poster frame is shown with a play badge.
 struct Thumbnail: View {
     let source: PhotoSource?
     var size: CGFloat = 84
@@ -65,6 +66,11 @@ struct Thumbnail: View {
         }
         .frame(width: size, height: size)
         .clipShape(RoundedRectangle(cornerRadius: 12))
+        .overlay {
+            if source?.isVideo == true {
+                Image(systemName: "play.fill").foregroundStyle(.white).padding(10).background(Circle().fill(Color.black.opacity(0.55)))
+            }
+        }
         .task(id: source) { await load() }
         // The reason is read out; a photo or the neutral placeholder is decoration.
         .accessibilityHidden(unavailable == nil)
@@ -78,9 +84,15 @@ struct Thumbnail: View {
         switch source {
         case .local(let p):
             path = p
-        case .remote(let media, let keep):
+        case .remote(let media, let keep), .poster(let media, let keep):
             guard let core = AppEnvironment.shared.core else { unavailable = .failed; return }
-            switch await core.mediaFile(media, keep: keep) {
+            let fetched: Result<String, MediaUnavailable>
+            if source.isVideo {
+                fetched = await core.mediaPoster(media, keep: keep)
+            } else {
+                fetched = await core.mediaFile(media, keep: keep)
+            }
+            switch fetched {
             case .success(let p): path = p
             case .failure(let why): unavailable = why; return
             }
@@ -92,7 +104,7 @@ struct Thumbnail: View {
         if Task.isCancelled { return }
         image = decoded
         // The core checked the file's hash and header; one that still does not decode is damaged.
-        if decoded == nil, case .remote = source { unavailable = .damaged }
+        if decoded == nil, !source.isLocal { unavailable = .damaged }
     }
 }
 

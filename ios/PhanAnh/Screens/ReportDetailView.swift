@@ -37,7 +37,7 @@ struct ReportDetailView: View {
                     Text(categoryName(d.row.categoryCode)).font(.title2.bold()).accessibilityAddTraits(.isHeader)
                     if let status = d.row.status { StatusBadge(status: status) }
                     Text(d.row.description)
-                    photos(d.photos)
+                    photos(d.photos, videos: d.videoPosters)
                     Divider()
                     info(tr("detail_place"), d.row.wardName ?? tr("location_no_ward"))
                     info(tr("detail_sent_at"), dateTimeText(d.row.createdAt))
@@ -51,7 +51,7 @@ struct ReportDetailView: View {
                             Text(tr("detail_answer_from", d.answerUnit ?? "")).font(.headline)
                             if let at = d.answerAt { Text(dateTimeText(at)).font(.footnote) }
                             Text(answer)
-                            photos(d.answerPhotos)
+                            photos(d.answerPhotos, videos: d.answerVideoPosters)
                         }
                         .padding()
                         .background(Color.green.opacity(0.1), in: RoundedRectangle(cornerRadius: 12))
@@ -99,9 +99,9 @@ struct ReportDetailView: View {
         .accessibilityElement(children: .combine)
     }
 
-    private func photos(_ sources: [PhotoSource]) -> some View {
+    private func photos(_ sources: [PhotoSource], videos: [PhotoSource] = []) -> some View {
         ScrollView(.horizontal) {
-            HStack { ForEach(sources, id: \.self) { Thumbnail($0, size: 120) } }
+            HStack { ForEach(sources + videos, id: \.self) { Thumbnail($0, size: 120) } }
         }
     }
 }

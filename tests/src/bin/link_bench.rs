@@ -60,6 +60,7 @@ async fn report_template(client: &Client, draft: uuid::Uuid) -> anyhow::Result<S
     for (i, a) in d.attachments.iter().enumerate() {
         let p = client.resolve(a.processed_path.as_deref().unwrap_or_default());
         media.push(wire::NewMedia {
+            poster: None,
             upload_url: format!("@@URL{i}@@"),
             sha256: sha256_hex(&std::fs::read(p)?),
             kind: if a.kind == MediaKind::Photo {

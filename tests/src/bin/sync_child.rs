@@ -6,6 +6,7 @@
 //! With a third argument (a file path), the child's platform photo decoder (used for HEIC)
 //! writes that file and then never returns, like a decoder that runs out of memory on a
 //! hostile photo: the parent kills the child while it is stuck there (the crash-loop test).
+//! With `PHANANH_CHILD_FFMPEG` set, videos are transcoded with ffmpeg (the poster crash test).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,11 @@ async fn main() {
         secret_store: Some(Arc::new(FileSecretStore::new(dir.join("secrets.json")))),
         sync: fast_sync_options(),
         image_decoder: stall,
+        // Videos are transcoded (and their poster made) with ffmpeg when the parent asks.
+        video_transcoder: std::env::var_os("PHANANH_CHILD_FFMPEG").map(|_| {
+            Arc::new(phananh_desktop::FfmpegTranscoder::default())
+                as Arc<dyn phananh_core::media::VideoTranscoder>
+        }),
         ..ClientOptions::new(&dir)
     })
     .await

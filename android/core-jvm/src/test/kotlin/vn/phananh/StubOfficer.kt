@@ -38,20 +38,33 @@ class StubOfficer(private val stub: StubProcess, phone: String = "+84980000011")
 
     /** Uploads [photo] as a JPEG in one tus creation-with-upload request; the `media` entry of a case action. */
     fun upload(photo: File): String {
-        val bytes = photo.readBytes()
+        val (url, sha) = tus(photo, "image/jpeg")
+        return """{"upload_url":"$url","sha256":"$sha","kind":"photo","mime":"image/jpeg"}"""
+    }
+
+    /** Uploads an MP4 [video] and its JPEG [poster] frame; the `media` entry naming both. */
+    fun uploadVideo(video: File, poster: File): String {
+        val (url, sha) = tus(video, "video/mp4")
+        val (posterUrl, posterSha) = tus(poster, "image/jpeg")
+        return """{"upload_url":"$url","sha256":"$sha","kind":"video","mime":"video/mp4",""" +
+            """"poster":{"upload_url":"$posterUrl","sha256":"$posterSha"}}"""
+    }
+
+    /** One tus creation-with-upload request: the upload URL and the file's SHA-256. */
+    private fun tus(file: File, mime: String): Pair<String, String> {
+        val bytes = file.readBytes()
         val b64 = { s: String -> Base64.getEncoder().encodeToString(s.toByteArray()) }
         val req = HttpRequest.newBuilder(URI.create(stub.baseUrl + "files/")).timeout(Duration.ofSeconds(20))
             .header("Authorization", "Bearer $token")
             .header("Tus-Resumable", "1.0.0")
             .header("Upload-Length", bytes.size.toString())
-            .header("Upload-Metadata", "filetype ${b64("image/jpeg")},filename ${b64("after.jpg")}")
+            .header("Upload-Metadata", "filetype ${b64(mime)}")
             .header("Content-Type", "application/offset+octet-stream")
             .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build()
         val r = http.send(req, HttpResponse.BodyHandlers.ofString())
         check(r.statusCode() == 201) { "tus creation ${r.statusCode()} ${r.body()}" }
-        val url = r.headers().firstValue("location").get()
         val sha = MessageDigest.getInstance("SHA-256").digest(bytes).joinToString("") { "%02x".format(it) }
-        return """{"upload_url":"$url","sha256":"$sha","kind":"photo","mime":"image/jpeg"}"""
+        return r.headers().firstValue("location").get() to sha
     }
 
     /** Accepts, starts and resolves [caseId] with the uploaded [media] (none: resolved without a photo). */

@@ -160,8 +160,17 @@ fun CaseStatus.toCore(): ReportStatus = ReportStatus.valueOf(name)
 fun MediaRef.toPhoto(keep: Boolean) = PhotoRef(
     url,
     if (kind == RemoteMediaKind.VIDEO) UiMediaKind.VIDEO else UiMediaKind.PHOTO,
-    remote = vn.phananh.ui.state.RemoteMedia(id, url, mime, sizeBytes.toLong(), sha256, kind == RemoteMediaKind.VIDEO, keep),
+    remote = vn.phananh.ui.state.RemoteMedia(id, url, mime, sizeBytes.toLong(), sha256, kind == RemoteMediaKind.VIDEO, keep, poster(keep)),
 )
+
+/** A video's poster frame as a photo of its own (fetched and checked by the media cache like one). */
+private fun MediaRef.poster(keep: Boolean): vn.phananh.ui.state.RemoteMedia? {
+    if (kind != RemoteMediaKind.VIDEO) return null
+    val url = posterUrl ?: return null
+    val sha = posterSha256 ?: return null
+    val size = posterSizeBytes ?: return null
+    return vn.phananh.ui.state.RemoteMedia("$id-poster", url, "image/jpeg", size.toLong(), sha, false, keep)
+}
 
 fun Report.toSummary(config: TenantConfig, now: Long = System.currentTimeMillis()) = ReportSummary(
     id = id,

@@ -134,7 +134,9 @@ fun Thumbnail(photo: PhotoRef?, size: Dp, contentDescription: String?, modifier:
     val px = with(LocalDensity.current) { size.roundToPx() }
     var unavailable by remember(photo) { mutableStateOf<MediaUnavailable?>(null) }
     val bitmap by produceState(initialValue = null as androidx.compose.ui.graphics.ImageBitmap?, photo, px) {
-        val remote = photo?.remote
+        // A server video shows its poster frame (a small JPEG) when the server has one, instead of
+        // a frame of the whole video fetched into the cache.
+        val remote = photo?.remote?.thumbnail
         value = when {
             photo == null -> null
             remote == null -> loader.load(photo.path, px)

@@ -44,7 +44,15 @@ data class RemoteMedia(
     val video: Boolean,
     /** Media of my own reports and the answers to them: kept on the phone for good. */
     val keep: Boolean,
-)
+    /**
+     * A video's poster frame (a small JPEG the app sent with the report), as a file of its own:
+     * what the video's thumbnail shows. `null` for photos and for videos the server has none for.
+     */
+    val poster: RemoteMedia? = null,
+) {
+    /** What a thumbnail of this file shows: the file itself, or for a video its poster. */
+    val thumbnail: RemoteMedia get() = poster ?: this
+}
 
 /** Where a server file is on the phone, or why it cannot be shown. */
 sealed interface MediaResolution {
