@@ -128,4 +128,4 @@ interface MediaRepository {
  * `vn.phananh.core.PhanAnhException`.
  */
 interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository,
-    MeTooRepository, NoticesRepository, MediaRepository
+    MeTooRepository, NoticesRepository, MediaRepository, MapRepository

@@ -95,6 +95,8 @@ class RustCoreRepository private constructor(private val opening: Deferred<PhanA
     override suspend fun joinReport(reportId: String) = client().joinReport(reportId)
     override suspend fun noticesAt(lat: Double?, lon: Double?) = client().noticesAt(lat, lon)
     override suspend fun feed(query: FeedQuery) = client().feed(query)
+    override suspend fun mapReports(view: vn.phananh.core.BoundingBox, category: String?) = client().mapReports(view, category)
+    override suspend fun wardOutlines(view: vn.phananh.core.BoundingBox, maxPoints: Int) = client().wardOutlines(view, maxPoints.coerceAtLeast(0).toUInt())
 
     override suspend fun mediaFile(remote: RemoteMedia): MediaResolution {
         val ref = MediaRef(remote.id, remote.url, if (remote.video) RemoteMediaKind.VIDEO else RemoteMediaKind.PHOTO, remote.mime, remote.sizeBytes.toULong(), remote.sha256)
