@@ -14,7 +14,7 @@ import org.junit.runner.notification.RunListener
  */
 object AppTestMain {
     val ALL = listOf(
-        "FirstStartTest", "ReportJourneyTest", "ClosureJourneyTest", "DraftsJourneyTest", "ConfigRefreshTest", "MediaLocationTest", "NearbyJourneyTest", "AccountJourneyTest", "RefusedReportTest", "ProcessDeathTest", "LanguageTest", "AccessibilityTest", "ScreenshotTest",
+        "FirstStartTest", "ReportJourneyTest", "ClosureJourneyTest", "DraftsJourneyTest", "ConfigRefreshTest", "MediaLocationTest", "NearbyJourneyTest", "MapJourneyTest", "AccountJourneyTest", "RefusedReportTest", "ProcessDeathTest", "LanguageTest", "AccessibilityTest", "ScreenshotTest",
     )
 
     @JvmStatic

@@ -30,6 +30,7 @@ import androidx.compose.runtime.rememberUpdatedState
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.draw.clipToBounds
 import androidx.compose.ui.geometry.Offset
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.graphics.ImageBitmap
@@ -114,6 +115,7 @@ private fun MapCanvas(state: MapState, onEvent: (MapEvent) -> Unit) {
     val markerRadius = 9.dp
     Canvas(
         Modifier.fillMaxSize()
+            .clipToBounds()
             .onSizeChanged { s: IntSize -> onEvent(MapEvent.Resize(s.width, s.height)) }
             .pointerInput(Unit) {
                 detectDragGestures(
