@@ -154,7 +154,7 @@ private fun MapCanvas(state: MapState, onEvent: (MapEvent) -> Unit) {
                         if (i == 0) path.moveTo(x.toFloat(), y.toFloat()) else path.lineTo(x.toFloat(), y.toFloat())
                     }
                     path.close()
-                    drawPath(path, WardLine, style = Stroke(width = 2.dp.toPx()))
+                    drawPath(path, WardLine, style = Stroke(width = 3.dp.toPx()))
                 }
             }
             for (m in state.markers) {
