@@ -43,6 +43,10 @@ struct Args {
     /// Burst size of the rate limit.
     #[arg(long, default_value_t = 100)]
     rate_burst: u32,
+    /// Sign-in codes sent to, and wrong codes from, one peer address per hour (test runs where
+    /// every client is 127.0.0.1 raise it; default: as deployed).
+    #[arg(long)]
+    otp_per_addr: Option<u32>,
     /// Access token lifetime in seconds.
     #[arg(long, default_value_t = 900)]
     access_ttl: u64,
@@ -117,6 +121,10 @@ async fn main() -> anyhow::Result<()> {
         }),
         ..StubOptions::default()
     };
+    if let Some(n) = a.otp_per_addr {
+        opts.otp_limits.sends_per_addr = n;
+        opts.otp_limits.fails_per_addr = n;
+    }
     if let Some(b) = a.boundaries {
         opts.boundaries = Some(b);
     } else if opts.boundaries.is_none() {

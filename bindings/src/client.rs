@@ -15,14 +15,14 @@ use std::time::SystemTime;
 use phananh_core::{Client, ClientOptions};
 
 use crate::error::{parse_id, FieldError, PhanAnhError};
-use crate::location::{LocationAssessment, WardLookup};
+use crate::location::{LocationAssessment, WardLookup, WardOutlines};
 use crate::platform::{
     ImageDecoder, ImageDecoderAdapter, SecretStore, SecretStoreAdapter, VideoTranscoder,
     VideoTranscoderAdapter,
 };
 use crate::reports::{
-    CachedMedia, FeedPage, FeedQuery, MediaCacheUsage, MediaRef, NearbyReports, OtpRequested,
-    PushEffect, PushPlatform, Report, TenantRefresh, UserInfo,
+    BoundingBox, CachedMedia, FeedPage, FeedQuery, MediaCacheUsage, MediaRef, NearbyReports,
+    OtpRequested, PushEffect, PushPlatform, Report, TenantRefresh, UserInfo,
 };
 use crate::sync::{OutboxSnapshot, RunSummary};
 use crate::types::{
@@ -437,6 +437,34 @@ impl PhanAnhClient {
     /// The public feed; the cached copy when offline (`from_cache`).
     pub async fn feed(&self, query: FeedQuery) -> Res<FeedPage> {
         Ok(self.core.feed().page(&query.into()).await?.into())
+    }
+
+    /// The reports to mark on a map showing `view` (of `category`, or all), at most 100:
+    /// from the server when online, else those inside the box from every cached feed page
+    /// (`from_cache`). Offline with nothing cached: the offline error.
+    pub async fn map_reports(&self, view: BoundingBox, category: Option<String>) -> Res<FeedPage> {
+        Ok(self
+            .core
+            .feed()
+            .in_view(view.into(), category)
+            .await?
+            .into())
+    }
+
+    /// The ward outlines to draw over a map viewport, offline from the boundaries the core
+    /// holds, simplified for it to at most `max_points` points in all (`None` without
+    /// boundaries).
+    pub async fn ward_outlines(
+        &self,
+        view: BoundingBox,
+        max_points: u32,
+    ) -> Res<Option<WardOutlines>> {
+        Ok(self
+            .core
+            .tenant()
+            .ward_outlines(view.into(), max_points)
+            .await?
+            .map(Into::into))
     }
 
     /// Call at start and from a daily job: the core asks the server for the tenant config

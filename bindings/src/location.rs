@@ -99,3 +99,53 @@ impl From<cl::LocationAssessment> for LocationAssessment {
         }
     }
 }
+
+/// A point of a ward outline.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct MapPoint {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A ward and its outline for the map: closed rings (first point repeated last).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct WardOutline {
+    pub ward: WardRef,
+    pub rings: Vec<Vec<MapPoint>>,
+}
+
+/// The ward outlines of a map viewport, within the asked point budget.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct WardOutlines {
+    /// By ward code.
+    pub outlines: Vec<WardOutline>,
+    /// Wards in the viewport not drawn (beyond the budget, or smaller than its tolerance).
+    pub omitted: u32,
+}
+
+impl From<cl::WardOutlines> for WardOutlines {
+    fn from(o: cl::WardOutlines) -> Self {
+        Self {
+            outlines: o
+                .outlines
+                .into_iter()
+                .map(|w| WardOutline {
+                    ward: w.ward.into(),
+                    rings: w
+                        .rings
+                        .into_iter()
+                        .map(|r| {
+                            r.into_iter()
+                                .map(|p| MapPoint {
+                                    lat: p.lat,
+                                    lon: p.lon,
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                })
+                .collect(),
+            omitted: o.omitted,
+        }
+    }
+}

@@ -547,6 +547,17 @@ pub struct BoundingBox {
     pub max_lat: f64,
 }
 
+impl From<BoundingBox> for phananh_core::location::GeoBox {
+    fn from(b: BoundingBox) -> Self {
+        Self {
+            min_lon: b.min_lon,
+            min_lat: b.min_lat,
+            max_lon: b.max_lon,
+            max_lat: b.max_lat,
+        }
+    }
+}
+
 /// Filter of the public feed. `text` ignores Vietnamese diacritics ("duong" finds "đường").
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct FeedQuery {

@@ -400,7 +400,9 @@ pub fn status_label(status: ReportStatus, language: String) -> String {
 // The contract crate's types, exported as they are (`uniffi::remote`): the field lists below
 // are checked against `phananh_wire::config` by the compiler, so they cannot drift.
 
-pub use phananh_core::config::{Category, LocationPolicy, MediaLimits, RatingLevel, TenantConfig};
+pub use phananh_core::config::{
+    Category, LocationPolicy, MapConfig, MediaLimits, RatingLevel, TenantConfig,
+};
 
 /// A category of report (Open311 service) and its handling deadline.
 #[uniffi::remote(Record)]
@@ -448,6 +450,16 @@ pub struct LocationPolicy {
     pub good_fix_wait_s: u32,
 }
 
+/// The map of reports: XYZ tile template (`{z}`, `{x}`, `{y}`; none: no background tiles)
+/// and the credit to show with its tiles.
+#[uniffi::remote(Record)]
+pub struct MapConfig {
+    pub tile_url_template: Option<String>,
+    pub attribution: String,
+    pub min_zoom: u8,
+    pub max_zoom: u8,
+}
+
 /// The province's configuration (white label): categories, rating scale, limits, location
 /// policy. Read-only here: a config goes into the core as the JSON document the server serves
 /// (and a white-label build bundles), so the core alone parses and checks it.
@@ -461,6 +473,7 @@ pub struct TenantConfig {
     pub rating_scale: Vec<RatingLevel>,
     pub media: MediaLimits,
     pub location: LocationPolicy,
+    pub map: MapConfig,
     pub description_min_chars: u32,
     pub description_max_chars: u32,
     pub rating_comment_max_chars: u32,

@@ -3,7 +3,8 @@
 //! core needs around them: parsing a fetched document into the core's error type.
 
 pub use phananh_wire::config::{
-    is_acceptable_base_url, Category, LocationPolicy, MediaLimits, RatingLevel, TenantConfig,
+    is_acceptable_base_url, Category, LocationPolicy, MapConfig, MediaLimits, RatingLevel,
+    TenantConfig,
 };
 
 use crate::error::{Error, Result};

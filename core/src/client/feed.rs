@@ -7,6 +7,10 @@ use chrono::Utc;
 use crate::api::app::FeedQuery;
 use crate::context::{Context, Fetched};
 use crate::error::{Error, Result};
+use crate::location::GeoBox;
+
+/// Most reports one map view marks (the server's largest feed page).
+pub const MAP_MARKERS_MAX: u32 = 100;
 use phananh_wire as wire;
 
 /// A feed page and whether it came from the offline cache.
@@ -40,26 +44,10 @@ impl Feed {
     /// One page of the feed: fetched and cached when online, the cached copy when not (or
     /// when the network fails on the way).
     pub async fn page(&self, query: &FeedQuery) -> Result<FeedResult> {
-        let key =
-            serde_json::to_string(&query.pairs()).map_err(|e| Error::Internal(e.to_string()))?;
-        match self
-            .ctx
-            .fetch_online(|| async { self.ctx.api()?.feed(query).await })
-            .await?
-        {
-            Fetched::Fresh(page) => {
-                let now = Utc::now();
-                let cached = page.clone();
-                self.ctx
-                    .blocking(move |c| c.store.cache_feed(&key, &cached, now))
-                    .await?;
-                Ok(FeedResult {
-                    page,
-                    from_cache: false,
-                    fetched_at: now,
-                })
-            }
+        match self.fetch(query).await? {
+            Fetched::Fresh(r) => Ok(r),
             Fetched::Unreachable(err) => {
+                let key = cache_key(query)?;
                 match self
                     .ctx
                     .blocking(move |c| c.store.cached_feed(&key))
@@ -74,6 +62,75 @@ impl Feed {
                 }
             }
         }
+    }
+
+    /// The page from the server, cached under its query; `Unreachable` offline.
+    async fn fetch(&self, query: &FeedQuery) -> Result<Fetched<FeedResult>> {
+        let key = cache_key(query)?;
+        match self
+            .ctx
+            .fetch_online(|| async { self.ctx.api()?.feed(query).await })
+            .await?
+        {
+            Fetched::Fresh(page) => {
+                let now = Utc::now();
+                let cached = page.clone();
+                self.ctx
+                    .blocking(move |c| c.store.cache_feed(&key, &cached, now))
+                    .await?;
+                Ok(Fetched::Fresh(FeedResult {
+                    page,
+                    from_cache: false,
+                    fetched_at: now,
+                }))
+            }
+            Fetched::Unreachable(err) => Ok(Fetched::Unreachable(err)),
+        }
+    }
+
+    /// The reports to mark on a map showing `view` (of `category`, or all): the public feed
+    /// asked for that box when online (and cached), else the reports inside the box from every
+    /// feed page cached on this device, newest first. At most [`MAP_MARKERS_MAX`]. Offline
+    /// without any cached page: the offline error (an empty map would say "nothing here").
+    pub async fn in_view(&self, view: GeoBox, category: Option<String>) -> Result<FeedResult> {
+        view.check()?;
+        let query = FeedQuery {
+            bbox: Some((view.min_lon, view.min_lat, view.max_lon, view.max_lat)),
+            category,
+            limit: Some(MAP_MARKERS_MAX),
+            ..FeedQuery::default()
+        };
+        let err = match self.fetch(&query).await? {
+            Fetched::Fresh(r) => return Ok(r),
+            Fetched::Unreachable(err) => err,
+        };
+        let cached = self
+            .ctx
+            .blocking(move |c| c.store.cached_feed_items())
+            .await?;
+        if cached.is_empty() {
+            return Err(err);
+        }
+        let mut oldest: Option<chrono::DateTime<Utc>> = None;
+        let mut items: Vec<wire::FeedItem> = cached
+            .into_iter()
+            .filter(|(i, _)| view.contains(i.lat, i.lon))
+            .filter(|(i, _)| query.category.as_ref().is_none_or(|c| *c == i.category))
+            .map(|(i, at)| {
+                oldest = Some(oldest.map_or(at, |o| o.min(at)));
+                i
+            })
+            .collect();
+        items.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        items.truncate(MAP_MARKERS_MAX as usize);
+        Ok(FeedResult {
+            page: wire::FeedPage {
+                items,
+                next_cursor: None,
+            },
+            from_cache: true,
+            fetched_at: oldest.unwrap_or_else(Utc::now),
+        })
     }
 
     /// [`Self::nearby`] for a draft being written: its category around its position, so the
@@ -179,4 +236,9 @@ impl Feed {
             fetched_at: oldest.unwrap_or_else(Utc::now),
         })
     }
+}
+
+/// A feed page is cached under its query string.
+fn cache_key(query: &FeedQuery) -> Result<String> {
+    serde_json::to_string(&query.pairs()).map_err(|e| Error::Internal(e.to_string()))
 }

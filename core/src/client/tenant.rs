@@ -7,7 +7,7 @@ use crate::api::app::ConfigFetch;
 use crate::config::TenantConfig;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::location::{Boundaries, Lookup};
+use crate::location::{Boundaries, GeoBox, Lookup, WardOutlines};
 
 const CONFIG_ETAG_KEY: &str = "sync.config_etag";
 const BOUNDARIES_ETAG_KEY: &str = "sync.boundaries_etag";
@@ -177,6 +177,21 @@ impl Tenant {
     ) -> Result<Option<Lookup>> {
         self.ctx
             .blocking(move |c| Ok(c.boundaries()?.map(|b| b.lookup(lat, lon, accuracy_m))))
+            .await
+    }
+
+    /// The ward outlines to draw over a map viewport, from the boundaries the core holds
+    /// (offline): the wards meeting `view`, simplified for it, `max_points` points at most in
+    /// all (capped at [`crate::location::MAX_OUTLINE_POINTS`]). `None` without boundaries; a
+    /// box that is not one is a field error (`bbox`).
+    pub async fn ward_outlines(
+        &self,
+        view: GeoBox,
+        max_points: u32,
+    ) -> Result<Option<WardOutlines>> {
+        view.check()?;
+        self.ctx
+            .blocking(move |c| Ok(c.boundaries()?.map(|b| b.outlines(&view, max_points))))
             .await
     }
 }

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::address;
 use super::geojson::{parse_areas, AreaFeature};
+use super::outlines::{GeoBox, WardOutlines};
 use super::prepared::PreparedArea;
 use crate::error::Error;
 use crate::model::WardRef;
@@ -117,6 +118,8 @@ impl Lookup {
 struct Ward {
     info: WardRef,
     area: PreparedArea,
+    /// The outline for drawing (the lookup's grid cannot give rings back).
+    outline: Vec<geo::LineString<f64>>,
 }
 
 pub struct Boundaries {
@@ -243,6 +246,7 @@ impl Boundaries {
                         full_name,
                     },
                     area,
+                    outline: super::outlines::stored_rings(&f.area),
                 })
             })
             .collect::<Result<Vec<_>, BoundaryError>>()?;
@@ -371,6 +375,23 @@ impl Boundaries {
         candidates
     }
 
+    /// The outlines of the wards meeting `view`, simplified for it to at most `max_points`
+    /// points in all (see [`super::outlines`]).
+    pub fn outlines(&self, view: &GeoBox, max_points: u32) -> WardOutlines {
+        let query = AABB::from_corners([view.min_lon, view.min_lat], [view.max_lon, view.max_lat]);
+        let mut hits: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(&query)
+            .map(|c| c.data)
+            .collect();
+        hits.sort_by(|a, b| self.wards[*a].info.code.cmp(&self.wards[*b].info.code));
+        let wards: Vec<_> = hits
+            .iter()
+            .map(|&i| (&self.wards[i].info, self.wards[i].outline.as_slice()))
+            .collect();
+        super::outlines::outlines_for(view, &wards, max_points)
+    }
+
     /// Heap bytes of the prepared outlines and the index (approximate, for the benchmark).
     pub fn heap_bytes(&self) -> usize {
         let names = |w: &WardRef| w.code.capacity() + w.name.capacity() + w.full_name.capacity();
@@ -378,7 +399,14 @@ impl Boundaries {
             + self
                 .wards
                 .iter()
-                .map(|w| w.area.heap_bytes() + names(&w.info))
+                .map(|w| {
+                    w.area.heap_bytes()
+                        + names(&w.info)
+                        + w.outline
+                            .iter()
+                            .map(|r| r.0.capacity() * std::mem::size_of::<geo::Coord<f64>>())
+                            .sum::<usize>()
+                })
                 .sum::<usize>()
             + self.wards.capacity() * std::mem::size_of::<Ward>()
             + self.index.size()

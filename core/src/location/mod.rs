@@ -4,6 +4,7 @@
 //!   and the plausibility warnings.
 //! - [`boundaries`]: the tenant's province and wards from GeoJSON, indexed for offline lookup.
 //! - [`address`]: the display address line.
+//! - [`outlines`]: ward outlines simplified for a map viewport.
 //!
 //! [`assess`] puts them together; `Client::set_draft_location` stores its result with a draft.
 
@@ -12,12 +13,14 @@ pub mod boundaries;
 pub mod fix;
 pub mod geodesy;
 pub mod geojson;
+pub mod outlines;
 mod prepared;
 
 pub use boundaries::{
     Boundaries, BoundaryCache, BoundaryError, BoundarySource, Lookup, ProvinceRef, WardCandidate,
 };
 pub use fix::{choose_fix, stale_photo, FixChoice, LocationWarning};
+pub use outlines::{GeoBox, MapPoint, WardOutline, WardOutlines, MAX_OUTLINE_POINTS};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

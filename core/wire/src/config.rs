@@ -120,6 +120,86 @@ impl Default for LocationPolicy {
     }
 }
 
+/// The map of reports: where its background tiles come from and the credit they must show.
+/// Without a tile template the map draws markers and ward outlines on a plain background
+/// (as it does offline).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct MapConfig {
+    /// Raster tiles in Web-Mercator (XYZ) order, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`;
+    /// HTTPS except for loopback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tile_url_template: Option<String>,
+    /// The credit the tile provider requires, shown on the map whenever its tiles are.
+    pub attribution: String,
+    pub min_zoom: u8,
+    pub max_zoom: u8,
+}
+
+/// Highest zoom a tile template may claim (street level; XYZ servers stop around here).
+pub const MAX_MAP_ZOOM: u8 = 22;
+
+impl Default for MapConfig {
+    fn default() -> Self {
+        Self {
+            tile_url_template: None,
+            attribution: String::new(),
+            min_zoom: 5,
+            max_zoom: 19,
+        }
+    }
+}
+
+impl MapConfig {
+    /// The URL of one tile, from the template.
+    pub fn tile_url(&self, z: u8, x: u32, y: u32) -> Option<String> {
+        self.tile_url_template.as_ref().map(|t| {
+            t.replace("{z}", &z.to_string())
+                .replace("{x}", &x.to_string())
+                .replace("{y}", &y.to_string())
+        })
+    }
+
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        if self.min_zoom > self.max_zoom || self.max_zoom > MAX_MAP_ZOOM {
+            errors.push(FieldError::new(
+                "map.max_zoom",
+                ValidationReason::OutOfRange,
+            ));
+        }
+        let Some(t) = &self.tile_url_template else {
+            return;
+        };
+        let placeholders = ["{z}", "{x}", "{y}"].iter().all(|p| t.contains(p));
+        // The template with a tile's numbers filled in must be a URL the app may fetch.
+        let sample = self.tile_url(1, 1, 1).unwrap_or_default();
+        if !placeholders || !is_acceptable_tile_url(&sample) {
+            errors.push(FieldError::new(
+                "map.tile_url_template",
+                ValidationReason::Invalid {
+                    detail: "needs {z}, {x} and {y}; https (http only for loopback)".into(),
+                },
+            ));
+        }
+        if self.attribution.trim().is_empty() {
+            errors.push(FieldError::new(
+                "map.attribution",
+                ValidationReason::Required,
+            ));
+        }
+    }
+}
+
+/// A tile URL: like [`is_acceptable_base_url`], but a query (an API key) is allowed.
+fn is_acceptable_tile_url(text: &str) -> bool {
+    let Ok(mut url) = url::Url::parse(text) else {
+        return false;
+    };
+    url.set_query(None);
+    is_acceptable_base_url(url.as_str())
+}
+
 /// `GET api/v1/config`, and the config the app runs with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -135,6 +215,9 @@ pub struct TenantConfig {
     pub media: MediaLimits,
     #[serde(default)]
     pub location: LocationPolicy,
+    /// The map of reports (tiles and their attribution).
+    #[serde(default)]
+    pub map: MapConfig,
     pub description_min_chars: u32,
     pub description_max_chars: u32,
     pub rating_comment_max_chars: u32,
@@ -259,6 +342,7 @@ impl TenantConfig {
         if !finite || l.good_accuracy_m > l.poor_accuracy_m {
             push("location", ValidationReason::OutOfRange);
         }
+        self.map.validate(&mut errors);
         errors
     }
 }
@@ -367,6 +451,12 @@ mod tests {
                 "location.{k} missing from the fixture"
             );
         }
+        for k in ["tile_url_template", "attribution", "min_zoom", "max_zoom"] {
+            assert!(
+                raw["map"].get(k).is_some(),
+                "map.{k} missing from the fixture"
+            );
+        }
     }
 
     #[test]
@@ -386,6 +476,59 @@ mod tests {
                 "location"
             ]
         );
+    }
+
+    #[test]
+    fn the_map_section_needs_a_tile_template_the_app_may_fetch_and_its_credit() {
+        let cfg = TenantConfig::ha_tinh();
+        assert_eq!(
+            cfg.map.tile_url(12, 3245, 1821).as_deref(),
+            Some("https://tile.openstreetmap.org/12/3245/1821.png")
+        );
+        assert_eq!(cfg.map.attribution, "© OpenStreetMap contributors");
+        let fields = |m: MapConfig| {
+            let mut c = TenantConfig::ha_tinh();
+            c.map = m;
+            c.validate()
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
+        };
+        let with = |t: &str, a: &str| MapConfig {
+            tile_url_template: Some(t.into()),
+            attribution: a.into(),
+            ..MapConfig::default()
+        };
+        assert!(fields(with("https://t.example/{z}/{x}/{y}.png?key=k", "© X")).is_empty());
+        assert!(fields(with("http://127.0.0.1:9/{z}/{x}/{y}.png", "© X")).is_empty());
+        assert!(
+            fields(MapConfig::default()).is_empty(),
+            "no tiles is a valid map"
+        );
+        for bad in [
+            "http://tiles.example/{z}/{x}/{y}.png",
+            "https://t.example/{z}/{x}.png",
+            "https://u:p@t.example/{z}/{x}/{y}.png",
+            "ftp://127.0.0.1/{z}/{x}/{y}.png",
+            "{z}/{x}/{y}",
+        ] {
+            assert_eq!(fields(with(bad, "© X")), ["map.tile_url_template"], "{bad}");
+        }
+        assert_eq!(
+            fields(with("https://t.example/{z}/{x}/{y}.png", " ")),
+            ["map.attribution"]
+        );
+        let zooms = MapConfig {
+            min_zoom: 12,
+            max_zoom: 8,
+            ..MapConfig::default()
+        };
+        assert_eq!(fields(zooms), ["map.max_zoom"]);
+        // A config without the section still parses: no tiles, markers and outlines only.
+        let mut raw: serde_json::Value = serde_json::from_str(HA_TINH_JSON).unwrap();
+        raw.as_object_mut().unwrap().remove("map");
+        let cfg: TenantConfig = serde_json::from_value(raw).unwrap();
+        assert_eq!(cfg.map, MapConfig::default());
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub use closure::{
     ClosureAnswer, ClosureRequest, ClosureVerdict, NearbyPage, NearbyReport, Verification,
     VerificationReason,
 };
-pub use config::{Category, LocationPolicy, MediaLimits, RatingLevel, TenantConfig};
+pub use config::{Category, LocationPolicy, MapConfig, MediaLimits, RatingLevel, TenantConfig};
 pub use notices::{NewNotice, Notice, NoticeArea, NoticeSeverity, NoticesPage};
 pub use outbox::{FailureCode, OutboxFailure};
 pub use push::{PushData, PushDataError};

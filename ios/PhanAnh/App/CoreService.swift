@@ -228,6 +228,16 @@ final class CoreService {
     /// reports' watchers hear of it). Not this account's report, unreadable data: throws, nothing changed.
     func handlePush(_ data: [String: String]) async throws -> PushEffect { try await client.handlePush(data: data) }
 
+    // Map of reports
+    /// The reports inside the map's view (at most 100): the server's when online, else those
+    /// of the phone's cached feed pages (`fromCache`).
+    func mapReports(_ box: BoundingBox) async throws -> FeedPage { try await client.mapReports(view: box, category: nil) }
+    /// Ward outlines meeting the view, from the boundaries the core holds (offline too),
+    /// simplified to at most `maxPoints` points; nil without boundaries.
+    func wardOutlines(_ box: BoundingBox, maxPoints: UInt32) async throws -> WardOutlines? {
+        try await client.wardOutlines(view: box, maxPoints: maxPoints)
+    }
+
     // Session
     func requestOtp(phone: String) async throws -> OtpRequested { try await client.requestOtp(phone: phone) }
     func signIn(phone: String, code: String) async throws -> UserInfo { try await client.signIn(phone: phone, code: code) }

@@ -99,6 +99,8 @@ struct HomeView: View {
                           systemImage: "location")
                         .font(.subheadline.bold())
                         .accessibilityAddTraits(.isHeader)
+                    Button { path.append(.map) } label: { Label(tr("map_open"), systemImage: "map") }
+                        .frame(minHeight: minTouch)
                 }
                 let rows = model.tab == .mine ? model.mine : model.feed
                 if rows.isEmpty && !model.loading {

@@ -13,6 +13,8 @@ enum Route: Hashable {
     case login
     case settings
     case notices
+    /// The map of the reports around (from Nearby).
+    case map
 }
 
 struct RootView: View {
@@ -44,6 +46,7 @@ struct RootView: View {
                         case .login: LoginView(model: LoginModel(core: core)) { path.removeAll() }
                         case .settings: SettingsView(core: core, path: $path)
                         case .notices: NoticesView(model: NoticesModel(core: core, location: env.location))
+                        case .map: ReportMapView(model: ReportMapModel(core: core, location: env.location), path: $path)
                         }
                     }
             }

@@ -13,6 +13,7 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import kotlinx.coroutines.launch
 import vn.phananh.app.nav.AppNavHost
 import vn.phananh.ui.PhanAnhTheme
+import vn.phananh.app.platform.MapTiles
 import vn.phananh.ui.android.AndroidImageLoader
 import vn.phananh.ui.android.AndroidStrings
 
@@ -26,6 +27,7 @@ class MainActivity : ComponentActivity() {
         val graph = (application as PhanAnhApplication).graph
         openReport.value = reportIdFrom(intent)
         val imageLoader = AndroidImageLoader()
+        val tiles = MapTiles(java.io.File(cacheDir, "map-tiles"))
         setContent {
             val settings by graph.settings.values.collectAsStateWithLifecycle()
             val strings = remember(settings.language) { AndroidStrings(this, settings.language) }
@@ -34,6 +36,7 @@ class MainActivity : ComponentActivity() {
                 imageLoader = imageLoader,
                 // Server photos through the core's media cache: offline from the phone's copy.
                 mediaResolver = { remote -> graph.repository.mediaFile(remote) },
+                tileLoader = tiles,
                 dark = isSystemInDarkTheme(),
             ) {
                 AppNavHost(graph = graph, openReport = openReport.value, onReportOpened = { openReport.value = null })

@@ -14,7 +14,7 @@ import org.junit.runner.notification.RunListener
  */
 object AppTestMain {
     val ALL = listOf(
-        "FirstStartTest", "ReportJourneyTest", "ClosureJourneyTest", "VideoPosterJourneyTest", "DraftsJourneyTest", "ConfigRefreshTest", "PushJourneyTest", "MediaLocationTest", "NearbyJourneyTest", "AccountJourneyTest", "RefusedReportTest", "ProcessDeathTest", "LanguageTest", "AccessibilityTest", "ScreenshotTest",
+        "FirstStartTest", "ReportJourneyTest", "ClosureJourneyTest", "VideoPosterJourneyTest", "DraftsJourneyTest", "ConfigRefreshTest", "PushJourneyTest", "MediaLocationTest", "NearbyJourneyTest", "MapJourneyTest", "AccountJourneyTest", "RefusedReportTest", "ProcessDeathTest", "LanguageTest", "AccessibilityTest", "ScreenshotTest",
     )
 
     @JvmStatic

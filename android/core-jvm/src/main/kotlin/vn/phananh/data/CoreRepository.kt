@@ -152,4 +152,4 @@ interface PushRepository {
  * `vn.phananh.core.PhanAnhException`.
  */
 interface CoreRepository : SessionRepository, AccountRepository, DraftRepository, OutboxRepository, ReportsRepository,
-    MeTooRepository, NoticesRepository, MediaRepository, PushRepository
+    MeTooRepository, NoticesRepository, MediaRepository, PushRepository, MapRepository

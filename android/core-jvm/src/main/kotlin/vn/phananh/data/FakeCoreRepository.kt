@@ -343,6 +343,17 @@ class FakeCoreRepository(
     override suspend fun feed(query: FeedQuery): FeedPage =
         FeedPage(feedItems.filter { query.category == null || it.category == query.category }, null, !online, Instant.now())
 
+    override suspend fun mapReports(view: vn.phananh.core.BoundingBox, category: String?): FeedPage =
+        FeedPage(
+            feedItems.filter { (category == null || it.category == category) && it.lat in view.minLat..view.maxLat && it.lon in view.minLon..view.maxLon },
+            null, !online, Instant.now(),
+        )
+
+    /** What [wardOutlines] answers (null: no boundaries). */
+    @Volatile var outlines: vn.phananh.core.WardOutlines? = null
+
+    override suspend fun wardOutlines(view: vn.phananh.core.BoundingBox, maxPoints: Int) = outlines
+
     private fun publish() {
         outboxFlow.value = snapshot(queue.map { OutboxEntry(it, 0u, 0u, false, null, false) }, online)
     }
@@ -375,6 +386,7 @@ class FakeCoreRepository(
             ),
             media = MediaLimits(0u, 6u, 1u, 40_000_000u, 100_000_000u, 60u, 1920u, 500_000u, 100_000_000u, 720u, 1500u, 96u),
             location = LocationPolicy(500.0, 3u, 300u, 30.0, 150.0, 20u),
+            map = vn.phananh.core.MapConfig("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors", 8u, 19u),
             descriptionMinChars = 10u,
             descriptionMaxChars = 2000u,
             ratingCommentMaxChars = 1000u,

@@ -96,6 +96,8 @@ class RustCoreRepository private constructor(private val opening: Deferred<PhanA
     override suspend fun joinReport(reportId: String) = client().joinReport(reportId)
     override suspend fun noticesAt(lat: Double?, lon: Double?) = client().noticesAt(lat, lon)
     override suspend fun feed(query: FeedQuery) = client().feed(query)
+    override suspend fun mapReports(view: vn.phananh.core.BoundingBox, category: String?) = client().mapReports(view, category)
+    override suspend fun wardOutlines(view: vn.phananh.core.BoundingBox, maxPoints: Int) = client().wardOutlines(view, maxPoints.coerceAtLeast(0).toUInt())
 
     override suspend fun setPushToken(platform: PushPlatform, token: String) = client().setPushToken(platform, token)
     override suspend fun registerPendingPushToken() = client().registerPendingPushToken()

@@ -43,6 +43,7 @@ import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Tab
 import androidx.compose.material3.TabRow
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
@@ -163,7 +164,10 @@ private fun PublicFeed(state: HomeState, onEvent: (HomeEvent) -> Unit) {
         Row(Modifier.fillMaxWidth().padding(horizontal = 12.dp, vertical = 6.dp), verticalAlignment = Alignment.CenterVertically) {
             Icon(Icons.Filled.LocationOn, contentDescription = null, tint = MaterialTheme.colorScheme.primary)
             Spacer(Modifier.width(6.dp))
-            Text(area, style = MaterialTheme.typography.titleSmall, modifier = Modifier.semantics { heading() })
+            Text(area, style = MaterialTheme.typography.titleSmall, modifier = Modifier.weight(1f).semantics { heading() })
+            TextButton(onClick = { onEvent(HomeEvent.OpenMap) }, modifier = Modifier.heightIn(min = 48.dp)) {
+                Text(str(Str.map_open), style = MaterialTheme.typography.labelLarge)
+            }
         }
         if (state.publicFeed.isEmpty()) {
             EmptyState(str(if (state.feedArea == FeedArea.NEARBY) Str.feed_empty_nearby else Str.feed_empty), null, null)

@@ -272,4 +272,11 @@ enum class Str {
     drafts_delete,
     drafts_deleted,
     action_undo,
+    map_title,
+    map_open,
+    map_zoom_in,
+    map_zoom_out,
+    map_from_cache,
+    map_reports_in_view,
+    map_description,
 }

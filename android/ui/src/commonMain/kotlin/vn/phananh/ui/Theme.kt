@@ -23,6 +23,13 @@ fun interface ImageLoader {
 
 val LocalImageLoader = staticCompositionLocalOf { ImageLoader { _, _ -> null } }
 
+/** Loads a background tile of the map from its URL (null: not available, e.g. offline). Host-provided. */
+fun interface TileLoader {
+    suspend fun load(url: String): ImageBitmap?
+}
+
+val LocalTileLoader = staticCompositionLocalOf { TileLoader { null } }
+
 /** The local copy of a server file (the core's media cache), or why there is none. Host-provided. */
 fun interface MediaResolver {
     suspend fun resolve(remote: vn.phananh.ui.state.RemoteMedia): vn.phananh.ui.state.MediaResolution
@@ -98,12 +105,14 @@ fun PhanAnhTheme(
     fontFamily: FontFamily = FontFamily.Default,
     dark: Boolean = false,
     mediaResolver: MediaResolver? = null,
+    tileLoader: TileLoader = TileLoader { null },
     content: @Composable () -> Unit,
 ) {
     CompositionLocalProvider(
         LocalStrings provides strings,
         LocalImageLoader provides imageLoader,
         LocalMediaResolver provides mediaResolver,
+        LocalTileLoader provides tileLoader,
         LocalTimeZone provides timeZone,
     ) {
         MaterialTheme(colorScheme = if (dark) DarkColors else Colors, typography = typography(fontFamily), content = content)

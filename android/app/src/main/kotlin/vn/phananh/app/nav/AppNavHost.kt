@@ -53,6 +53,7 @@ import vn.phananh.presenter.HomePresenter
 import vn.phananh.presenter.LocationPickerPresenter
 import vn.phananh.presenter.LoginPresenter
 import vn.phananh.presenter.NewReportPresenter
+import vn.phananh.presenter.MapPresenter
 import vn.phananh.presenter.NoticesPresenter
 import vn.phananh.presenter.OutboxPresenter
 import vn.phananh.presenter.RatingPresenter
@@ -63,6 +64,7 @@ import vn.phananh.ui.HomeScreen
 import vn.phananh.ui.LocationPickerScreen
 import vn.phananh.ui.LoginScreen
 import vn.phananh.ui.NewReportScreen
+import vn.phananh.ui.MapScreen
 import vn.phananh.ui.NoticesScreen
 import vn.phananh.ui.OutboxScreen
 import vn.phananh.ui.RatingScreen
@@ -74,6 +76,8 @@ import vn.phananh.ui.state.LocationPickerEvent
 import vn.phananh.ui.state.LocationStatus
 import vn.phananh.ui.state.LoginEvent
 import vn.phananh.ui.state.NewReportEvent
+import vn.phananh.ui.state.GeoPoint
+import vn.phananh.ui.state.MapEvent
 import vn.phananh.ui.state.NoticesEvent
 import vn.phananh.ui.state.OutboxEvent
 import vn.phananh.ui.state.RatingEvent
@@ -93,6 +97,7 @@ private object Routes {
     const val LOGIN = "login"
     const val SETTINGS = "settings"
     const val NOTICES = "notices"
+    const val MAP = "map"
 
     fun newReport(draft: String? = null) = if (draft == null) "new" else "new?draft=${Uri.encode(draft)}"
     fun picker(lat: Double, lon: Double) = "picker/$lat/$lon"
@@ -178,6 +183,7 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
                         HomeEvent.OpenSettings -> nav.navigate(Routes.SETTINGS)
                         HomeEvent.SignIn -> nav.navigate(Routes.LOGIN)
                         HomeEvent.OpenNotices -> nav.navigate(Routes.NOTICES)
+                        HomeEvent.OpenMap -> nav.navigate(Routes.MAP)
                     }
                 } else {
                     presenter.onEvent(e)
@@ -231,6 +237,25 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
             NoticesScreen(state) { e ->
                 when (e) {
                     NoticesEvent.Back -> nav.popBackStack()
+                    else -> presenter.onEvent(e)
+                }
+            }
+        }
+        composable(Routes.MAP) {
+            // Around where the device was last (no new fix is asked for, and only if allowed).
+            val context = LocalContext.current
+            val presenter = rememberPresenter {
+                MapPresenter(repo, it) {
+                    val allowed = listOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.ACCESS_COARSE_LOCATION)
+                        .any { p -> ContextCompat.checkSelfPermission(context, p) == PackageManager.PERMISSION_GRANTED }
+                    if (allowed) graph.location.lastKnownFix()?.let { f -> GeoPoint(f.lat, f.lon) } else null
+                }
+            }
+            val state by presenter.state.collectAsStateWithLifecycle()
+            MapScreen(state) { e ->
+                when (e) {
+                    is MapEvent.OpenReport -> nav.navigate(Routes.detail(e.id))
+                    MapEvent.Back -> nav.popBackStack()
                     else -> presenter.onEvent(e)
                 }
             }

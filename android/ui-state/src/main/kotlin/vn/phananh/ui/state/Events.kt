@@ -19,6 +19,8 @@ sealed interface HomeEvent {
     data object SignIn : Shell
     /** The province's notices (issue 13). */
     data object OpenNotices : Shell
+    /** The map of the reports around (issue 17). */
+    data object OpenMap : Shell
 }
 
 sealed interface NewReportEvent {

@@ -182,6 +182,23 @@ class FakeData(private val photosDir: File?) {
         ),
     )
 
+    /** The map offline: markers from the phone's copy of the feed, a ward outline, no tiles; the credit shown. */
+    fun map(): vn.phananh.ui.state.MapState {
+        val centre = vn.phananh.ui.state.GeoPoint(18.3428, 105.9057)
+        val ring = listOf(18.350 to 105.895, 18.352 to 105.915, 18.338 to 105.920, 18.334 to 105.899, 18.350 to 105.895)
+            .map { (lat, lon) -> vn.phananh.ui.state.GeoPoint(lat, lon) }
+        return vn.phananh.ui.state.MapState(
+            viewport = vn.phananh.ui.state.MapViewport(centre, 14, 1080, 1080),
+            minZoom = 8, maxZoom = 19,
+            markers = publicFeed.take(2).mapIndexed { i, r ->
+                vn.phananh.ui.state.MapMarker(r, vn.phananh.ui.state.GeoPoint(18.3428 + i * 0.004, 105.9057 + i * 0.005))
+            },
+            outlines = listOf(vn.phananh.ui.state.WardShape("18073", "Phường Thành Sen", listOf(ring))),
+            attribution = "© OpenStreetMap contributors",
+            fromCache = true, fetchedAt = ago(2.0),
+        )
+    }
+
     /** Notices where the resident is, offline (the phone's copy). */
     fun notices() = NoticesState(
         items = listOf(

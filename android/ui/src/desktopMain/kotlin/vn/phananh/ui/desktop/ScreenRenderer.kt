@@ -47,6 +47,7 @@ val ALL_SCREENS: List<ScreenSpec> = listOf(
     ScreenSpec("report_detail_not_verified", heightDp = 2400) { d, _ -> ReportDetailScreen(d.detailNotVerified()) {} },
     ScreenSpec("rating") { d, _ -> RatingScreen(d.rating()) {} },
     ScreenSpec("notices", heightDp = 1200) { d, _ -> NoticesScreen(d.notices()) {} },
+    ScreenSpec("map_offline", heightDp = 1200) { d, _ -> MapScreen(d.map()) {} },
     ScreenSpec("login_phone") { d, _ -> LoginScreen(d.loginPhone()) {} },
     ScreenSpec("login_otp") { d, _ -> LoginScreen(d.loginOtp()) {} },
     ScreenSpec("settings") { d, lang -> SettingsScreen(d.settings(lang)) {} },
