@@ -67,7 +67,7 @@ class MapPresenterTest {
     @Test
     fun `markers of the view, ward outlines, tiles with credit online - markers and outlines offline`() = runBlocking {
         RustCoreRepository.open(TestEnv.tempDir("map-").path, stub.baseUrl, TestEnv.boundaries.path).use { repo ->
-            repo.refreshConfig()
+            repo.refreshTenantIfDue()
             val code = stub.otpFor { repo.requestOtp("0912777101") }
             repo.signIn("0912777101", code)
             val marker = "MAP-" + UUID.randomUUID().toString().take(8)
