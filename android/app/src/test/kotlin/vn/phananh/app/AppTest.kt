@@ -22,8 +22,15 @@ import vn.phananh.data.RustCoreRepository
 @GraphicsMode(GraphicsMode.Mode.NATIVE)
 @LooperMode(LooperMode.Mode.PAUSED)
 abstract class AppTest {
+    /**
+     * Effects (LaunchedEffect, collectAsState, produceState) resume on the main looper, as on a
+     * phone: by default the test environment resumes them on whatever thread completed their
+     * suspension (an IO worker, the core's callback thread), which wrote Compose state off the
+     * main thread during composition (a snapshot read error in the map, a corrupted slot table
+     * in the tours).
+     */
     @get:Rule
-    val compose = createEmptyComposeRule()
+    val compose = createEmptyComposeRule(effectContext = kotlinx.coroutines.Dispatchers.Main)
 
     protected var scenario: ActivityScenario<MainActivity>? = null
 
