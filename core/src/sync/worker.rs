@@ -569,18 +569,7 @@ async fn upload(
     // upload (a short transaction; `run_pending` never runs on the caller's thread).
     let (store, item_id) = (&ctx.store, item.client_id);
     let mut checkpoint = |cp: &crate::api::tus::Checkpoint| {
-        let state = if cp.offset >= cp.total {
-            UploadState::Uploaded {
-                url: cp.url.clone(),
-            }
-        } else {
-            UploadState::Uploading {
-                url: cp.url.clone(),
-                offset: cp.offset,
-                total: cp.total,
-            }
-        };
-        store.record_upload_progress(item_id, attachment, &state)
+        store.record_upload_progress(item_id, attachment, &upload_state(cp))
     };
     let (c2, item_id) = (ctx.clone(), item.client_id);
     let progress: Arc<dyn Fn(u64) + Send + Sync> =
@@ -652,18 +641,7 @@ async fn upload_posters(
     for (attachment, file, resume_url) in todo {
         let store = &ctx.store;
         let mut checkpoint = |cp: &crate::api::tus::Checkpoint| {
-            let state = if cp.offset >= cp.total {
-                UploadState::Uploaded {
-                    url: cp.url.clone(),
-                }
-            } else {
-                UploadState::Uploading {
-                    url: cp.url.clone(),
-                    offset: cp.offset,
-                    total: cp.total,
-                }
-            };
-            store.set_poster_upload(attachment, &state)
+            store.set_poster_upload(attachment, &upload_state(cp))
         };
         let mut sizer: ChunkSizer = lock(&engine.sizer).clone();
         let result = api
@@ -856,4 +834,19 @@ async fn sha256_file(path: &std::path::Path) -> Result<String> {
     })
     .await
     .map_err(|e| Error::Internal(format!("hash task: {e}")))?
+}
+
+/// What a tus checkpoint means for the stored upload: done at the end, else where to resume.
+fn upload_state(cp: &crate::api::tus::Checkpoint) -> UploadState {
+    if cp.offset >= cp.total {
+        UploadState::Uploaded {
+            url: cp.url.clone(),
+        }
+    } else {
+        UploadState::Uploading {
+            url: cp.url.clone(),
+            offset: cp.offset,
+            total: cp.total,
+        }
+    }
 }
