@@ -129,6 +129,42 @@ class NewReportPresenterTest {
         assertEquals(OutboxKind.Report(vm.state.value.draftId!!), repo.outbox().single { it.clientId == clientId }.kind)
     }
 
+    /** The fake's drafts, with saves held at a gate (a busy phone: the core is slow to answer). */
+    private class GatedSaves(private val inner: FakeCoreRepository) : vn.phananh.data.DraftRepository by inner {
+        val gate = kotlinx.coroutines.CompletableDeferred<Unit>()
+        override suspend fun updateDraft(id: String, edits: List<vn.phananh.core.DraftEdit>): vn.phananh.core.Draft {
+            gate.await()
+            return inner.updateDraft(id, edits)
+        }
+    }
+
+    @Test
+    fun `what was typed just before the screen closed is saved after its scope is gone`() = runBlocking {
+        val repo = FakeCoreRepository()
+        val slow = GatedSaves(repo)
+        val app = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        val screen = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+        try {
+            val vm = NewReportPresenter(slow, screen, saveScope = app)
+            // Typed at once, before the core has even opened the draft.
+            vm.onEvent(NewReportEvent.SelectCategory("giao_thong"))
+            vm.onEvent(NewReportEvent.ChangeDescription("Ổ gà"))
+            val id = assertNotNull(vm.state.awaitState { it.draftId != null }.draftId)
+            vm.onEvent(NewReportEvent.ChangeDescription("Ổ gà lớn trước chợ"))
+            // The user closes the screen while the saves wait on the core.
+            screen.cancel()
+            assertEquals("", repo.draft(id).description, "nothing saved yet: the gate is shut")
+            slow.gate.complete(Unit)
+            val deadline = System.nanoTime() + 10_000_000_000
+            while (repo.draft(id).description != "Ổ gà lớn trước chợ" && System.nanoTime() < deadline) kotlinx.coroutines.delay(20)
+            assertEquals("Ổ gà lớn trước chợ", repo.draft(id).description)
+            assertEquals("giao_thong", repo.draft(id).category)
+            vm.flushEdits() // after the screen is gone: returns once the queue is saved, never hangs
+        } finally {
+            app.cancel()
+        }
+    }
+
     @Test
     fun `errors of the core reach the screen as UiError`() = runBlocking {
         RustCoreRepository.open(TestEnv.tempDir("vm-err-").path).use { repo ->

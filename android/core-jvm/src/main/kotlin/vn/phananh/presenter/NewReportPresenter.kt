@@ -2,6 +2,10 @@ package vn.phananh.presenter
 
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -43,6 +47,11 @@ class NewReportPresenter(
     private val syncNow: () -> Unit = {},
     /** "Me too" (issue 13): nearby open reports like this one; none without it. */
     meToo: MeTooRepository? = null,
+    /**
+     * Where the autosave queue runs: a scope that outlives the screen (the app's), so what the
+     * user typed just before closing is saved after the screen's [scope] is cancelled.
+     */
+    saveScope: CoroutineScope = scope,
 ) : Presenter<NewReportState, NewReportEvent> {
     private val config = repo.config()
     private val _state = MutableStateFlow(
@@ -65,6 +74,7 @@ class NewReportPresenter(
 
     /** Edits in the order the user made them, and flush requests ([submit] sends what the user sees). */
     private val ops = Channel<Any>(Channel.UNLIMITED)
+    private val saver: Job
     @Volatile private var draftId: String? = null
     /** Completed once [start] has opened the draft: a file handed in before that waits for it. */
     private val opened = CompletableDeferred<String>()
@@ -73,7 +83,10 @@ class NewReportPresenter(
     private val meTooSearch = meToo?.let { MeTooSearch(it, repo, scope, config, syncNow) { change -> _state.update { s -> s.copy(meToo = change(s.meToo)) } } }
 
     init {
-        scope.launch { saveLoop() }
+        saver = saveScope.launch { saveLoop() }
+        // The screen is gone (closed, back, its view-model cleared): no new edits can come; the
+        // queue saves what is already in it, then the loop ends.
+        scope.coroutineContext[Job]?.invokeOnCompletion { ops.close(); opened.cancel() }
         scope.launch { start(openDraft) }
     }
 
@@ -96,7 +109,7 @@ class NewReportPresenter(
     private suspend fun start(id: String?) {
         val draft = runCatchingExceptions {
             if (id != null) repo.draft(id) else repo.createDraft()
-        }.getOrElse { e -> _state.update { it.copy(error = e.toUiError()) }; return }
+        }.getOrElse { e -> _state.update { it.copy(error = e.toUiError()) }; opened.completeExceptionally(e); return }
         this.draftId = draft.id
         opened.complete(draft.id)
         show(draft)
@@ -215,7 +228,7 @@ class NewReportPresenter(
     suspend fun attach(path: String): Boolean {
         // A picker or camera result can arrive before the draft is open (the screen has just
         // been created, or recreated after the process died while the picker was in front).
-        val id = draftId ?: opened.await()
+        val id = draftId ?: runCatchingExceptions { opened.await() }.getOrElse { return false }
         return runCatchingExceptions { repo.addAttachment(id, path) }
             .onSuccess { a ->
                 _state.update { s -> s.copy(attachments = s.attachments + a.toItem(), error = null) }
@@ -258,8 +271,8 @@ class NewReportPresenter(
     /** Waits until every edit and location change made so far is saved. */
     suspend fun flushEdits() {
         val done = CompletableDeferred<Unit>()
-        ops.send(done)
-        done.await()
+        // Closed with the screen: the loop is saving what is left, and ends when it is saved.
+        if (ops.trySend(done).isSuccess) done.await() else saver.join()
     }
 
     private fun edit(e: DraftEdit, local: (NewReportState) -> NewReportState) {
@@ -268,6 +281,9 @@ class NewReportPresenter(
     }
 
     private suspend fun saveLoop() {
+        // Edits made before the draft is open wait for it (typing starts at once); none can be
+        // saved if it never opens (the error is on screen, or the screen was closed first).
+        try { opened.await() } catch (e: CancellationException) { if (!currentCoroutineContext().isActive) throw e; return } catch (e: Exception) { return }
         for (first in ops) {
             // Coalesce what piled up (fast typing) into one transaction; a relocation is
             // applied after the edits made before it.

@@ -192,7 +192,7 @@ fun AppNavHost(graph: AppGraph, openReport: String?, onReportOpened: () -> Unit)
         }
         composable(Routes.NEW) { entry ->
             val draft = entry.arguments?.getString("draft")
-            val presenter = rememberPresenter { NewReportPresenter(repo, it, openDraft = draft, syncNow = graph.scheduler::syncNow, meToo = repo) }
+            val presenter = rememberPresenter { NewReportPresenter(repo, it, openDraft = draft, syncNow = graph.scheduler::syncNow, meToo = repo, saveScope = graph.appScope) }
             NewReportRoute(graph, nav, presenter)
         }
         composable(Routes.DRAFTS) {
