@@ -25,6 +25,7 @@ AAPT2=${AAPT2:-$(command -v aapt2 || echo /usr/lib/android-sdk/build-tools/debia
 # aapt2 (2.19) cannot read the resource tables of the API 35/36 jars (framework attributes are
 # "not found"); framework resource ids are public and stable, so the app links the same way.
 TEST_SDK_JAR="org.robolectric:android-all-instrumented:14-robolectric-10818077-i7"
+[ -x "$AAPT2" ] || { echo "app: aapt2 not found (apt package aapt; scripts/ci/00-deps.sh installs it)" >&2; exit 1; }
 mvn_q=(-B -ntp -q -Dstyle.color=never)
 now() { date +%s; }
 
