@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 /// Schema steps; step `i` brings `user_version` from `i` to `i + 1`. Append, never edit.
 const MIGRATIONS: &[&str] = &[
-    SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7, SCHEMA_8,
+    SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7, SCHEMA_8, SCHEMA_9,
 ];
 
 const SCHEMA_1: &str = r#"
@@ -264,6 +264,13 @@ const SCHEMA_8: &str = r#"
 ALTER TABLE media ADD COLUMN poster_id TEXT;
 ALTER TABLE media ADD COLUMN poster_size INTEGER;
 ALTER TABLE media ADD COLUMN poster_sha256 TEXT;
+"#;
+
+/// A tus creation's `Idempotency-Key` (per owner): a creation request sent again after its
+/// answer was lost gets the upload it made, not a second one.
+const SCHEMA_9: &str = r#"
+ALTER TABLE uploads ADD COLUMN creation_key TEXT;
+CREATE UNIQUE INDEX uploads_creation_key ON uploads(owner_id, creation_key) WHERE creation_key IS NOT NULL;
 "#;
 
 /// Open (creating if needed) the database. `None` is an in-memory database.

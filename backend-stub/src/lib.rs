@@ -734,6 +734,14 @@ impl RunningStub {
             .unwrap_or(-1)
     }
 
+    /// Uploads the stub holds (any state, any owner), for tests.
+    pub fn upload_count(&self) -> i64 {
+        self.state
+            .conn()
+            .query_row("SELECT COUNT(*) FROM uploads", [], |r| r.get(0))
+            .unwrap_or(-1)
+    }
+
     pub fn report_count(&self) -> i64 {
         self.state
             .conn()

@@ -26,7 +26,8 @@ impl Modify for Bearer {
         title = "Phản ánh hiện trường — backend stub",
         description = "App API (JSON, bearer tokens), Open311 GeoReport v2 and, outside this \
             document, tus 1.0 uploads at /files/ (creation, creation-with-upload, expiration, \
-            termination, checksum sha1) and media downloads at /media/{id} (a video's poster \
+            termination, checksum sha1; a creation's Idempotency-Key, per account, makes a \
+            creation sent again answer with the upload it made and its offset) and media downloads at /media/{id} (a video's poster \
             frame, when the app sent one with the report, at /media/{id}/poster: the media \
             reference's poster_url). Errors are RFC 9457 \
             application/problem+json, except on Open311 paths, which answer the GeoReport v2 \

@@ -285,6 +285,29 @@ async fn create_inner(
     let length_i =
         i64::try_from(length).map_err(|_| ApiError::too_large("Upload-Length out of range"))?;
     let now = now_ms();
+    let key = idempotency_key(&headers)?;
+    if let Some(key) = &key {
+        // The same creation sent again (its answer was lost): the upload it made, where it
+        // stands; no second upload. Only while that upload is unattached and alive.
+        let earlier: Option<(String, i64, i64, String)> = st
+            .conn()
+            .query_row(
+                "SELECT id, length, offset, metadata FROM uploads WHERE owner_id = ?1 AND creation_key = ?2 AND attached = 0 AND expires_at > ?3",
+                params![user.id, key, now],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        if let Some((id, old_length, old_offset, old_meta)) = earlier {
+            if old_length != length_i || old_meta != raw_meta {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    pt::IDEMPOTENCY_CONFLICT,
+                    "Idempotency-Key was used for another upload (a different Upload-Length or Upload-Metadata)",
+                ));
+            }
+            return replay_creation(st, user, headers, body, id, old_offset == 0).await;
+        }
+    }
     {
         // Quota: uploads not yet part of a report, per user (count and declared bytes).
         let (count, bytes, first_expiry): (i64, i64, Option<i64>) = st.conn().query_row(
@@ -319,10 +342,28 @@ async fn create_inner(
     f.sync_all().await?;
     drop(f);
     sync_dir(st.data_dir.join("uploads")).await?;
-    st.conn().execute(
-        "INSERT INTO uploads(id, owner_id, length, offset, metadata, filetype, created_at, expires_at) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7)",
-        params![id, user.id, length_i, raw_meta, filetype, now, expires],
-    )?;
+    // An expired upload's key is free again (its row may wait for the sweep).
+    if let Some(key) = &key {
+        st.conn().execute(
+            "UPDATE uploads SET creation_key = NULL WHERE owner_id = ?1 AND creation_key = ?2",
+            params![user.id, key],
+        )?;
+    }
+    let inserted = st.conn().execute(
+        "INSERT INTO uploads(id, owner_id, length, offset, metadata, filetype, created_at, expires_at, creation_key) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8)",
+        params![id, user.id, length_i, raw_meta, filetype, now, expires, key],
+    );
+    if let Err(rusqlite::Error::SqliteFailure(e, _)) = &inserted {
+        if e.code == rusqlite::ErrorCode::ConstraintViolation {
+            // The same key in two creation requests at once: one made the upload.
+            let _ = tokio::fs::remove_file(st.upload_path(&id)).await;
+            return Err(ApiError::conflict(
+                pt::IDEMPOTENCY_CONFLICT,
+                "an upload with this Idempotency-Key is being created; send the request again",
+            ));
+        }
+    }
+    inserted?;
     let location = format!("{}/files/{id}", public_base(&st.base, &headers));
     let with_data = headers.get("content-type").and_then(|v| v.to_str().ok())
         == Some(OFFSET_STREAM)
@@ -351,6 +392,71 @@ async fn create_inner(
     if let Some(o) = offset {
         h.insert("upload-offset", HeaderValue::from(o));
     }
+    Ok(r)
+}
+
+/// `Idempotency-Key` of a creation request: 1–255 printable ASCII characters, bare (as the
+/// app's other requests send their keys) or as a structured-field string in double quotes
+/// (draft-ietf-httpapi-idempotency-key-header), no escapes.
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let bad = || ApiError::bad_request("Idempotency-Key must be 1 to 255 printable characters");
+    let s = v.to_str().map_err(|_| bad())?.trim();
+    let inner = match s.strip_prefix('"') {
+        Some(rest) => rest.strip_suffix('"').ok_or_else(bad)?,
+        None => s,
+    };
+    if inner.is_empty()
+        || inner.len() > 255
+        || !inner
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        return Err(bad());
+    }
+    Ok(Some(inner.to_string()))
+}
+
+/// A creation request sent again with its `Idempotency-Key`: 201 with the upload it made and
+/// the offset the server holds. Bytes sent along are taken only while that upload is empty
+/// (else the client goes on from the offset it is told).
+async fn replay_creation(
+    st: AppState,
+    user: AuthUser,
+    headers: HeaderMap,
+    body: Body,
+    id: String,
+    empty: bool,
+) -> ApiResult<Response> {
+    let location = format!("{}/files/{id}", public_base(&st.base, &headers));
+    let with_data = headers.get("content-type").and_then(|v| v.to_str().ok())
+        == Some(OFFSET_STREAM)
+        && body.size_hint().upper() != Some(0);
+    let lease = lease(&st, &id).await?;
+    let up = load(&st, &id, &user)?;
+    let offset = if with_data && empty && up.offset == 0 {
+        write_chunk(&st, &id, &up, 0, &headers, body, &lease)
+            .await
+            .map_err(|e| e.with_header("location", location.clone()))?
+    } else {
+        up.offset
+    };
+    drop(lease);
+    tracing::info!(upload = %id, offset, "tus creation replayed (Idempotency-Key)");
+    let mut r = StatusCode::CREATED.into_response();
+    base_headers(&mut r);
+    let h = r.headers_mut();
+    h.insert(
+        "location",
+        HeaderValue::from_str(&location).map_err(ApiError::internal)?,
+    );
+    h.insert(
+        "upload-expires",
+        HeaderValue::from_str(&http_date(up.expires_at)).map_err(ApiError::internal)?,
+    );
+    h.insert("upload-offset", HeaderValue::from(offset));
     Ok(r)
 }
 

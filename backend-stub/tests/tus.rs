@@ -437,3 +437,115 @@ async fn shutdown_does_not_wait_for_a_stalled_upload() {
         t0.elapsed()
     );
 }
+
+/// A creation request with an `Idempotency-Key`, sent with `body` (creation-with-upload) or
+/// empty.
+async fn create_keyed(
+    api: &Api,
+    token: &str,
+    key: &str,
+    len: usize,
+    body: Option<&[u8]>,
+) -> Response {
+    let mut r = api
+        .req(Method::POST, "files/", Some(token))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", len.to_string())
+        .header("Upload-Metadata", tus_meta(&[("filetype", "image/jpeg")]))
+        .header("Idempotency-Key", key);
+    r = match body {
+        Some(b) => r
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(b.to_vec()),
+        None => r,
+    };
+    r.send().await.unwrap()
+}
+
+/// The client's creation answer is lost (a cut, the app killed) and it sends the creation
+/// again under the same key: it gets the upload it made and where it stands, never a second
+/// upload; a key is the owner's alone, names one upload (not another length or type), and
+/// is free again once that upload expired.
+#[tokio::test]
+async fn a_creation_sent_again_with_its_key_gets_the_upload_it_made() {
+    let api = Api::with(StubOptions {
+        upload_expiry: Duration::from_secs(2),
+        ..StubOptions::for_tests()
+    })
+    .await;
+    let a = api.login("0913000071").await.access_token;
+    let b = api.login("0913000072").await.access_token;
+    let whole = photo("synthetic_gps/hatinh_thanh_sen_18073_orient6.jpg");
+    let small = &whole[..];
+    let n = small.len().to_string();
+    let bytes = photo("synthetic_gps/outside_vinh_nghe_an_orient1.jpg");
+
+    // A file travels whole in its creation request; the answer is "lost".
+    let first = create_keyed(&api, &a, "k-small", small.len(), Some(small)).await;
+    assert_eq!(first.status(), 201);
+    let url = first.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(first.headers()["upload-offset"], n.as_str());
+    // Sent again, bytes and all: the same upload, complete, and still one upload.
+    let again = create_keyed(&api, &a, "k-small", small.len(), Some(small)).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["location"].to_str().unwrap(), url);
+    assert_eq!(again.headers()["upload-offset"], n.as_str());
+    assert_eq!(api.stub.upload_count(), 1);
+    // The quoted form of the draft standard names the same key.
+    let quoted = create_keyed(&api, &a, "\"k-small\"", small.len(), None).await;
+    assert_eq!(quoted.headers()["location"].to_str().unwrap(), url);
+
+    // A file created empty, then partly sent: a replay says where it stands, and its
+    // bytes are not taken again.
+    let big = create_keyed(&api, &a, "k-big", bytes.len(), None).await;
+    let big_url = big.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        patch(&api, &a, &big_url, 0, &bytes[..30_000], None)
+            .await
+            .status(),
+        204
+    );
+    let replay = create_keyed(&api, &a, "k-big", bytes.len(), Some(&bytes[..50_000])).await;
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers()["location"].to_str().unwrap(), big_url);
+    assert_eq!(replay.headers()["upload-offset"], "30000");
+    assert_eq!(head_offset(&api, &a, &big_url).await, (200, Some(30_000)));
+
+    // The same key for another length: refused, nothing created.
+    problem(
+        create_keyed(&api, &a, "k-small", small.len() + 1, None).await,
+        422,
+        pt::IDEMPOTENCY_CONFLICT,
+    )
+    .await;
+    assert_eq!(api.stub.upload_count(), 2);
+    // Another resident's same key is another upload: keys never reach across owners.
+    let theirs = create_keyed(&api, &b, "k-small", small.len(), None).await;
+    assert_eq!(theirs.status(), 201);
+    assert_ne!(theirs.headers()["location"].to_str().unwrap(), url);
+    assert_eq!(
+        head_offset(&api, &b, &url).await.0,
+        404,
+        "not theirs to see"
+    );
+    // Malformed keys: 400.
+    for bad in ["", "\"unterminated", "a\"b", &"x".repeat(256)] {
+        problem(
+            create_keyed(&api, &a, bad, 10, None).await,
+            400,
+            pt::BAD_REQUEST,
+        )
+        .await;
+    }
+
+    // Once the upload it named expired, the key makes a new one.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let fresh = create_keyed(&api, &a, "k-small", small.len(), None).await;
+    assert_eq!(fresh.status(), 201);
+    assert_ne!(fresh.headers()["location"].to_str().unwrap(), url);
+    assert_eq!(
+        head_offset(&api, &a, fresh.headers()["location"].to_str().unwrap()).await,
+        (200, Some(0))
+    );
+    api.stub.shutdown().await;
+}

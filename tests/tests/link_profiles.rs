@@ -64,8 +64,9 @@ async fn through(profile: &str, pick: Vec<std::path::PathBuf>, cut_every: Option
     let up = &link.up;
     // What the link held (queue, one read, one packet in the bottleneck, one being written
     // into the server's socket, what propagates), and the creation requests carrying a small
-    // file that were in flight (their URLs never came back, so they are sent again under
-    // new ones): at most two, as at most two files are in flight when pipelined.
+    // file that were in flight (their answers never came back, so they are sent again, bytes
+    // and all; the same `Idempotency-Key` gets the upload they made, no second one): at most
+    // two, as at most two files are in flight when pipelined.
     let per_cut = up.queue_bytes
         + 3 * 4096
         + (up.bytes_per_sec() * up.latency.as_secs_f64()) as u64

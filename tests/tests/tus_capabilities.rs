@@ -148,6 +148,7 @@ async fn upload(api: &Api, data: &[u8]) -> String {
             file: &file,
             metadata: vec![("filetype".into(), "image/jpeg".into())],
             resume_url: None,
+            creation_key: None,
             checkpoint: &mut checkpoint,
             progress: Arc::new(|_| {}),
             handover: None,

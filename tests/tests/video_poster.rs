@@ -305,18 +305,21 @@ async fn killed_between_the_video_and_its_poster_the_report_arrives_once_with_bo
     assert_eq!(stub.report_count(), 1, "the report exactly once");
     let video = video_in_feed(&client).await;
     check_served_poster(&video, work.path()).await;
-    // The report names one video and its one poster (checked above); the server holds no
-    // second whole copy of the video (a resumed upload goes on where it stopped, a finished
-    // one is reused). A poster (≤ 60 KB) travels inside its creating POST by design
-    // (`CREATE_WITH_UPLOAD_MAX`: one round trip less on 3G), so its URL is recorded only from
-    // the answer: the second kill, made the moment the server holds the whole poster, may land
-    // before that record, and the restarted client then creates it again. That one kill can
-    // orphan at most one poster upload; more would be a second upload of a recorded one.
+    // The report names one video and its one poster (checked above), and the server holds
+    // exactly one of each: a resumed upload goes on where it stopped, a finished one is
+    // reused, and a poster (≤ 60 KB, it travels inside its creating POST) whose creation
+    // answer the second kill cut off is created again under the same `Idempotency-Key`, so
+    // the stub hands back the upload it made instead of a second one.
     assert_eq!(stub.complete_uploads("video/mp4"), 1);
-    let jpegs = stub.complete_uploads("image/jpeg");
-    assert!(
-        (1..=2).contains(&jpegs),
-        "{jpegs} complete posters on the server: one delivered, at most one orphaned by the kill"
+    assert_eq!(
+        stub.complete_uploads("image/jpeg"),
+        1,
+        "one poster upload on the server: none orphaned by the kill"
+    );
+    assert_eq!(
+        stub.upload_count(),
+        2,
+        "no upload but the video's and its poster's"
     );
     println!(
         "FIGURES video_poster_kill: first kill with {} poster(s) and {} report(s) on the server, \

@@ -364,6 +364,12 @@ pub struct UploadJob<'a> {
     pub metadata: Vec<(String, String)>,
     /// Upload URL from an earlier checkpoint, if any.
     pub resume_url: Option<String>,
+    /// Names this upload's creation request (`Idempotency-Key`), the same every time it is
+    /// sent: a server that knows the header answers a creation sent again after its answer
+    /// was lost (a cut, the app killed) with the upload it made, so no second upload exists
+    /// and bytes it holds are not sent again. Others ignore it. Derive it from what the
+    /// upload is (never random per attempt); `None` sends none.
+    pub creation_key: Option<String>,
     /// Persist a checkpoint (called after creation and after every acknowledged chunk).
     pub checkpoint: &'a mut (dyn FnMut(&Checkpoint) -> Result<()> + Send + Sync),
     /// Bytes of this file the server has acknowledged, for progress bars (called after
@@ -536,7 +542,16 @@ impl Api {
                 Some(c) => c,
                 None => {
                     let (url, offset) = match self
-                        .tus_create(endpoint, opts, &mut caps, &mut file, total, &job, sizer)
+                        .tus_create(
+                            endpoint,
+                            opts,
+                            &mut caps,
+                            &mut file,
+                            total,
+                            &job,
+                            sizer,
+                            started_over,
+                        )
                         .await
                     {
                         Ok(c) => c,
@@ -673,8 +688,18 @@ impl Api {
         total: u64,
         job: &UploadJob<'_>,
         sizer: &mut ChunkSizer,
+        started_over: bool,
     ) -> Result<(Url, u64)> {
         let metadata = encode_metadata(&job.metadata);
+        // A new upload after the first was lost (expired, or no longer this file) is another
+        // creation: another key, or the server would hand the lost one back.
+        let key = job.creation_key.as_deref().map(|k| {
+            if started_over {
+                format!("{k}.2")
+            } else {
+                k.to_string()
+            }
+        });
         loop {
             let first = if caps.creation_with_upload {
                 sizer.creation_chunk(total)
@@ -711,6 +736,9 @@ impl Api {
                         .timeout(timeout);
                     if !metadata.is_empty() {
                         rb = rb.header("Upload-Metadata", metadata.clone());
+                    }
+                    if let Some(k) = &key {
+                        rb = rb.header("Idempotency-Key", k.clone());
                     }
                     match &body {
                         Some(b) => {
@@ -766,11 +794,9 @@ impl Api {
                     url: format!("{}{}", url.origin().ascii_serialization(), url.path()),
                 });
             }
-            let offset = if body.is_some() {
-                header_u64(resp.headers(), "upload-offset").unwrap_or(0)
-            } else {
-                0
-            };
+            // With data: what the server took of it. A replayed creation (the server knew
+            // the key) says where the upload it made stands, even without data.
+            let offset = header_u64(resp.headers(), "upload-offset").unwrap_or(0);
             return Ok((url, offset.min(total)));
         }
     }

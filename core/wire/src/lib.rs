@@ -43,6 +43,12 @@
 //! termination, checksum with `sha1`), bearer token required. `Upload-Metadata` keys:
 //! `filename`, `filetype` (MIME, required, checked against the bytes). The
 //! `Location` of the creation response is what goes into [`NewMedia::upload_url`].
+//! A creation may carry `Idempotency-Key` (1–255 printable characters, bare or quoted; the
+//! core sends one per file, the same on every attempt): sent again by the same account while
+//! the upload it made is alive and unattached, the answer is 201 with that upload's
+//! `Location` and `Upload-Offset` (no second upload; bytes sent along are taken only while it
+//! is empty); the same key with another `Upload-Length`/`Upload-Metadata` is 422
+//! `idempotency-conflict`.
 //! The core resumes with `HEAD` and never re-sends acknowledged bytes.
 //!
 //! Open311 GeoReport v2 (JSON) under `open311/v2/`: `services.json`,
