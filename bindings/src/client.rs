@@ -422,8 +422,9 @@ impl PhanAnhClient {
         Ok(self.core.media().poster(&media.into(), keep).await?.into())
     }
 
-    /// Fetch (when online) and keep every photo and video of my cached reports and of the
-    /// answers to them; how many are on the phone. Call after `sync_my_reports`.
+    /// Fetch (when online) and keep every photo of my cached reports and of the answers to
+    /// them, and every video's poster (a video is fetched when played, and kept once here);
+    /// how many are kept. Call after `sync_my_reports`.
     pub async fn keep_my_report_media(&self) -> Res<u32> {
         Ok(self.core.media().keep_my_reports().await?)
     }

@@ -80,6 +80,9 @@ pub(crate) struct Context {
     /// its blocking pool and return at once.
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) media_cache_bytes: u64,
+    /// One tenant refresh at a time: the foreground call and a sync started by the network
+    /// returning may both find it due; the second waits and then finds it done.
+    pub(crate) tenant_refresh: tokio::sync::Mutex<()>,
 }
 
 impl Context {
@@ -116,6 +119,7 @@ impl Context {
             video_transcoder: opts.video_transcoder,
             runtime,
             media_cache_bytes: opts.media_cache_bytes,
+            tenant_refresh: tokio::sync::Mutex::new(()),
         };
         ctx.remove_orphan_media()?;
         // Rows written before accounts were told apart (or while signed out) belong to the

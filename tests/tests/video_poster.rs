@@ -210,9 +210,25 @@ async fn a_reported_video_reaches_the_feed_with_a_small_metadata_free_poster_the
         .unwrap();
     assert!(again.from_cache);
     assert_eq!(again.path, first.path);
-    // "My reports" keep their posters for good (the sync brought the report in).
+    // "My reports" keep their photos and posters for good (the sync brought the report in);
+    // the video itself is fetched when played, and kept once it is on the phone.
+    let used = client.media().usage().await.unwrap();
     let kept = client.media().keep_my_reports().await.expect("keep");
-    assert_eq!(kept, 3, "photo, video and the video's poster");
+    assert_eq!(kept, 2, "the photo and the video's poster, not the video");
+    let now = client.media().usage().await.unwrap();
+    let grew = (now.kept_bytes + now.other_bytes) - (used.kept_bytes + used.other_bytes);
+    assert!(
+        grew < video.size_bytes,
+        "the video was not downloaded ({grew} B more in the cache)"
+    );
+    let played = client
+        .media()
+        .file(&video, Keep::WhileRoom)
+        .await
+        .expect("play");
+    assert!(!played.from_cache);
+    let kept = client.media().keep_my_reports().await.expect("keep");
+    assert_eq!(kept, 3, "once played, the video is kept too");
     // A poster that does not match what the reference announces is refused, nothing stored.
     let mut forged = video.clone();
     forged.poster_sha256 = Some("0".repeat(64));

@@ -56,6 +56,20 @@ impl Media {
     /// The file of `media` on this phone: from the cache, or downloaded (resuming a cut
     /// download) when online. Offline and not cached: `Error::Offline`.
     pub async fn file(&self, media: &wire::MediaRef, keep: Keep) -> Result<CachedMedia> {
+        match self.cached_or_fetched(media, keep, true).await? {
+            Some(m) => Ok(m),
+            None => Err(Error::Internal("media not fetched".into())),
+        }
+    }
+
+    /// [`Self::file`]; with `may_fetch` false, `None` instead of a download when the file is
+    /// not on the phone.
+    async fn cached_or_fetched(
+        &self,
+        media: &wire::MediaRef,
+        keep: Keep,
+        may_fetch: bool,
+    ) -> Result<Option<CachedMedia>> {
         let sha = checked_sha(&media.sha256)?;
         if media.size_bytes > MAX_FILE {
             return Err(Error::Protocol(format!(
@@ -104,11 +118,14 @@ impl Media {
                 })
                 .await?;
             if found {
-                return Ok(CachedMedia {
+                return Ok(Some(CachedMedia {
                     path,
                     from_cache: true,
-                });
+                }));
             }
+        }
+        if !may_fetch {
+            return Ok(None);
         }
         if !self.ctx.engine.network().online {
             return Err(Error::Offline(format!(
@@ -130,14 +147,16 @@ impl Media {
                 Ok(())
             })
             .await?;
-        Ok(CachedMedia {
+        Ok(Some(CachedMedia {
             path,
             from_cache: false,
-        })
+        }))
     }
 
-    /// Fetch (when online) every photo and video of the account's cached reports and of the
-    /// answers to them, kept for good. Returns how many files were fetched or confirmed; the
+    /// Fetch (when online) and keep for good every photo of the account's cached reports and
+    /// of the answers to them, and every video's poster frame: what the screens show offline.
+    /// A video itself (up to 100 MB, on a phone with little room) is fetched when it is
+    /// played; one already on the phone is kept too. Returns how many files are kept; the
     /// first error other than being offline is returned after the others were tried.
     pub async fn keep_my_reports(&self) -> Result<u32> {
         let reports = self
@@ -152,8 +171,10 @@ impl Media {
             let all: Vec<wire::MediaRef> = r.media.iter().cloned().chain(answers).collect();
             let posters: Vec<wire::MediaRef> = all.iter().filter_map(|m| m.poster()).collect();
             for m in all.iter().chain(posters.iter()) {
-                match self.file(m, Keep::Always).await {
-                    Ok(_) => n += 1,
+                let may_fetch = m.kind != wire::MediaKind::Video;
+                match self.cached_or_fetched(m, Keep::Always, may_fetch).await {
+                    Ok(Some(_)) => n += 1,
+                    Ok(None) => {}
                     Err(e) => {
                         tracing::info!(media = %m.id, error = %e, "media not kept");
                         if first_err.is_none() {

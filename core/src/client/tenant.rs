@@ -82,6 +82,8 @@ impl Tenant {
     /// or not due: nothing happens. A config or boundaries file that fails validation is
     /// refused (typed error) and the ones in use are kept.
     pub async fn refresh_if_due(&self) -> Result<TenantRefresh> {
+        // Concurrent callers: one asks the server, the others then find it not due.
+        let _one = self.ctx.tenant_refresh.lock().await;
         let now = chrono::Utc::now();
         let last = self
             .ctx
