@@ -9,6 +9,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.receiveAsFlow
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Test
@@ -85,5 +86,35 @@ class ClosurePresenterTest {
         assertEquals(NotVerifiedReason.NO_PHOTO, c.reason)
         assertFalse(c.canAnswer)
         assertEquals(null, c.myAnswer)
+    }
+
+    /** The fake, with the core's report stream as a rendezvous: a send returns once it is taken. */
+    private class Stream(private val inner: FakeCoreRepository) : vn.phananh.data.ReportsRepository by inner {
+        val updates = kotlinx.coroutines.channels.Channel<ReportsSnapshot>()
+        override fun myReportsUpdates() = updates.receiveAsFlow()
+    }
+
+    @Test
+    fun `an older copy of the report arriving late neither undoes the status nor closes the dispute being typed`() = runBlocking {
+        val repo = FakeCoreRepository()
+        val fresh = resolved(verification(VerificationReason.NO_PHOTO, null, Instant.now().plusSeconds(86_400)))
+        repo.reports.value = ReportsSnapshot(listOf(fresh), emptyList(), null)
+        val stream = Stream(repo)
+        val detail = ReportDetailPresenter(stream, scope, "HT-9")
+        detail.state.awaitState { it.closure?.canAnswer == true }
+        detail.onEvent(ReportDetailEvent.StartDispute)
+        detail.onEvent(ReportDetailEvent.ChangeDisputeText("Đèn vẫn tắt"))
+        // The subscription replays the copy cached before the unit resolved it (older).
+        val stale = fresh.copy(status = ReportStatus.IN_PROGRESS, updatedAt = fresh.updatedAt.minusSeconds(30), verification = null,
+            timeline = fresh.timeline.take(1))
+        stream.updates.send(ReportsSnapshot(listOf(stale), emptyList(), null))
+        // Taken only once the stale one was handled (the collector handles one at a time).
+        stream.updates.send(ReportsSnapshot(listOf(fresh), emptyList(), null))
+        stream.updates.send(ReportsSnapshot(listOf(fresh), emptyList(), null))
+        val s = detail.state.value
+        assertEquals(vn.phananh.ui.state.CaseStatus.RESOLVED, s.status)
+        val c = s.closure!!
+        assertTrue(c.disputing, "the dispute form stays open")
+        assertEquals("Đèn vẫn tắt", c.disputeText)
     }
 }

@@ -101,7 +101,12 @@ class ReportDetailPresenter(
         _state.update(change)
     }
 
-    private fun show(r: Report) {
+    private fun show(r: Report) = synchronized(this) {
+        // Copies arrive from the server refresh and from the core's subscription (which first
+        // replays what it has cached): one older than what is shown would undo a newer status
+        // and close the resident's dispute form, so it is dropped.
+        val last = lastReport
+        if (last != null && r.updatedAt.isBefore(last.updatedAt)) return
         lastReport = r
         if (r.verification?.myAnswer != null) queuedAnswer = null
         val closure = r.toClosure(queuedAnswer)
