@@ -298,8 +298,9 @@ final class CoreService {
         for id in try await client.syncMyReports() {
             if let report = try await client.cachedReport(id: id) { changed.append(ReportRow(report)) }
         }
-        // My reports' photos and videos and the answers to them, kept for viewing offline
-        // (a cut download resumes next time; cancelled with the task when time is up).
+        // My reports' photos and the answers' photos and video posters, kept for viewing
+        // offline (a video is fetched when played; a cut download resumes next time;
+        // cancelled with the task when time is up).
         if Date() < deadline { _ = try? await client.keepMyReportMedia() }
         return (summary, changed)
     }

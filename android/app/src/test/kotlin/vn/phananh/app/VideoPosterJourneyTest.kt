@@ -31,8 +31,8 @@ import vn.phananh.ui.state.MediaUnavailable
 /**
  * Journey (issue 17 item 7): the officer answers a resident's report with a video (made by
  * ffmpeg) and its poster frame; the report detail shows the answer, and its thumbnail is the
- * poster: the app's media cache holds the report's photo and the poster, byte counts exactly,
- * and never fetched the video (offline, the poster is still there and the video is not).
+ * poster: the app's sync run keeps the report's photo and the poster (byte counts exactly)
+ * before any screen shows them, and never fetches the video (offline, the poster is still there and the video is not).
  */
 class VideoPosterJourneyTest : AppTest() {
     private val http: HttpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
@@ -89,10 +89,20 @@ class VideoPosterJourneyTest : AppTest() {
         AppHarness.officerAct(caseId, JSONObject().put("action", "start"))
         AppHarness.officerAct(caseId, JSONObject().put("action", "resolve").put("message", "Đã dựng lại cột. $marker").put("media", JSONArray().put(media)))
 
-        runBlocking { repo.syncMyReports() }
+        // A sync run (the app's background job): the answer comes in, and the photo and the
+        // poster are kept before any screen asked for them; the video is left for playing.
+        runBlocking { AppHarness.app.graph.syncer.run(Instant.now().plusSeconds(60)) }
+        val synced = runBlocking { repo.cachedReport(caseId)!! }
+        val expected = synced.media.single().sizeBytes + synced.timeline.flatMap { it.media }.single().posterSizeBytes!!
+        val afterSync = runBlocking { repo.client().mediaCacheUsage() }
+        assertEquals("kept by the sync run: the photo and the poster", expected, afterSync.keptBytes)
+        assertEquals(2uL, afterSync.files)
         compose.waitForText(marker, substring = true, timeoutMs = 30_000)
         compose.clickText(marker, substring = true)
         compose.waitForText("Đã dựng lại cột. $marker", timeoutMs = 30_000)
+        // TalkBack reads the answer's thumbnail as the video it is, the report's as a photo.
+        compose.waitForText(AppHarness.text(AppLanguage.VI, vn.phananh.ui.R.string.attachment_video_n, 1))
+        compose.waitForText(AppHarness.text(AppLanguage.VI, vn.phananh.ui.R.string.attachment_photo_n, 1))
 
         val report = runBlocking { repo.cachedReport(caseId)!! }
         val answer = report.timeline.flatMap { it.media }.single()

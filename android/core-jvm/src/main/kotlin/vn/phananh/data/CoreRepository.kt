@@ -122,6 +122,13 @@ interface ReportsRepository : TenantRepository {
 interface MediaRepository {
     /** The local copy of [remote] (downloaded when online), or why it cannot be had. */
     suspend fun mediaFile(remote: vn.phananh.ui.state.RemoteMedia): vn.phananh.ui.state.MediaResolution
+
+    /**
+     * Fetches (when online) and keeps every photo of my reports and of the answers to them, and
+     * every video's poster: what the screens show offline (a video is fetched when played).
+     * How many files are kept.
+     */
+    suspend fun keepMyReportMedia(): Int
 }
 
 /**

@@ -297,6 +297,9 @@ class FakeCoreRepository(
     /** Server files the fake "has downloaded": id → local path. Anything else reads as offline. */
     val mediaFiles = HashMap<String, String>()
 
+    /** The fake keeps what [mediaFiles] holds. */
+    override suspend fun keepMyReportMedia(): Int = mediaFiles.size
+
     override suspend fun mediaFile(remote: vn.phananh.ui.state.RemoteMedia): vn.phananh.ui.state.MediaResolution =
         mediaFiles[remote.id]?.let { vn.phananh.ui.state.MediaResolution.File(it) }
             ?: vn.phananh.ui.state.MediaResolution.Unavailable(vn.phananh.ui.state.MediaUnavailable.OFFLINE)

@@ -103,6 +103,8 @@ class RustCoreRepository private constructor(private val opening: Deferred<PhanA
     override suspend fun registerPendingPushToken() = client().registerPendingPushToken()
     override suspend fun handlePush(data: Map<String, String>) = client().handlePush(data)
 
+    override suspend fun keepMyReportMedia(): Int = client().keepMyReportMedia().toInt()
+
     override suspend fun mediaFile(remote: RemoteMedia): MediaResolution {
         val ref = MediaRef(remote.id, remote.url, if (remote.video) RemoteMediaKind.VIDEO else RemoteMediaKind.PHOTO, remote.mime, remote.sizeBytes.toULong(), remote.sha256)
         return runCatchingExceptions { client().mediaFile(ref, remote.keep) }.fold(

@@ -33,6 +33,7 @@ import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
+import vn.phananh.ui.state.MediaKind
 import vn.phananh.ui.state.PhotoRef
 import vn.phananh.ui.state.ReportDetailEvent
 import vn.phananh.ui.state.ReportDetailState
@@ -88,7 +89,11 @@ fun ReportDetailScreen(state: ReportDetailState, onEvent: (ReportDetailEvent) ->
 private fun Photos(photos: List<PhotoRef>, onEvent: (ReportDetailEvent) -> Unit) {
     Row(Modifier.horizontalScroll(rememberScrollState()), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
         photos.forEachIndexed { i, p ->
-            Thumbnail(p, 120.dp, contentDescription = p.caption ?: str(Str.attachment_photo_n, i + 1), modifier = Modifier.clickable { onEvent(ReportDetailEvent.OpenPhoto(p)) })
+            // Read out as what it is: "Video 1" for a video (its thumbnail is the poster frame).
+            val video = p.kind == MediaKind.VIDEO
+            val n = photos.take(i + 1).count { (it.kind == MediaKind.VIDEO) == video }
+            val label = p.caption ?: str(if (video) Str.attachment_video_n else Str.attachment_photo_n, n)
+            Thumbnail(p, 120.dp, contentDescription = label, modifier = Modifier.clickable { onEvent(ReportDetailEvent.OpenPhoto(p)) })
         }
     }
 }

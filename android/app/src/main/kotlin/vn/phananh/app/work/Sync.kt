@@ -16,7 +16,9 @@ data class StatusChange(val reportId: String, val categoryCode: String, val stat
  * and a JobScheduler job never overlap). Each run also lets the core refresh the tenant config
  * and boundaries, which it does at most once a day. The statuses are compared with the local
  * cache from before the run, so a change is notified whichever run pulled it. A push token the
- * server does not have yet (handed over offline) is registered.
+ * server does not have yet (handed over offline) is registered. With time left, the photos of
+ * my reports and of the answers to them (and videos' posters) are fetched and kept, so the
+ * reports read offline as they do online.
  */
 class Syncer(
     private val repository: CoreRepository,
@@ -36,6 +38,11 @@ class Syncer(
             val changes = repository.myReports().filter { r -> before[r.id] != null && before[r.id] != r.status }
                 .map { StatusChange(it.id, it.category, it.status) }
             if (notificationsOn()) notifier.notifyChanges(changes)
+            // A cut download resumes next run; a failure here is no reason to run again sooner.
+            if (Instant.now().isBefore(deadline)) {
+                runCatchingExceptions { repository.keepMyReportMedia() }
+                    .onFailure { e -> android.util.Log.i("PhanAnh", "media not kept: $e") }
+            }
             // Work left (backing off, waiting for Wi-Fi, deadline reached): run again later.
             if (summary.pending > 0u || summary.hitDeadline) Outcome.RETRY_LATER else Outcome.DONE
         } catch (e: PhanAnhException.Unauthorized) {
