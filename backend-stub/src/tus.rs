@@ -289,15 +289,15 @@ async fn create_inner(
     if let Some(key) = &key {
         // The same creation sent again (its answer was lost): the upload it made, where it
         // stands; no second upload. Only while that upload is unattached and alive.
-        let earlier: Option<(String, i64, i64, String)> = st
+        let earlier: Option<(String, i64, String)> = st
             .conn()
             .query_row(
-                "SELECT id, length, offset, metadata FROM uploads WHERE owner_id = ?1 AND creation_key = ?2 AND attached = 0 AND expires_at > ?3",
+                "SELECT id, length, metadata FROM uploads WHERE owner_id = ?1 AND creation_key = ?2 AND attached = 0 AND expires_at > ?3",
                 params![user.id, key, now],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        if let Some((id, old_length, old_offset, old_meta)) = earlier {
+        if let Some((id, old_length, old_meta)) = earlier {
             if old_length != length_i || old_meta != raw_meta {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -305,7 +305,8 @@ async fn create_inner(
                     "Idempotency-Key was used for another upload (a different Upload-Length or Upload-Metadata)",
                 ));
             }
-            return replay_creation(st, user, headers, body, id, old_offset == 0).await;
+            // The same creation again (its answer was lost): the upload it made.
+            return creation_answer(&st, &user, &headers, body, &id, true).await;
         }
     }
     {
@@ -364,35 +365,7 @@ async fn create_inner(
         }
     }
     inserted?;
-    let location = format!("{}/files/{id}", public_base(&st.base, &headers));
-    let with_data = headers.get("content-type").and_then(|v| v.to_str().ok())
-        == Some(OFFSET_STREAM)
-        && body.size_hint().upper() != Some(0);
-    let mut offset = None;
-    if with_data {
-        let lease = lease(&st, &id).await?;
-        let up = load(&st, &id, &user)?;
-        offset = Some(
-            write_chunk(&st, &id, &up, 0, &headers, body, &lease)
-                .await
-                .map_err(|e| e.with_header("location", location.clone()))?,
-        );
-    }
-    let mut r = StatusCode::CREATED.into_response();
-    base_headers(&mut r);
-    let h = r.headers_mut();
-    h.insert(
-        "location",
-        HeaderValue::from_str(&location).map_err(ApiError::internal)?,
-    );
-    h.insert(
-        "upload-expires",
-        HeaderValue::from_str(&http_date(expires)).map_err(ApiError::internal)?,
-    );
-    if let Some(o) = offset {
-        h.insert("upload-offset", HeaderValue::from(o));
-    }
-    Ok(r)
+    creation_answer(&st, &user, &headers, body, &id, false).await
 }
 
 /// `Idempotency-Key` of a creation request: 1–255 printable ASCII characters, bare (as the
@@ -419,32 +392,41 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     Ok(Some(inner.to_string()))
 }
 
-/// A creation request sent again with its `Idempotency-Key`: 201 with the upload it made and
-/// the offset the server holds. Bytes sent along are taken only while that upload is empty
-/// (else the client goes on from the offset it is told).
-async fn replay_creation(
-    st: AppState,
-    user: AuthUser,
-    headers: HeaderMap,
+/// 201 to a creation of upload `id`: its `Location` and expiry, having taken the bytes sent
+/// along while the upload is empty. `Upload-Offset` says what the server holds when bytes came
+/// along or the creation was `replayed` (sent again with its `Idempotency-Key`: the client goes
+/// on from there, and bytes it sent again are not taken twice).
+async fn creation_answer(
+    st: &AppState,
+    user: &AuthUser,
+    headers: &HeaderMap,
     body: Body,
-    id: String,
-    empty: bool,
+    id: &str,
+    replayed: bool,
 ) -> ApiResult<Response> {
-    let location = format!("{}/files/{id}", public_base(&st.base, &headers));
+    let location = format!("{}/files/{id}", public_base(&st.base, headers));
     let with_data = headers.get("content-type").and_then(|v| v.to_str().ok())
         == Some(OFFSET_STREAM)
         && body.size_hint().upper() != Some(0);
-    let lease = lease(&st, &id).await?;
-    let up = load(&st, &id, &user)?;
-    let offset = if with_data && empty && up.offset == 0 {
-        write_chunk(&st, &id, &up, 0, &headers, body, &lease)
-            .await
-            .map_err(|e| e.with_header("location", location.clone()))?
+    let (up, offset) = if with_data || replayed {
+        let lease = lease(st, id).await?;
+        let up = load(st, id, user)?;
+        let offset = if with_data && up.offset == 0 {
+            Some(
+                write_chunk(st, id, &up, 0, headers, body, &lease)
+                    .await
+                    .map_err(|e| e.with_header("location", location.clone()))?,
+            )
+        } else {
+            replayed.then_some(up.offset)
+        };
+        (up, offset)
     } else {
-        up.offset
+        (load(st, id, user)?, None)
     };
-    drop(lease);
-    tracing::info!(upload = %id, offset, "tus creation replayed (Idempotency-Key)");
+    if replayed {
+        tracing::info!(upload = %id, ?offset, "tus creation replayed (Idempotency-Key)");
+    }
     let mut r = StatusCode::CREATED.into_response();
     base_headers(&mut r);
     let h = r.headers_mut();
@@ -456,7 +438,9 @@ async fn replay_creation(
         "upload-expires",
         HeaderValue::from_str(&http_date(up.expires_at)).map_err(ApiError::internal)?,
     );
-    h.insert("upload-offset", HeaderValue::from(offset));
+    if let Some(o) = offset {
+        h.insert("upload-offset", HeaderValue::from(o));
+    }
     Ok(r)
 }
 
