@@ -11,7 +11,7 @@
 //!   used first when they exceed the budget (`ClientOptions::media_cache_bytes`).
 //! - Deleting the account removes its kept files with its reports.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 
@@ -56,76 +56,12 @@ impl Media {
     /// The file of `media` on this phone: from the cache, or downloaded (resuming a cut
     /// download) when online. Offline and not cached: `Error::Offline`.
     pub async fn file(&self, media: &wire::MediaRef, keep: Keep) -> Result<CachedMedia> {
-        match self.cached_or_fetched(media, keep, true).await? {
-            Some(m) => Ok(m),
-            None => Err(Error::Internal("media not fetched".into())),
-        }
-    }
-
-    /// [`Self::file`]; with `may_fetch` false, `None` instead of a download when the file is
-    /// not on the phone.
-    async fn cached_or_fetched(
-        &self,
-        media: &wire::MediaRef,
-        keep: Keep,
-        may_fetch: bool,
-    ) -> Result<Option<CachedMedia>> {
-        let sha = checked_sha(&media.sha256)?;
-        if media.size_bytes > MAX_FILE {
-            return Err(Error::Protocol(format!(
-                "media {}: {} bytes is more than the {MAX_FILE} the cache takes",
-                media.id, media.size_bytes
-            )));
-        }
-        let owner = match keep {
-            Keep::Always => self.ctx.signed_in_account().await?,
-            Keep::WhileRoom => None,
-        };
-        let row = CachedMediaRow {
-            sha256: sha.clone(),
-            url: media.url.clone(),
-            size_bytes: media.size_bytes,
-            keep: keep == Keep::Always,
-            owner,
-        };
-        let path = self.ctx.resolve(&crate::store::media_cache_rel_path(&sha));
-        // Cached (or downloaded and renamed just before a crash): check and record.
-        {
-            let (row, at) = (row.clone(), path.clone());
-            let kind = media.kind;
-            let found = self
-                .ctx
-                .blocking(move |c| {
-                    let known = c.store.media_cache_row(&row.sha256)?.is_some();
-                    match std::fs::metadata(&at) {
-                        Ok(m) if m.len() == row.size_bytes => {
-                            // A recorded file was verified when it was written; one that is not
-                            // recorded yet is checked now.
-                            if !known && verify(&at, &row.sha256, row.size_bytes, kind).is_err() {
-                                let _ = std::fs::remove_file(&at);
-                                return Ok(false);
-                            }
-                            c.store.media_cache_put(&row, Utc::now())?;
-                            Ok(true)
-                        }
-                        _ => {
-                            if known {
-                                c.store.media_cache_forget(&row.sha256)?;
-                            }
-                            Ok(false)
-                        }
-                    }
-                })
-                .await?;
-            if found {
-                return Ok(Some(CachedMedia {
-                    path,
-                    from_cache: true,
-                }));
-            }
-        }
-        if !may_fetch {
-            return Ok(None);
+        let (row, path) = self.cache_entry(media, keep).await?;
+        if self.on_phone(&row, &path, media.kind).await? {
+            return Ok(CachedMedia {
+                path,
+                from_cache: true,
+            });
         }
         if !self.ctx.engine.network().online {
             return Err(Error::Offline(format!(
@@ -133,7 +69,7 @@ impl Media {
                 media.id
             )));
         }
-        self.download(media, &sha, &path).await?;
+        self.download(media, &row.sha256, &path).await?;
         let budget = self.ctx.media_cache_bytes;
         self.ctx
             .blocking(move |c| {
@@ -147,10 +83,73 @@ impl Media {
                 Ok(())
             })
             .await?;
-        Ok(Some(CachedMedia {
+        Ok(CachedMedia {
             path,
             from_cache: false,
-        }))
+        })
+    }
+
+    /// The cache's row for `media` kept as `keep`, and where its file lives; refuses a hash
+    /// that is not one and a file larger than the cache takes.
+    async fn cache_entry(
+        &self,
+        media: &wire::MediaRef,
+        keep: Keep,
+    ) -> Result<(CachedMediaRow, PathBuf)> {
+        let sha = checked_sha(&media.sha256)?;
+        if media.size_bytes > MAX_FILE {
+            return Err(Error::Protocol(format!(
+                "media {}: {} bytes is more than the {MAX_FILE} the cache takes",
+                media.id, media.size_bytes
+            )));
+        }
+        let owner = match keep {
+            Keep::Always => self.ctx.signed_in_account().await?,
+            Keep::WhileRoom => None,
+        };
+        let path = self.ctx.resolve(&crate::store::media_cache_rel_path(&sha));
+        let row = CachedMediaRow {
+            sha256: sha,
+            url: media.url.clone(),
+            size_bytes: media.size_bytes,
+            keep: keep == Keep::Always,
+            owner,
+        };
+        Ok((row, path))
+    }
+
+    /// Whether the file is on the phone (or was downloaded and renamed just before a crash):
+    /// checked, and recorded as `row` says; a record without its file is forgotten.
+    async fn on_phone(
+        &self,
+        row: &CachedMediaRow,
+        path: &Path,
+        kind: wire::MediaKind,
+    ) -> Result<bool> {
+        let (row, at) = (row.clone(), path.to_path_buf());
+        self.ctx
+            .blocking(move |c| {
+                let known = c.store.media_cache_row(&row.sha256)?.is_some();
+                match std::fs::metadata(&at) {
+                    Ok(m) if m.len() == row.size_bytes => {
+                        // A recorded file was verified when it was written; one that is not
+                        // recorded yet is checked now.
+                        if !known && verify(&at, &row.sha256, row.size_bytes, kind).is_err() {
+                            let _ = std::fs::remove_file(&at);
+                            return Ok(false);
+                        }
+                        c.store.media_cache_put(&row, Utc::now())?;
+                        Ok(true)
+                    }
+                    _ => {
+                        if known {
+                            c.store.media_cache_forget(&row.sha256)?;
+                        }
+                        Ok(false)
+                    }
+                }
+            })
+            .await
     }
 
     /// Fetch (when online) and keep for good every photo of the account's cached reports and
@@ -171,10 +170,18 @@ impl Media {
             let all: Vec<wire::MediaRef> = r.media.iter().cloned().chain(answers).collect();
             let posters: Vec<wire::MediaRef> = all.iter().filter_map(|m| m.poster()).collect();
             for m in all.iter().chain(posters.iter()) {
-                let may_fetch = m.kind != wire::MediaKind::Video;
-                match self.cached_or_fetched(m, Keep::Always, may_fetch).await {
-                    Ok(Some(_)) => n += 1,
-                    Ok(None) => {}
+                // A video only when already here (kept from now on), else everything.
+                let kept = if m.kind == wire::MediaKind::Video {
+                    match self.cache_entry(m, Keep::Always).await {
+                        Ok((row, path)) => self.on_phone(&row, &path, m.kind).await,
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    self.file(m, Keep::Always).await.map(|_| true)
+                };
+                match kept {
+                    Ok(true) => n += 1,
+                    Ok(false) => {}
                     Err(e) => {
                         tracing::info!(media = %m.id, error = %e, "media not kept");
                         if first_err.is_none() {
